@@ -1,0 +1,3 @@
+"""Django database backend for ClickHouse."""
+
+__version__ = "0.1.0"

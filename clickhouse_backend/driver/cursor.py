@@ -1,0 +1,255 @@
+"""The PEP 249 cursor: statements in, rows out, inserts as Native blocks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .escape import substitute
+from .exceptions import DataError, InterfaceError, OperationalError, ProgrammingError
+from .statements import parse_insert
+from .transport import Result, Settings
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+_DECIMAL = re.compile(r"Decimal(?:32|64|128|256)?\((\d+)(?:,\s*(\d+))?\)")
+_NETWORK_CODES = frozenset({209, 210})
+
+
+def describe(columns: list[tuple[str, str]]) -> list[tuple]:
+    """PEP 249 ``description``: (name, type_code, display_size, internal_size,
+    precision, scale, null_ok); the type code is the ClickHouse type name."""
+    described = []
+    for name, column_type in columns:
+        precision = scale = None
+        match = _DECIMAL.search(column_type)
+        if match:
+            precision = int(match.group(1))
+            scale = int(match.group(2) or 0)
+        null_ok = "Nullable(" in column_type
+        described.append((name, column_type, None, None, precision, scale, null_ok))
+    return described
+
+
+class Cursor:
+    """A cursor over one connection.
+
+    By default a result is read whole when executed. A streaming cursor
+    (``connection.cursor(stream=True)``) reads it block by block as rows are fetched,
+    in memory bounded by one block, however large the result.
+    """
+
+    arraysize = 1
+
+    def __init__(self, connection: Connection, stream: bool = False):
+        self.connection = connection
+        self.stream = stream
+        self.description: list[tuple] | None = None
+        self.rowcount = -1
+        self._result: Result | None = None
+        self._rows: list[tuple] = []
+        self._position = 0
+        self._closed = False
+
+    # -- running statements ---------------------------------------------------------
+
+    def execute(
+        self,
+        operation: str,
+        parameters: Mapping | Sequence | None = None,
+        *,
+        settings: Settings | None = None,
+    ) -> None:
+        """Run one statement, with ``%(name)s`` / ``%s`` filled from ``parameters``."""
+        transport = self._begin()
+        sql = substitute(operation, parameters, transport.legacy)
+        settings = self.connection.check_settings(settings)
+        with self._guard():
+            result = transport.execute(sql, settings, self.stream)
+        self._adopt(result)
+
+    def executemany(
+        self,
+        operation: str,
+        seq_of_parameters: Iterable,
+        *,
+        columnar: bool = False,
+        settings: Settings | None = None,
+        block_size: int | None = None,
+    ) -> None:
+        """Insert many rows, or run a statement once per parameter set.
+
+        ``INSERT INTO t (a, b) VALUES`` (nothing after VALUES) takes the rows themselves
+        and sends them as Native blocks of ``block_size`` rows; with ``columnar=True``
+        it takes a sequence of columns instead. Any other statement runs once for each
+        item of ``seq_of_parameters``.
+        """
+        statement = parse_insert(operation)
+        if statement is None:
+            if columnar:
+                raise ProgrammingError("columnar=True needs an INSERT ... VALUES statement")
+            for parameters in seq_of_parameters:
+                self.execute(operation, parameters, settings=settings)
+            return
+        transport = self._begin()
+        settings = self.connection.check_settings(settings)
+        size = block_size or self.connection.insert_block_size
+        if size < 1:
+            raise ProgrammingError(f"block_size must be at least 1, not {size}")
+        with self._guard():
+            count = transport.insert(
+                statement, operation, seq_of_parameters, columnar, size, settings
+            )
+        self._adopt(Result(None, iter(()), rowcount=count))
+
+    def _begin(self):
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
+        self._discard_result()
+        return self.connection.begin_statement(self)
+
+    def _guard(self):
+        return _Guard(self.connection)
+
+    def _adopt(self, result: Result) -> None:
+        self._result = result
+        self.rowcount = result.rowcount
+        self.description = describe(result.columns) if result.columns is not None else None
+        if not self.stream:
+            self._rows = next(result, [])
+            result.close()
+            self._result = None
+
+    def _discard_result(self) -> None:
+        if self._result is not None:
+            self._result.close()
+            self.connection.end_stream(self)
+        self._result = None
+        self._rows = []
+        self._position = 0
+        self.description = None
+        self.rowcount = -1
+
+    def _next_block(self) -> bool:
+        """Load the next block of a streamed result; False when there is none."""
+        if self._result is None:
+            return False
+        with self._guard():
+            block = next(self._result, None)
+        if block is None:
+            self._finish_stream()
+            return False
+        self._rows = block
+        self._position = 0
+        self.rowcount = max(self.rowcount, 0) + len(block)
+        return True
+
+    def _finish_stream(self) -> None:
+        self._result = None
+        self.rowcount = max(self.rowcount, 0)
+        self.connection.end_stream(self)
+
+    def buffer_rest(self) -> None:
+        """Read what is left of a streamed result into memory, freeing the connection."""
+        if self._result is None:
+            return
+        rest = self._rows[self._position :]
+        with self._guard():
+            for block in self._result:
+                rest.extend(block)
+                self.rowcount = max(self.rowcount, 0) + len(block)
+        self._rows, self._position, self._result = rest, 0, None
+        self.rowcount = max(self.rowcount, 0)
+
+    # -- fetching -------------------------------------------------------------------
+
+    def _check_fetch(self) -> None:
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
+        if self.description is None:
+            raise ProgrammingError("the last statement returned no rows to fetch")
+
+    def fetchone(self) -> tuple | None:
+        self._check_fetch()
+        if self._position >= len(self._rows) and not self._next_block():
+            return None
+        row = self._rows[self._position]
+        self._position += 1
+        return row
+
+    def fetchmany(self, size: int | None = None) -> list[tuple]:
+        self._check_fetch()
+        size = self.arraysize if size is None else size
+        taken: list[tuple] = []
+        while len(taken) < size:
+            if self._position >= len(self._rows) and not self._next_block():
+                break
+            end = self._position + size - len(taken)
+            taken.extend(self._rows[self._position : end])
+            self._position = min(end, len(self._rows))
+        return taken
+
+    def fetchall(self) -> list[tuple]:
+        self._check_fetch()
+        if self._position == 0:
+            rows, self._rows = self._rows, []
+        else:
+            rows = self._rows[self._position :]
+            self._rows, self._position = [], 0
+        while self._next_block():
+            rows.extend(self._rows)
+            self._rows = []
+        return rows
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self
+
+    def __next__(self) -> tuple:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    # -- the rest of PEP 249 --------------------------------------------------------
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Accepted and ignored, as PEP 249 allows."""
+
+    def setoutputsize(self, size: Any, column: Any = None) -> None:
+        """Accepted and ignored, as PEP 249 allows."""
+
+    def close(self) -> None:
+        if not self._closed:
+            self._discard_result()
+            self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
+class _Guard:
+    """Marks the connection broken when the network fails under a statement."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, OperationalError) and error.code in _NETWORK_CODES:
+            self.connection.broken = True
+        elif isinstance(error, UnicodeEncodeError):
+            raise DataError(
+                f"the query holds text that is not valid Unicode ({error.reason}); "
+                "pass raw bytes as a bytes parameter"
+            ) from None

@@ -1,0 +1,383 @@
+"""The embedded transport: chDB, ClickHouse itself inside this process.
+
+Results travel in ClickHouse's Native format and are decoded by clickhouse-driver's
+column readers (see ``codec``), so they are the same Python values a server gives.
+chDB runs one engine per process, bound to one path; every connection to that path
+shares it, and the engine shuts down when the last one closes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from clickhouse_driver import errors as driver_errors
+
+from . import errors
+from .codec import encode_block, make_context, read_blocks
+from .escape import render
+from .exceptions import DataError, InterfaceError, NotSupportedError, ProgrammingError
+from .gcpause import paused_gc
+from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
+from .transport import Result, Settings, Transport
+
+MEMORY = ":memory:"
+_DESCRIBABLE = frozenset({"SELECT", "WITH"})
+
+
+def _chdb():
+    try:
+        import chdb.state.sqlitelike as chdb_connections
+    except ImportError:
+        raise InterfaceError(
+            "the embedded transport needs chDB: pip install 'django-clickhouse-db[embedded]'"
+        ) from None
+    return chdb_connections
+
+
+class _Engine:
+    """The process's one chDB engine: which path it is open on, and who uses it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.path: str | None = None
+        self.users: weakref.WeakSet[EmbeddedTransport] = weakref.WeakSet()
+
+    def connect(self, path: str, user: EmbeddedTransport) -> Any:
+        chdb_connections = _chdb()
+        with self.lock:
+            if self.users and self.path != path:
+                raise InterfaceError(
+                    f"the embedded ClickHouse engine of this process is open on {self.path!r}; "
+                    f"chDB runs one engine per process, so {path!r} cannot be opened until "
+                    "every connection to it is closed"
+                )
+            try:
+                connection = chdb_connections.connect(path)
+            except RuntimeError as error:
+                raise errors.from_text(str(error)) from None
+            self.path = path
+            self.users.add(user)
+            return connection
+
+    def release(self, user: EmbeddedTransport) -> None:
+        with self.lock:
+            self.users.discard(user)
+
+    def close_all(self) -> None:
+        """Close what is still open, so the engine shuts down before the interpreter."""
+        for user in list(self.users):
+            user.close()
+
+
+_engine = _Engine()
+atexit.register(_engine.close_all)
+
+
+def normalize_path(path: str | os.PathLike) -> str:
+    """``:memory:`` as is; a directory as an absolute path (created if missing)."""
+    path = os.fspath(path)
+    if path in ("", MEMORY):
+        return MEMORY
+    path = os.path.abspath(path)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+class EmbeddedTransport(Transport):
+    """One chDB connection: a session with its own settings and current database."""
+
+    def __init__(self, path: str | os.PathLike = MEMORY, database: str | None = None):
+        self.path = normalize_path(path)
+        self._conn = _engine.connect(self.path, self)
+        self._stream: Any = None
+        self._settings: Settings = {}
+        version = self._scalar("SELECT version()")
+        self.server_version = tuple(int(part) for part in version.split(".")[:3])
+        self.timezone = self._scalar("SELECT timezone()")
+        if database and database != "default":
+            self._run(f"USE {_identifier(database)}")
+
+    @property
+    def busy(self) -> bool:
+        return self._stream is not None
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _run(self, sql: str, output_format: str = "Native") -> Any:
+        if self._conn is None:
+            raise InterfaceError("the connection is closed")
+        self._end_stream()
+        try:
+            return self._conn.query(sql, output_format)
+        except RuntimeError as error:
+            raise errors.from_text(str(error)) from None
+
+    def _scalar(self, sql: str) -> str:
+        return self._run(sql, "TSVRaw").bytes().decode().strip()
+
+    def _context(self, settings: Settings | None):
+        zone = (settings or {}).get("session_timezone") or self.timezone
+        return make_context(self.server_version, zone)
+
+    def set_session(self, settings: Settings) -> None:
+        """Apply connection-level settings for the rest of this session."""
+        for name, value in settings.items():
+            self._run(f"SET {_identifier(name)} = {render(value)}")
+            self._settings[name] = value
+        if "session_timezone" in settings:
+            self.timezone = self._scalar("SELECT timezone()")
+
+    def _apply(self, settings: Settings | None) -> Callable[[], None] | None:
+        """Apply per-statement settings; return what puts the session's back."""
+        if not settings:
+            return None
+        for name, value in settings.items():
+            self._run(f"SET {_identifier(name)} = {render(value)}")
+
+        def restore() -> None:
+            for name in settings:
+                previous = self._settings.get(name)
+                value = "DEFAULT" if previous is None else render(previous)
+                self._run(f"SET {_identifier(name)} = {value}")
+
+        return restore
+
+    def _describe(self, sql: str) -> list[tuple[str, str]] | None:
+        """The result columns of a SELECT, without running it."""
+        if leading_keyword(sql) not in _DESCRIBABLE:
+            return None
+        raw = self._run(f"DESCRIBE ({sql})", "TSVRaw").bytes().decode()
+        lines = [line.split("\t") for line in raw.splitlines() if line]
+        return [(fields[0], fields[1]) for fields in lines]
+
+    # -- statements -----------------------------------------------------------------
+
+    def execute(self, sql: str, settings: Settings | None, stream: bool) -> Result:
+        sql = strip_single_statement(sql)
+        keyword = leading_keyword(sql)
+        restore = self._apply(settings)
+        try:
+            if keyword not in ROW_RETURNING:
+                raw = self._run(sql)
+                if keyword == "SET":
+                    self.timezone = self._scalar("SELECT timezone()")
+                return Result(None, iter(()), rowcount=raw.rows_written() or -1)
+            if stream:
+                return self._stream_rows(sql, settings, restore)
+            return self._buffered_rows(sql, settings)
+        finally:
+            if restore is not None and self._stream is None:
+                restore()
+
+    def _buffered_rows(self, sql: str, settings: Settings | None) -> Result:
+        raw = self._run(sql).bytes()
+        if not raw:
+            return Result(self._empty_columns(sql), iter(()), rowcount=0)
+        context = self._context(settings)
+        described: list[tuple[str, str]] | None = None
+
+        def true_types() -> list[str] | None:
+            nonlocal described
+            described = self._describe(sql)
+            return [column_type for _, column_type in described or ()]
+
+        columns = None
+        rows: list[tuple] = []
+        with paused_gc(), _Decoding():
+            for block in read_blocks(iter((raw,)), context, true_types):
+                columns = block.columns_with_types
+                rows.extend(block.get_rows())
+        return Result(columns, iter((rows,)), rowcount=len(rows))
+
+    def _empty_columns(self, sql: str) -> list[tuple[str, str]]:
+        """Column names and types of a statement that returned no rows.
+
+        Native output of an empty result is empty, header included. A SELECT is
+        described without running it again; other statements that return rows (SHOW,
+        EXPLAIN, ...) have no side effects and are asked again with a header format.
+        """
+        described = self._describe(sql)
+        if described is not None:
+            return described
+        lines = self._run(sql, "TSVWithNamesAndTypes").bytes().decode().splitlines()
+        if len(lines) < 2:
+            return []
+        return list(zip(lines[0].split("\t"), lines[1].split("\t"), strict=True))
+
+    def _stream_rows(
+        self, sql: str, settings: Settings | None, restore: Callable[[], None] | None
+    ) -> Result:
+        described = self._describe(sql)
+        try:
+            self._stream = self._conn.send_query(sql, "Native")
+        except RuntimeError as error:
+            raise errors.from_text(str(error)) from None
+        context = self._context(settings)
+        chunks = (chunk.bytes() for chunk in _chunks(self._stream))
+        types = [column_type for _, column_type in described] if described else None
+        blocks = read_blocks(chunks, context, (lambda: types) if types else None)
+        first = _first_block(blocks)
+        columns = first.columns_with_types if first is not None else described or []
+
+        def rows() -> Iterator[list[tuple]]:
+            with _Decoding():
+                if first is not None:
+                    yield first.get_rows()
+                for block in blocks:
+                    with paused_gc():
+                        yield block.get_rows()
+            self._stream = None
+
+        def close() -> None:
+            self._end_stream()
+            if restore is not None:
+                restore()
+
+        return Result(list(columns), rows(), on_close=close)
+
+    def _end_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(RuntimeError):  # it may have ended on the engine's side
+                stream.cancel()
+
+    def insert(
+        self,
+        statement: InsertStatement,
+        sql: str,
+        data: Iterable,
+        columnar: bool,
+        block_size: int,
+        settings: Settings | None,
+    ) -> int:
+        columns_with_types = self._insert_columns(statement)
+        context = self._context(settings)
+        restore = self._apply(settings)
+        try:
+            inserter = self._conn.send_insert(statement.without_data, "Native")
+        except RuntimeError as error:
+            if restore:
+                restore()
+            raise errors.from_text(str(error)) from None
+        total = 0
+        finished = False
+        try:
+            for block in _column_blocks(data, columnar, block_size, len(columns_with_types)):
+                try:
+                    encoded = encode_block(context, columns_with_types, block)
+                except driver_errors.TypeMismatchError as error:
+                    raise DataError(error.message, code=53, name="TYPE_MISMATCH") from None
+                except (TypeError, ValueError, AttributeError, OverflowError) as error:
+                    raise DataError(
+                        f"cannot encode a value for {statement.target}: {error}; each value "
+                        "must fit its column's ClickHouse type"
+                    ) from None
+                inserter.append(encoded)
+                total += len(block[0]) if block else 0
+            finished = True
+            inserter.finish()
+        except RuntimeError as error:
+            raise errors.from_text(str(error)) from None
+        finally:
+            if not finished:
+                inserter.cancel()
+            if restore:
+                restore()
+        return total
+
+    def _insert_columns(self, statement: InsertStatement) -> list[tuple[str, str]]:
+        """Names and types of the columns an INSERT writes, in its order."""
+        if statement.columns is not None:
+            described = self._describe(f"SELECT {statement.columns} FROM {statement.target}")
+            return described or []
+        raw = self._run(f"DESCRIBE TABLE {statement.target}", "TSVRaw").bytes().decode()
+        fields = [line.split("\t") for line in raw.splitlines() if line]
+        return [(f[0], f[1]) for f in fields if f[2] not in ("MATERIALIZED", "ALIAS")]
+
+    def ping(self) -> bool:
+        if self._conn is None or self._stream is not None:
+            return False
+        try:
+            self._run("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    def close(self) -> None:
+        connection, self._conn = self._conn, None
+        if connection is None:
+            return
+        self._end_stream()
+        try:
+            connection.close()
+        finally:
+            _engine.release(self)
+
+
+def _identifier(name: str) -> str:
+    """A setting or database name, checked: these cannot be passed as parameters."""
+    if not name.replace("_", "a").isalnum() or not name.isascii() or name[0].isdigit():
+        raise ProgrammingError(f"{name!r} is not a valid ClickHouse setting or database name")
+    return name
+
+
+def _chunks(stream: Any) -> Iterator[Any]:
+    try:
+        yield from stream
+    except RuntimeError as error:
+        raise errors.from_text(str(error)) from None
+
+
+def _first_block(blocks: Iterator) -> Any:
+    with paused_gc(), _Decoding():
+        return next(blocks, None)
+
+
+class _Decoding:
+    """Turn the decoders' complaints about a type they cannot read into a clear error."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, driver_errors.UnknownTypeError):
+            raise NotSupportedError(
+                f"cannot read a column of type {error.message}: clickhouse-driver, which "
+                "decodes results, does not know this type; cast it in the query (for "
+                "example toString(column))"
+            ) from None
+
+
+def _column_blocks(
+    data: Iterable, columnar: bool, block_size: int, width: int
+) -> Iterator[list[list]]:
+    """Cut rows (or columns) into blocks of columns of at most ``block_size`` rows."""
+    if columnar:
+        columns = list(data)
+        if len(columns) != width:
+            raise ProgrammingError(f"expected {width} columns, got {len(columns)}")
+        length = len(columns[0]) if columns else 0
+        if any(len(column) != length for column in columns):
+            raise ProgrammingError("columns of an INSERT must all have the same length")
+        for start in range(0, length, block_size):
+            yield [list(column[start : start + block_size]) for column in columns]
+        return
+    rows = iter(data)
+    while True:
+        chunk = list(itertools.islice(rows, block_size))
+        if not chunk:
+            return
+        lengths = set(map(len, chunk))
+        if lengths != {width}:
+            raise ProgrammingError(
+                f"each row of this INSERT needs {width} values; got rows of "
+                f"{sorted(lengths)} values"
+            )
+        yield [list(column) for column in zip(*chunk, strict=True)]

@@ -1,0 +1,131 @@
+"""Turn ClickHouse errors, from either transport, into the right PEP 249 exception.
+
+The server's code decides the class. Names come from the message where ClickHouse
+prints one (``... (UNKNOWN_TABLE)``) and match the code, else from clickhouse-driver's
+table of codes, so old servers that print no names still get one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clickhouse_driver.errors import ErrorCodes
+
+from . import exceptions as exc
+
+# Codes newer than clickhouse-driver's table that this module maps by name.
+_EXTRA_NAMES = {
+    159: "TIMEOUT_EXCEEDED",
+    192: "UNKNOWN_USER",
+    193: "WRONG_PASSWORD",
+    194: "REQUIRED_PASSWORD",
+    241: "MEMORY_LIMIT_EXCEEDED",
+    469: "VIOLATED_CONSTRAINT",
+    497: "ACCESS_DENIED",
+    516: "AUTHENTICATION_FAILED",
+    691: "UNKNOWN_ELEMENT_OF_ENUM",
+}
+_NAMES_BY_CODE = {
+    value: name
+    for name, value in vars(ErrorCodes).items()
+    if name.isupper() and isinstance(value, int)
+} | _EXTRA_NAMES
+
+_OPERATIONAL = frozenset(
+    {
+        "ABORTED",
+        "ALL_CONNECTION_TRIES_FAILED",
+        "AUTHENTICATION_FAILED",
+        "CANNOT_ALLOCATE_MEMORY",
+        "KEEPER_EXCEPTION",
+        "MEMORY_LIMIT_EXCEEDED",
+        "NETWORK_ERROR",
+        "QUERY_WAS_CANCELLED",
+        "READONLY",
+        "REQUIRED_PASSWORD",
+        "SOCKET_TIMEOUT",
+        "TABLE_IS_READ_ONLY",
+        "TIMEOUT_EXCEEDED",
+        "TOO_MANY_PARTS",
+        "TOO_MANY_SIMULTANEOUS_QUERIES",
+        "UNEXPECTED_PACKET_FROM_SERVER",
+        "UNKNOWN_PACKET_FROM_SERVER",
+        "UNKNOWN_USER",
+        "WRONG_PASSWORD",
+    }
+)
+_DATA = frozenset(
+    {
+        "ARGUMENT_OUT_OF_BOUND",
+        "CANNOT_CONVERT_TYPE",
+        "DECIMAL_OVERFLOW",
+        "INCORRECT_DATA",
+        "TOO_LARGE_STRING_SIZE",
+        "TYPE_MISMATCH",
+        "UNKNOWN_ELEMENT_OF_ENUM",
+        "VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE",
+    }
+)
+_NOT_SUPPORTED = frozenset({"NOT_IMPLEMENTED", "SUPPORT_IS_DISABLED", "UNSUPPORTED_METHOD"})
+_INTEGRITY = frozenset({"VIOLATED_CONSTRAINT"})
+_INTERNAL = frozenset({"LOGICAL_ERROR"})
+
+_CODE_RE = re.compile(r"Code: (\d+)")
+_NAME_RE = re.compile(r"\(([A-Z][A-Z0-9_]+)\)")
+_VERSION_TAIL_RE = re.compile(r"\s*\(version [^)]*\)\.?")
+_TRAILING_NAMES_RE = re.compile(r"(?:\.?\s*\([A-Z][A-Z0-9_]+\))+\.?$")
+
+
+def class_for(name: str | None) -> type[exc.DatabaseError]:
+    """The PEP 249 class for a ClickHouse error name."""
+    if not name:
+        return exc.DatabaseError
+    if name in _OPERATIONAL:
+        return exc.OperationalError
+    if name in _DATA or name.startswith("CANNOT_PARSE") or name.startswith("CANNOT_READ"):
+        return exc.DataError
+    if name in _INTEGRITY:
+        return exc.IntegrityError
+    if name in _NOT_SUPPORTED:
+        return exc.NotSupportedError
+    if name in _INTERNAL:
+        return exc.InternalError
+    return exc.ProgrammingError
+
+
+def name_for(code: int | None, message: str = "") -> str | None:
+    """The symbolic name of ``code``: the message's own if it agrees, else the table's."""
+    if code is None:
+        return None
+    known = _NAMES_BY_CODE.get(code)
+    for candidate in reversed(_NAME_RE.findall(message)):
+        if known is None or candidate == known:
+            return candidate
+    return known
+
+
+def from_code(code: int | None, message: str) -> exc.DatabaseError:
+    """Build the exception for a server error ``code`` with ``message``."""
+    name = name_for(code, message)
+    return class_for(name)(clean_message(message), code=code, name=name)
+
+
+def from_text(text: str) -> exc.DatabaseError:
+    """Build the exception for an error text such as chDB raises (``Code: 60. DB::...``)."""
+    match = _CODE_RE.search(text)
+    code = int(match.group(1)) if match else None
+    return from_code(code, text)
+
+
+def clean_message(message: str) -> str:
+    """Drop the repeated ``Code: N. DB::Exception:`` prefixes and the version tail."""
+    text = message.strip()
+    while True:
+        stripped = re.sub(r"^(Code: \d+\.\s*)?DB::Exception:\s*", "", text)
+        stripped = re.sub(r"^Code: \d+\.\s*", "", stripped)
+        if stripped == text:
+            break
+        text = stripped
+    text = re.split(r"\.?\s*Stack trace:", text, maxsplit=1)[0].strip()
+    text = _VERSION_TAIL_RE.sub("", text).strip()
+    return _TRAILING_NAMES_RE.sub("", text).strip()

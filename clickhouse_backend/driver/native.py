@@ -1,0 +1,216 @@
+"""The native transport: clickhouse-driver over TCP, for servers and clusters."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import ssl
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from clickhouse_driver import Client
+from clickhouse_driver import errors as driver_errors
+
+from . import errors
+from .exceptions import DataError, OperationalError, ProgrammingError
+from .gcpause import paused_gc
+from .statements import InsertStatement
+from .transport import Result, Settings, Transport
+
+# clickhouse-driver logs a traceback for every failed connect or ping; this driver raises
+# an OperationalError that says the same, so the log would only repeat it.
+_driver_log = logging.getLogger("clickhouse_driver")
+if _driver_log.level == logging.NOTSET:
+    _driver_log.setLevel(logging.CRITICAL)
+
+_HTTP_PORTS = {8123: 9000, 8443: 9440}
+_NETWORK_ERRORS = (
+    driver_errors.NetworkError,
+    driver_errors.SocketTimeoutError,
+    driver_errors.UnexpectedPacketFromServerError,
+    driver_errors.UnknownPacketFromServerError,
+    EOFError,
+    OSError,
+    ssl.SSLError,
+)
+# Wrong Python values in an INSERT surface from the column writers as these.
+_SHAPE_ERROR = re.compile(r"Expected \d+ (columns|rows)|Different rows length")
+_ENCODING_ERRORS = (TypeError, ValueError, AttributeError, OverflowError, KeyError)
+
+
+class NativeTransport(Transport):
+    """A clickhouse-driver ``Client``: one TCP session, reconnected when it drops."""
+
+    def __init__(self, host: str = "localhost", port: int | None = None, **options: Any):
+        self.host = host
+        self.port = port or (9440 if options.get("secure") else 9000)
+        self.client = Client(host=host, port=self.port, **options)
+        self._stream_open = False
+        self._known_settings: frozenset[str] | None = None
+        self._connecting = True
+        with self._errors():
+            self.client.execute("SELECT 1")
+        self._connecting = False
+        info = self.client.connection.server_info
+        self.server_version = info.version_tuple()
+        self.check_settings(options.get("settings"))
+
+    def check_settings(self, settings: Settings | None) -> None:
+        """Refuse unknown settings: clickhouse-driver silently drops them on old servers."""
+        if not settings:
+            return
+        if self._known_settings is None:
+            with self._errors():
+                rows = self.client.execute("SELECT name FROM system.settings")
+            self._known_settings = frozenset(name for (name,) in rows) | frozenset(
+                Client.available_client_settings
+            )
+        for name in settings:
+            if name not in self._known_settings and not name.startswith("custom_"):
+                raise ProgrammingError(
+                    f"unknown ClickHouse setting {name!r} (ClickHouse "
+                    f"{'.'.join(map(str, self.server_version))} has no such setting)",
+                    code=115,
+                    name="UNKNOWN_SETTING",
+                )
+
+    @property
+    def busy(self) -> bool:
+        return self._stream_open
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate clickhouse-driver's exceptions into this driver's."""
+        try:
+            yield
+        except driver_errors.ServerException as error:
+            raise errors.from_code(error.code, error.message) from None
+        except driver_errors.TypeMismatchError as error:
+            raise DataError(str(error.message), code=53, name="TYPE_MISMATCH") from None
+        except _NETWORK_ERRORS as error:
+            raise self._network_error(error) from None
+        except driver_errors.Error as error:
+            raise errors.from_code(error.code, str(error.message)) from None
+
+    def _network_error(self, error: BaseException) -> OperationalError:
+        where = f"{self.host}:{self.port}"
+        if self.port in _HTTP_PORTS or isinstance(
+            error, driver_errors.UnexpectedPacketFromServerError
+        ):
+            native = _HTTP_PORTS.get(self.port, 9000)
+            return OperationalError(
+                f"{where} did not answer in ClickHouse's native protocol; this driver speaks "
+                f"the native TCP protocol, not HTTP: use port {native} (9440 with "
+                "secure=True)",
+                code=getattr(error, "code", None),
+                name="UNEXPECTED_PACKET_FROM_SERVER",
+            )
+        if self._connecting:
+            hint = (
+                " Is the server running, and is this its native port (9000, or 9440 with "
+                "TLS)? HTTP ports such as 8123 do not answer the native protocol."
+            )
+        else:
+            hint = " Is the server still running?"
+        if isinstance(error, (driver_errors.SocketTimeoutError, socket.timeout)):
+            return OperationalError(
+                f"ClickHouse at {where} did not answer in time; raise send_receive_timeout "
+                f"for long queries.{hint}",
+                code=209,
+                name="SOCKET_TIMEOUT",
+            )
+        detail = getattr(error, "message", None) or str(error) or type(error).__name__
+        return OperationalError(
+            f"cannot reach ClickHouse at {where}: {detail}.{hint}",
+            code=210,
+            name="NETWORK_ERROR",
+        )
+
+    def execute(self, sql: str, settings: Settings | None, stream: bool) -> Result:
+        self.check_settings(settings)
+        with self._errors():
+            progress = self.client.execute_with_progress(
+                sql, with_column_types=True, settings=settings
+            )
+            packets = progress.packet_generator
+            columns, first_rows = self._read_header(packets)
+        self._stream_open = True
+        blocks = self._blocks(packets, first_rows)
+        if stream:
+            return Result(columns, blocks, on_close=self._end_stream)
+        with paused_gc():
+            rows: list[tuple] = []
+            for block in blocks:
+                rows.extend(block)
+        self._stream_open = False
+        written = self.client.last_query.progress.written_rows if columns is None else 0
+        count = len(rows) if columns is not None else (written or -1)
+        return Result(columns, iter([rows]), rowcount=count)
+
+    def _read_header(self, packets: Iterator) -> tuple[list | None, list[tuple] | None]:
+        """Read up to the first block: its columns, and its rows if it has any."""
+        for packet in packets:
+            block = getattr(packet, "block", None)
+            if block is not None:
+                rows = block.get_rows() if block.num_rows else None
+                return list(block.columns_with_types), rows
+        return None, None
+
+    def _blocks(self, packets: Iterator, first_rows: list[tuple] | None) -> Iterator[list]:
+        if first_rows:
+            yield first_rows
+        with self._errors():
+            for packet in packets:
+                block = getattr(packet, "block", None)
+                if block is not None and block.num_rows:
+                    yield block.get_rows()
+        self._stream_open = False
+
+    def _end_stream(self) -> None:
+        """Abandon a result read part-way: dropping the socket stops the query."""
+        if self._stream_open:
+            self._stream_open = False
+            self.client.disconnect()
+
+    def insert(
+        self,
+        statement: InsertStatement,
+        sql: str,
+        data: Iterable,
+        columnar: bool,
+        block_size: int,
+        settings: Settings | None,
+    ) -> int:
+        if not columnar and not isinstance(data, (list, tuple)):
+            data = (row for row in data)  # clickhouse-driver streams generators
+        self.check_settings(settings)
+        query_settings = dict(settings or {}, insert_block_size=block_size)
+        with self._errors():
+            try:
+                return self.client.execute(sql, data, columnar=columnar, settings=query_settings)
+            except _ENCODING_ERRORS as error:
+                self.client.disconnect()
+                if isinstance(error, ValueError) and _SHAPE_ERROR.match(str(error)):
+                    raise ProgrammingError(
+                        f"the INSERT data has the wrong shape: {error}"
+                    ) from None
+                raise DataError(
+                    f"cannot encode a value for {statement.target}: {error}; each value must "
+                    "fit its column's ClickHouse type"
+                ) from None
+
+    def ping(self) -> bool:
+        if self._stream_open:
+            return False
+        try:
+            with self._errors():
+                self.client.execute("SELECT 1")
+        except OperationalError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self._stream_open = False
+        self.client.disconnect()
