@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up and run the test suite on a fresh machine: a virtualenv in .venv with the
+# package and its test extras, Debian's clickhouse-server for the native-protocol tests
+# (installed when this runs as root with apt-get), then pytest. Extra arguments go to
+# pytest. CLICKHOUSE_TEST_DSN=clickhouse://... runs the suite against that server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+if ! command -v clickhouse-server >/dev/null && [ ! -x /usr/sbin/clickhouse-server ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing Debian's clickhouse-server for the native-protocol tests..."
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server >/dev/null
+        # The package's own service is not wanted: the tests start private servers.
+        (service clickhouse-server stop || true) >/dev/null 2>&1
+    else
+        echo "clickhouse-server is not installed; native-protocol tests will be skipped."
+    fi
+fi
+
+exec .venv/bin/python -m pytest "$@"
