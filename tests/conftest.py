@@ -18,7 +18,7 @@ from clickhouse_backend import driver
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from clickhouse_server import LocalServer, find_server_binary  # noqa: E402
+from clickhouse_server import LocalServer, find_server_binary
 
 TEST_DSN = os.environ.get("CLICKHOUSE_TEST_DSN")
 _names = itertools.count()

@@ -17,7 +17,7 @@ from clickhouse_driver.bufferedwriter import BufferedSocketWriter
 from clickhouse_driver.columns.service import read_column
 from clickhouse_driver.connection import ServerInfo
 from clickhouse_driver.context import Context
-from clickhouse_driver.reader import read_binary_str
+from clickhouse_driver.reader import read_binary_bytes, read_binary_str
 from clickhouse_driver.streams.native import BlockOutputStream
 from clickhouse_driver.varint import read_varint
 
@@ -85,7 +85,8 @@ def read_blocks(
         n_rows = read_varint(reader)
         columns_with_types, data = [], []
         for index in range(n_columns):
-            name = read_binary_str(reader)
+            # A name is the expression's text when unaliased, and may not be UTF-8.
+            name = bytes(read_binary_bytes(reader)).decode("utf-8", "replace")
             column_type = read_binary_str(reader)
             if column_type == "DateTime" and true_types is not None:
                 if described is None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
+import json
 import os
+import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +24,7 @@ from clickhouse_driver import errors as driver_errors
 from . import errors
 from .codec import encode_block, make_context, read_blocks
 from .escape import render
-from .exceptions import DataError, InterfaceError, NotSupportedError, ProgrammingError
+from .exceptions import DataError, InterfaceError, ProgrammingError
 from .gcpause import paused_gc
 from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
 from .transport import Result, Settings, Transport
@@ -149,13 +151,16 @@ class EmbeddedTransport(Transport):
 
         return restore
 
+    def _json_rows(self, sql: str, output_format: str = "JSONCompactEachRow") -> list[list]:
+        """Rows of a metadata statement, with one-line type names."""
+        raw = self._run(f"{sql} SETTINGS print_pretty_type_names = 0", output_format)
+        return [json.loads(line) for line in raw.bytes().decode().splitlines() if line]
+
     def _describe(self, sql: str) -> list[tuple[str, str]] | None:
         """The result columns of a SELECT, without running it."""
         if leading_keyword(sql) not in _DESCRIBABLE:
             return None
-        raw = self._run(f"DESCRIBE ({sql})", "TSVRaw").bytes().decode()
-        lines = [line.split("\t") for line in raw.splitlines() if line]
-        return [(fields[0], fields[1]) for fields in lines]
+        return [(row[0], row[1]) for row in self._json_rows(f"DESCRIBE ({sql})")]
 
     # -- statements -----------------------------------------------------------------
 
@@ -206,10 +211,8 @@ class EmbeddedTransport(Transport):
         described = self._describe(sql)
         if described is not None:
             return described
-        lines = self._run(sql, "TSVWithNamesAndTypes").bytes().decode().splitlines()
-        if len(lines) < 2:
-            return []
-        return list(zip(lines[0].split("\t"), lines[1].split("\t"), strict=True))
+        names, types = self._json_rows(sql, "JSONCompactEachRowWithNamesAndTypes")[:2]
+        return list(zip(names, types, strict=True))
 
     def _stream_rows(
         self, sql: str, settings: Settings | None, restore: Callable[[], None] | None
@@ -294,12 +297,15 @@ class EmbeddedTransport(Transport):
 
     def _insert_columns(self, statement: InsertStatement) -> list[tuple[str, str]]:
         """Names and types of the columns an INSERT writes, in its order."""
-        if statement.columns is not None:
-            described = self._describe(f"SELECT {statement.columns} FROM {statement.target}")
-            return described or []
-        raw = self._run(f"DESCRIBE TABLE {statement.target}", "TSVRaw").bytes().decode()
-        fields = [line.split("\t") for line in raw.splitlines() if line]
-        return [(f[0], f[1]) for f in fields if f[2] not in ("MATERIALIZED", "ALIAS")]
+        table = self._json_rows(f"DESCRIBE TABLE {statement.target}")
+        if statement.columns is None:
+            return [(row[0], row[1]) for row in table if row[2] not in ("MATERIALIZED", "ALIAS")]
+        types = {row[0]: row[1] for row in table}
+        names = _column_names(statement.columns)
+        if names is not None and all(name in types for name in names):
+            return [(name, types[name]) for name in names]
+        # A column list such as "* EXCEPT (b)": let ClickHouse expand it.
+        return self._describe(f"SELECT {statement.columns} FROM {statement.target}") or []
 
     def ping(self) -> bool:
         if self._conn is None or self._stream is not None:
@@ -328,6 +334,22 @@ def _identifier(name: str) -> str:
     return name
 
 
+_COLUMN_NAME = re.compile(r'\s*(?:`((?:[^`\\]|\\.)*)`|"((?:[^"\\]|\\.)*)"|([\w.]+))\s*(?:,|$)')
+
+
+def _column_names(columns: str) -> list[str] | None:
+    """The names in an INSERT's column list, or None if it is not a plain list."""
+    names, position = [], 0
+    while position < len(columns):
+        match = _COLUMN_NAME.match(columns, position)
+        if match is None or match.end() == position:
+            return None
+        quoted = match.group(1) if match.group(1) is not None else match.group(2)
+        names.append(quoted.replace("\\", "") if quoted is not None else match.group(3))
+        position = match.end()
+    return names
+
+
 def _chunks(stream: Any) -> Iterator[Any]:
     try:
         yield from stream
@@ -348,11 +370,7 @@ class _Decoding:
 
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
         if isinstance(error, driver_errors.UnknownTypeError):
-            raise NotSupportedError(
-                f"cannot read a column of type {error.message}: clickhouse-driver, which "
-                "decodes results, does not know this type; cast it in the query (for "
-                "example toString(column))"
-            ) from None
+            raise errors.unreadable_type(str(error.message)) from None
 
 
 def _column_blocks(

@@ -129,3 +129,15 @@ def clean_message(message: str) -> str:
     text = re.split(r"\.?\s*Stack trace:", text, maxsplit=1)[0].strip()
     text = _VERSION_TAIL_RE.sub("", text).strip()
     return _TRAILING_NAMES_RE.sub("", text).strip()
+
+
+def unreadable_type(message: str) -> exc.NotSupportedError:
+    """The error for a result column whose type clickhouse-driver cannot decode."""
+    type_name = message.removeprefix("Unknown type ").strip()
+    return exc.NotSupportedError(
+        f"cannot read a result column of type {type_name}: clickhouse-driver, which decodes "
+        "results, does not support it; cast the column in the query (for example "
+        "toString(column))",
+        code=50,
+        name="UNKNOWN_TYPE",
+    )

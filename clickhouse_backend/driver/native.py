@@ -87,12 +87,21 @@ class NativeTransport(Transport):
             yield
         except driver_errors.ServerException as error:
             raise errors.from_code(error.code, error.message) from None
+        except driver_errors.UnknownTypeError as error:
+            self.client.disconnect()
+            raise errors.unreadable_type(str(error.message)) from None
         except driver_errors.TypeMismatchError as error:
             raise DataError(str(error.message), code=53, name="TYPE_MISMATCH") from None
         except _NETWORK_ERRORS as error:
             raise self._network_error(error) from None
         except driver_errors.Error as error:
             raise errors.from_code(error.code, str(error.message)) from None
+        except UnicodeDecodeError:
+            self.client.disconnect()
+            raise ProgrammingError(
+                "a result column's name is not valid UTF-8 (an expression over raw bytes "
+                "without an alias); name the column with AS"
+            ) from None
 
     def _network_error(self, error: BaseException) -> OperationalError:
         where = f"{self.host}:{self.port}"

@@ -1,0 +1,212 @@
+"""Parameters: every supported Python type reaches ClickHouse as itself, and no value
+can escape its literal."""
+
+import datetime
+import decimal
+import enum
+import ipaddress
+import math
+import uuid
+
+import pytest
+
+from clickhouse_backend.driver import DataError, ProgrammingError
+
+HOSTILE_STRINGS = [
+    "",
+    "'",
+    "''",
+    "\\",
+    "\\'",
+    "ends with a backslash \\",
+    "'; DROP TABLE sentinel; --",
+    "' OR 1=1 --",
+    "\\'; DROP TABLE sentinel; --",
+    "quote ' and \" and ` and $$ heredoc $$",
+    "NUL \x00 inside",
+    "control \a\b\t\n\v\f\r characters",
+    "/* comment */ -- not a comment",
+    "%s %(name)s %% percent signs",
+    "unicode: żółć 中文 🚀 \u200b",
+    "\U0010ffff last code point",
+]
+
+
+@pytest.fixture
+def sentinel(cursor):
+    cursor.execute("CREATE TABLE sentinel (x UInt8) ENGINE = Memory")
+    yield
+    cursor.execute("EXISTS TABLE sentinel")
+    assert cursor.fetchone() == (1,), "a parameter dropped the sentinel table"
+
+
+@pytest.mark.parametrize("value", HOSTILE_STRINGS)
+def test_hostile_strings_round_trip_verbatim(cursor, sentinel, value):
+    """A string parameter comes back byte for byte, and never runs as SQL."""
+    cursor.execute("SELECT %(v)s, length(%(v)s)", {"v": value})
+    assert cursor.fetchone() == (value, len(value.encode()))
+    cursor.execute("SELECT %s = %s", [value, value])
+    assert cursor.fetchone() == (True,)
+
+
+def test_every_byte_value_round_trips(cursor, sentinel):
+    """Bytes 0..255 reach the server exactly, whatever their encoding."""
+    value = bytes(range(256)) + b"'; DROP TABLE sentinel; --\\"
+    cursor.execute("SELECT hex(%(v)s), length(%(v)s)", {"v": value})
+    assert cursor.fetchone() == (value.hex().upper(), len(value))
+
+
+def test_surrogate_escaped_text_becomes_its_original_bytes(cursor):
+    """Text decoded with surrogateescape is sent as the bytes it came from."""
+    raw = b"caf\xe9 \xff"
+    cursor.execute("SELECT hex(%s)", [raw.decode("utf-8", "surrogateescape")])
+    assert cursor.fetchone() == (raw.hex().upper(),)
+
+
+def test_hostile_values_inside_containers(cursor, sentinel):
+    """Strings nested in arrays, tuples and maps are escaped too."""
+    value = "'); DROP TABLE sentinel; --"
+    cursor.execute(
+        "SELECT %(a)s, %(t)s, %(m)s", {"a": [value, "x"], "t": (value, 1), "m": {value: value}}
+    )
+    assert cursor.fetchone() == ([value, "x"], (value, 1), {value: value})
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Size(enum.IntEnum):
+    LARGE = 3
+
+
+@pytest.mark.parametrize(
+    ("value", "type_name"),
+    [
+        (None, "Nullable(Nothing)"),
+        (True, "Bool"),
+        (False, "Bool"),
+        (0, "UInt8"),
+        (-1, "Int8"),
+        (2**63 - 1, "UInt64"),
+        (-(2**63), "Int64"),
+        (2**64 - 1, "UInt64"),
+        (2**127 - 1, "Int128"),
+        (-(2**127), "Int128"),
+        (2**128 - 1, "UInt128"),
+        (-(2**255), "Int256"),
+        (2**256 - 1, "UInt256"),
+        (1.5, "Float64"),
+        (-2.25e-300, "Float64"),
+        (decimal.Decimal("12.340"), "Decimal(9, 3)"),
+        (decimal.Decimal("-0.000001"), "Decimal(9, 6)"),
+        (decimal.Decimal("123456789012345678901234567890.12"), "Decimal(38, 2)"),
+        (decimal.Decimal("1" * 50 + ".5"), "Decimal(76, 1)"),
+        ("text", "String"),
+        (b"\x00\xff", "String"),
+        (datetime.date(2024, 2, 29), "Date"),
+        (datetime.date(1900, 1, 1), "Date32"),
+        (datetime.date(2299, 12, 31), "Date32"),
+        (datetime.datetime(2024, 2, 29, 23, 59, 59, 999999), "DateTime64(6)"),
+        (datetime.datetime(1950, 1, 1, tzinfo=datetime.timezone.utc), "DateTime64(6, 'UTC')"),
+        (uuid.UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"), "UUID"),
+        (ipaddress.IPv4Address("192.168.0.1"), "IPv4"),
+        (ipaddress.IPv6Address("2001:db8::1"), "IPv6"),
+        ([1, 2, 3], "Array(UInt8)"),
+        ([], "Array(Nothing)"),
+        ([[1], [2, 3]], "Array(Array(UInt8))"),
+        ((1, "a"), "Tuple(UInt8, String)"),
+        ({"a": 1, "b": 2}, "Map(String, UInt8)"),
+        (Colour.RED, "String"),
+        (Size.LARGE, "UInt8"),
+    ],
+)
+def test_each_type_arrives_as_itself(cursor, value, type_name):
+    """A parameter keeps its type: it compares and inserts as what it is in Python."""
+    cursor.execute("SELECT %(v)s AS v, toTypeName(v)", {"v": value})
+    returned, returned_type = cursor.fetchone()
+    assert returned_type == type_name
+    expected = value.value if isinstance(value, enum.Enum) else value
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        assert returned == value
+    elif isinstance(value, bytes):
+        assert returned in (value, value.decode("latin-1"))
+    else:
+        assert returned == expected
+
+
+def test_floats_that_are_not_numbers(cursor):
+    """NaN and the infinities are sent as ClickHouse's nan and inf."""
+    cursor.execute("SELECT %s, %s, %s", [math.nan, math.inf, -math.inf])
+    nan, inf, negative_inf = cursor.fetchone()
+    assert math.isnan(nan) and inf == math.inf and negative_inf == -math.inf
+
+
+def test_negative_numbers_cannot_start_a_comment(cursor):
+    """``1-%s`` with -1 is 2, not ``1--1`` (which would comment out the rest)."""
+    cursor.execute("SELECT 1-%s, 1-%s", [-1, -1.5])
+    assert cursor.fetchone() == (2, 2.5)
+
+
+def test_aware_datetimes_are_the_same_instant(cursor):
+    """An aware datetime in any zone arrives as the same instant."""
+    zone = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+    value = datetime.datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=zone)
+    cursor.execute("SELECT %s", [value])
+    assert cursor.fetchone()[0] == value
+
+
+def test_time_is_sent_as_text(cursor):
+    """A time of day is its ISO text (ClickHouse's Time types are not readable here)."""
+    cursor.execute("SELECT %s", [datetime.time(13, 5, 7, 250)])
+    assert cursor.fetchone() == ("13:05:07.000250",)
+
+
+def test_tuple_parameter_feeds_in(cursor):
+    """``IN %s`` takes a tuple, the usual DB-API idiom."""
+    cursor.execute("SELECT number FROM numbers(10) WHERE number IN %s ORDER BY number", [(2, 5)])
+    assert cursor.fetchall() == [(2,), (5,)]
+
+
+def test_percent_signs(cursor):
+    """Without parameters SQL is sent as written; with them, %% is a literal %."""
+    cursor.execute("SELECT 'a%b' LIKE 'a%'")
+    assert cursor.fetchone() == (True,)
+    cursor.execute("SELECT 'a%%b' LIKE %s", ["a%"])
+    assert cursor.fetchone() == (True,)
+
+
+def test_unsupported_type_is_named(cursor):
+    """A value of a type the driver cannot render is refused, naming its type."""
+    with pytest.raises(ProgrammingError, match="cannot pass a set"):
+        cursor.execute("SELECT %s", [{1, 2}])
+
+
+def test_missing_named_parameter_is_named(cursor):
+    """A placeholder without a value names the missing parameter."""
+    with pytest.raises(ProgrammingError, match="no parameter 'b'"):
+        cursor.execute("SELECT %(a)s, %(b)s", {"a": 1})
+
+
+def test_positional_placeholder_with_mapping_is_refused(cursor):
+    """A mapping is never pasted whole into a %s placeholder."""
+    with pytest.raises(ProgrammingError, match="mapping"):
+        cursor.execute("SELECT %s", {"a": "'; DROP TABLE x; --"})
+
+
+def test_wrong_number_of_parameters(cursor):
+    """Too many or too few positional values is a clear error."""
+    with pytest.raises(ProgrammingError, match="placeholders"):
+        cursor.execute("SELECT %s", [1, 2])
+    with pytest.raises(ProgrammingError, match="placeholders"):
+        cursor.execute("SELECT %s, %s", [1])
+
+
+def test_values_that_cannot_exist_in_clickhouse(cursor):
+    """Decimal NaN, over-wide decimals and integers are DataErrors before anything is sent."""
+    with pytest.raises(DataError, match="NaN"):
+        cursor.execute("SELECT %s", [decimal.Decimal("NaN")])
+    with pytest.raises(DataError, match="76 digits"):
+        cursor.execute("SELECT %s", [decimal.Decimal("1" * 80)])
+    with pytest.raises(DataError, match="256 bits"):
+        cursor.execute("SELECT %s", [2**256])
