@@ -18,7 +18,7 @@ def _boolean(value: str) -> bool:
     try:
         return _BOOLEAN[value.lower()]
     except KeyError:
-        raise InterfaceError(f"{value!r} is not a boolean (use 1/0 or true/false)") from None
+        raise ValueError(value) from None
 
 
 def _compression(value: str) -> bool | str:
@@ -76,7 +76,9 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
         try:
             options[name] = converter(value)
         except ValueError:
-            raise InterfaceError(f"DSN option {name}={value!r} is not valid") from None
+            raise InterfaceError(
+                f"DSN option {name}={value!r} is not valid (booleans are 1/0 or true/false)"
+            ) from None
     if settings:
         options["settings"] = settings
     return options

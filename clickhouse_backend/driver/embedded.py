@@ -15,6 +15,7 @@ import json
 import os
 import re
 import threading
+import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -262,28 +263,29 @@ class EmbeddedTransport(Transport):
     ) -> int:
         columns_with_types = self._insert_columns(statement)
         context = self._context(settings)
+        blocks = _column_blocks(data, columnar, block_size, len(columns_with_types))
+        encoded = (_encode(context, columns_with_types, block, statement) for block in blocks)
         restore = self._apply(settings)
         try:
-            inserter = self._conn.send_insert(statement.without_data, "Native")
-        except RuntimeError as error:
+            if self._has_check_constraints(statement.target):
+                return self._insert_checked(statement, columns_with_types, encoded)
+            return self._stream_insert(statement.without_data, encoded)
+        finally:
             if restore:
                 restore()
+
+    def _stream_insert(self, insert: str, blocks: Iterator[tuple[bytes, int]]) -> int:
+        """Send Native blocks through one streaming INSERT."""
+        try:
+            inserter = self._conn.send_insert(insert, "Native")
+        except RuntimeError as error:
             raise errors.from_text(str(error)) from None
         total = 0
         finished = False
         try:
-            for block in _column_blocks(data, columnar, block_size, len(columns_with_types)):
-                try:
-                    encoded = encode_block(context, columns_with_types, block)
-                except driver_errors.TypeMismatchError as error:
-                    raise DataError(error.message, code=53, name="TYPE_MISMATCH") from None
-                except (TypeError, ValueError, AttributeError, OverflowError) as error:
-                    raise DataError(
-                        f"cannot encode a value for {statement.target}: {error}; each value "
-                        "must fit its column's ClickHouse type"
-                    ) from None
-                inserter.append(encoded)
-                total += len(block[0]) if block else 0
+            for block, rows in blocks:
+                inserter.append(block)
+                total += rows
             finished = True
             inserter.finish()
         except RuntimeError as error:
@@ -291,8 +293,40 @@ class EmbeddedTransport(Transport):
         finally:
             if not finished:
                 inserter.cancel()
-            if restore:
-                restore()
+        return total
+
+    def _has_check_constraints(self, target: str) -> bool:
+        create = self._run(f"SHOW CREATE TABLE {target}", "TSVRaw").bytes().decode()
+        return re.search(r"\bCONSTRAINT\b.*\bCHECK\b", create) is not None
+
+    def _insert_checked(
+        self,
+        statement: InsertStatement,
+        columns_with_types: list[tuple[str, str]],
+        blocks: Iterator[tuple[bytes, int]],
+    ) -> int:
+        """Insert block by block through a staging table, so CHECK constraints hold.
+
+        chDB's streaming insert drops a block that violates a CHECK constraint without
+        an error; ``INSERT ... SELECT`` raises as it should. So each block lands in a
+        temporary Memory table first and moves over with one checked statement.
+        """
+        staging = f"_driver_staging_{uuid.uuid4().hex}"
+        names = ", ".join(f"`{name}`" for name, _ in columns_with_types)
+        definition = ", ".join(f"`{name}` {kind}" for name, kind in columns_with_types)
+        self._run(f"CREATE TEMPORARY TABLE {staging} ({definition}) ENGINE = Memory")
+        total = 0
+        try:
+            for block, rows in blocks:
+                self._stream_insert(f"INSERT INTO {staging} ({names})", iter(((block, rows),)))
+                self._run(
+                    f"INSERT INTO {statement.target} ({names}) {statement.settings} "
+                    f"SELECT {names} FROM {staging}"
+                )
+                self._run(f"TRUNCATE TABLE {staging}")
+                total += rows
+        finally:
+            self._run(f"DROP TEMPORARY TABLE IF EXISTS {staging}")
         return total
 
     def _insert_columns(self, statement: InsertStatement) -> list[tuple[str, str]]:
@@ -332,6 +366,24 @@ def _identifier(name: str) -> str:
     if not name.replace("_", "a").isalnum() or not name.isascii() or name[0].isdigit():
         raise ProgrammingError(f"{name!r} is not a valid ClickHouse setting or database name")
     return name
+
+
+def _encode(
+    context: Any,
+    columns_with_types: list[tuple[str, str]],
+    block: list[list],
+    statement: InsertStatement,
+) -> tuple[bytes, int]:
+    """One block as Native bytes, and its row count; bad values become DataError."""
+    try:
+        return encode_block(context, columns_with_types, block), len(block[0]) if block else 0
+    except driver_errors.TypeMismatchError as error:
+        raise DataError(error.message, code=53, name="TYPE_MISMATCH") from None
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise DataError(
+            f"cannot encode a value for {statement.target}: {error}; each value must fit "
+            "its column's ClickHouse type"
+        ) from None
 
 
 _COLUMN_NAME = re.compile(r'\s*(?:`((?:[^`\\]|\\.)*)`|"((?:[^"\\]|\\.)*)"|([\w.]+))\s*(?:,|$)')

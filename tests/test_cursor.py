@@ -1,0 +1,310 @@
+"""DB-API behaviour on the suite's engine: cursors, inserts, streaming, settings, errors."""
+
+import datetime
+import gc
+import os
+import tracemalloc
+
+import pytest
+
+from clickhouse_backend import driver
+
+UTC = datetime.timezone.utc
+
+
+def test_module_globals():
+    """The PEP 249 module attributes are what the driver does."""
+    assert driver.apilevel == "2.0"
+    assert driver.paramstyle == "pyformat"
+    assert driver.threadsafety == 1
+    assert issubclass(driver.ProgrammingError, driver.DatabaseError)
+    assert issubclass(driver.DatabaseError, driver.Error)
+    assert issubclass(driver.InterfaceError, driver.Error)
+
+
+def test_fetch_methods(cursor):
+    """fetchone, fetchmany (arraysize and explicit) and fetchall walk the rows in order."""
+    cursor.execute("SELECT number FROM numbers(10)")
+    assert cursor.rowcount == 10
+    assert cursor.fetchone() == (0,)
+    assert cursor.fetchmany() == [(1,)]
+    cursor.arraysize = 3
+    assert cursor.fetchmany() == [(2,), (3,), (4,)]
+    assert cursor.fetchmany(2) == [(5,), (6,)]
+    assert cursor.fetchall() == [(7,), (8,), (9,)]
+    assert cursor.fetchone() is None
+    assert cursor.fetchall() == []
+
+
+def test_iteration_and_context_manager(conn):
+    """A cursor iterates its rows and closes at the end of a with block."""
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT number * 2 FROM numbers(4)")
+        assert [row for row in cursor] == [(0,), (2,), (4,), (6,)]
+    assert cursor.closed
+    with pytest.raises(driver.InterfaceError, match="closed"):
+        cursor.execute("SELECT 1")
+
+
+def test_statements_without_rows(cursor):
+    """DDL has no description, and fetching from it says why."""
+    cursor.execute("CREATE TABLE t (a Int8) ENGINE = Memory")
+    assert cursor.description is None
+    with pytest.raises(driver.ProgrammingError, match="no rows"):
+        cursor.fetchall()
+
+
+def test_inline_insert_counts_rows(cursor):
+    """An INSERT with its own VALUES or SELECT reports the rows it wrote."""
+    cursor.execute("CREATE TABLE t (a Int64) ENGINE = MergeTree ORDER BY a")
+    cursor.execute("INSERT INTO t VALUES (1), (2)")
+    assert cursor.rowcount == 2
+    cursor.execute("INSERT INTO t SELECT number FROM numbers(5)")
+    assert cursor.rowcount == 5
+
+
+def test_executemany_rows_in_blocks(cursor):
+    """Rows are sent in blocks of block_size, all of them, in order."""
+    cursor.execute("CREATE TABLE t (a Int64, b String) ENGINE = MergeTree ORDER BY a")
+    rows = [(i, f"row {i}") for i in range(1000)]
+    cursor.executemany("INSERT INTO t (a, b) VALUES", iter(rows), block_size=128)
+    assert cursor.rowcount == 1000
+    cursor.execute("SELECT a, b FROM t ORDER BY a")
+    assert cursor.fetchall() == rows
+
+
+def test_executemany_columnar(cursor):
+    """Columns of values insert as they are, without building rows."""
+    cursor.execute("CREATE TABLE t (a Int64, b Nullable(String)) ENGINE = Memory")
+    cursor.executemany(
+        "INSERT INTO t (b, a) VALUES", [["x", None, "z"], [1, 2, 3]], columnar=True, block_size=2
+    )
+    assert cursor.rowcount == 3
+    cursor.execute("SELECT a, b FROM t ORDER BY a")
+    assert cursor.fetchall() == [(1, "x"), (2, None), (3, "z")]
+
+
+def test_insert_does_not_change_the_callers_data(cursor):
+    """Encoding a block leaves the caller's lists as they were."""
+    cursor.execute("CREATE TABLE t (d DateTime64(6, 'UTC'), n Nullable(Int8)) ENGINE = Memory")
+    moment = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+    columns = [[moment, moment], [None, 1]]
+    cursor.executemany("INSERT INTO t (d, n) VALUES", columns, columnar=True)
+    assert columns == [[moment, moment], [None, 1]]
+
+
+def test_insert_without_column_list_skips_computed_columns(cursor):
+    """``INSERT INTO t VALUES`` writes the columns a plain INSERT would."""
+    cursor.execute(
+        "CREATE TABLE t (a Int64, doubled Int64 MATERIALIZED a * 2, b String DEFAULT 'd')"
+        " ENGINE = Memory"
+    )
+    cursor.executemany("INSERT INTO t VALUES", [(1, "x")])
+    cursor.execute("SELECT a, doubled, b FROM t")
+    assert cursor.fetchall() == [(1, 2, "x")]
+
+
+def test_executemany_runs_other_statements_per_parameter_set(cursor):
+    """A non-INSERT statement runs once for each parameter set."""
+    cursor.execute("CREATE TABLE t (a Int64) ENGINE = MergeTree ORDER BY a")
+    cursor.executemany("INSERT INTO t SELECT %(n)s", [{"n": 1}, {"n": 2}])
+    cursor.execute("SELECT a FROM t ORDER BY a")
+    assert cursor.fetchall() == [(1,), (2,)]
+
+
+def test_wrong_value_for_a_column_is_a_data_error(cursor):
+    """A value that cannot be encoded names the column, and nothing of the block is written."""
+    cursor.execute("CREATE TABLE t (a Int64, b Int32) ENGINE = MergeTree ORDER BY a")
+    with pytest.raises(driver.DataError, match="b"):
+        cursor.executemany("INSERT INTO t (a, b) VALUES", [(1, 2), (3, "not a number")])
+    with pytest.raises(driver.DataError):
+        cursor.executemany("INSERT INTO t (a, b) VALUES", [(1, 2**40)])
+    cursor.execute("SELECT count() FROM t")
+    assert cursor.fetchone() == (0,)
+
+
+def test_rows_of_the_wrong_width(cursor):
+    """Rows must have one value per column."""
+    cursor.execute("CREATE TABLE t (a Int64, b Int64) ENGINE = Memory")
+    with pytest.raises(driver.ProgrammingError, match="2 values"):
+        cursor.executemany("INSERT INTO t (a, b) VALUES", [(1, 2), (3,)])
+
+
+def test_error_classes_and_codes(cursor):
+    """ClickHouse errors arrive as the right PEP 249 class, with code, name and message."""
+    with pytest.raises(driver.ProgrammingError) as syntax:
+        cursor.execute("SELEC 1")
+    assert (syntax.value.code, syntax.value.name) == (62, "SYNTAX_ERROR")
+    with pytest.raises(driver.ProgrammingError) as unknown:
+        cursor.execute("SELECT * FROM no_such_table")
+    assert (unknown.value.code, unknown.value.name) == (60, "UNKNOWN_TABLE")
+    assert "no_such_table" in unknown.value.message
+    with pytest.raises(driver.DataError) as parse:
+        cursor.execute("SELECT toInt32('abc')")
+    assert parse.value.code == 6 and parse.value.name == "CANNOT_PARSE_TEXT"
+    with pytest.raises(driver.DataError) as enum_value:
+        cursor.execute("SELECT CAST('c' AS Enum8('a' = 1))")
+    assert enum_value.value.code in (36, 691)
+
+
+def test_check_constraint_is_an_integrity_error(cursor):
+    """A violated CHECK constraint is an IntegrityError and writes nothing."""
+    cursor.execute(
+        "CREATE TABLE t (a Int64, CONSTRAINT positive CHECK a > 0) ENGINE = MergeTree ORDER BY a"
+    )
+    with pytest.raises(driver.IntegrityError) as violated:
+        cursor.executemany("INSERT INTO t (a) VALUES", [(1,), (-1,)])
+    assert violated.value.name == "VIOLATED_CONSTRAINT"
+    cursor.execute("SELECT count() FROM t")
+    assert cursor.fetchone() == (0,)
+
+
+def test_transactions(conn):
+    """commit() is accepted (writes are final); rollback() says there are no transactions."""
+    conn.commit()
+    with pytest.raises(driver.NotSupportedError, match="no transactions"):
+        conn.rollback()
+
+
+def test_session_settings(connect, database):
+    """Connection settings hold for the session; per-statement ones for one statement."""
+    conn = connect(database=database, settings={"max_threads": 1})
+    cursor = conn.cursor()
+    cursor.execute("SELECT getSetting('max_threads')")
+    assert cursor.fetchone() == (1,)
+    cursor.execute("SELECT getSetting('max_threads')", settings={"max_threads": 3})
+    assert cursor.fetchone() == (3,)
+    cursor.execute("SELECT getSetting('max_threads')")
+    assert cursor.fetchone() == (1,)
+    cursor.execute("SELECT getSetting('max_block_size')", settings={"max_block_size": 1000})
+    assert cursor.fetchone() == (1000,)
+    cursor.execute("SELECT getSetting('max_block_size') != 1000")
+    assert cursor.fetchone() == (True,)
+
+
+def test_setting_changes_behaviour(cursor):
+    """A per-statement setting changes what the statement does."""
+    with pytest.raises(driver.DatabaseError) as too_many:
+        cursor.execute(
+            "SELECT number FROM numbers(10)",
+            settings={"max_result_rows": 5, "result_overflow_mode": "throw"},
+        )
+    assert too_many.value.code == 396
+    cursor.execute("SELECT count() FROM (SELECT number FROM numbers(10))")
+    assert cursor.fetchone() == (10,)
+
+
+def test_unknown_or_malformed_settings(connect, cursor):
+    """An unknown setting name is refused clearly, on the connection or one statement."""
+    with pytest.raises(driver.ProgrammingError) as unknown:
+        connect(settings={"no_such_setting": 1})
+    assert unknown.value.name == "UNKNOWN_SETTING"
+    with pytest.raises(driver.ProgrammingError) as per_statement:
+        cursor.execute("SELECT 1", settings={"no_such_setting": 1})
+    assert per_statement.value.code == 115
+    with pytest.raises(driver.ProgrammingError, match="not a valid ClickHouse setting"):
+        cursor.execute("SELECT 1", settings={"max_threads = 1; DROP TABLE t; --": 1})
+
+
+def test_multiple_statements_are_refused(cursor):
+    """A text with two statements never reaches the engine."""
+    cursor.execute("CREATE TABLE keep (a Int8) ENGINE = Memory")
+    with pytest.raises(driver.ProgrammingError, match="more than one statement"):
+        cursor.execute("SELECT 1; DROP TABLE keep")
+    cursor.execute("EXISTS TABLE keep")
+    assert cursor.fetchone() == (1,)
+
+
+def test_streaming_cursor_reads_block_by_block(conn):
+    """A streaming cursor yields every row in order, without holding the whole result."""
+    cursor = conn.cursor(stream=True)
+    cursor.execute("SELECT number, toString(number) FROM numbers(1000000)")
+    assert cursor.description[0][:2] == ("number", "UInt64")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        expected = 0
+        for number, text in cursor:
+            assert number == expected and text == str(expected)
+            expected += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert expected == 1_000_000
+    assert cursor.rowcount == 1_000_000
+    # A whole million (int, str) rows take well over 100 MB; a block, a few MB.
+    assert peak < 40 * 1024 * 1024, f"streaming held {peak / 2**20:.0f} MiB"
+
+
+def test_another_statement_buffers_an_open_stream(conn):
+    """Starting a statement mid-stream keeps the streamed rows: they are buffered."""
+    streaming = conn.cursor(stream=True)
+    streaming.execute("SELECT number FROM numbers(200000)")
+    assert streaming.fetchmany(5) == [(0,), (1,), (2,), (3,), (4,)]
+    other = conn.cursor()
+    other.execute("SELECT 42")
+    assert other.fetchone() == (42,)
+    rest = streaming.fetchall()
+    assert rest == [(n,) for n in range(5, 200000)]
+
+
+def test_closing_a_stream_early_frees_the_connection(conn):
+    """A stream abandoned half-way leaves the connection ready for the next statement."""
+    streaming = conn.cursor(stream=True)
+    streaming.execute("SELECT number FROM numbers(10000000)")
+    assert streaming.fetchone() == (0,)
+    streaming.close()
+    cursor = conn.cursor()
+    cursor.execute("SELECT 7")
+    assert cursor.fetchall() == [(7,)]
+    assert conn.ping()
+
+
+def test_streaming_an_empty_result(conn):
+    """An empty streamed result still describes its columns."""
+    cursor = conn.cursor(stream=True)
+    cursor.execute("SELECT number AS n FROM numbers(10) WHERE n > 100")
+    assert cursor.fetchall() == []
+    assert cursor.description[0][:2] == ("n", "UInt64")
+
+
+def test_dsn_parsing():
+    """A DSN carries the address, credentials, database, options and settings."""
+    from clickhouse_backend.driver.dsn import parse_dsn
+
+    options = parse_dsn(
+        "clickhouses://us%40er:p%3Ass@db.example:9440/analytics"
+        "?connect_timeout=2.5&compression=lz4&verify=0&max_threads=4"
+    )
+    assert options == {
+        "host": "db.example",
+        "port": 9440,
+        "user": "us@er",
+        "password": "p:ss",
+        "database": "analytics",
+        "secure": True,
+        "connect_timeout": 2.5,
+        "compression": "lz4",
+        "verify": False,
+        "settings": {"max_threads": "4"},
+    }
+    with pytest.raises(driver.InterfaceError, match="clickhouse://"):
+        parse_dsn("postgres://localhost/db")
+    with pytest.raises(driver.InterfaceError, match="secure"):
+        parse_dsn("clickhouse://localhost/db?secure=maybe")
+
+
+def test_unknown_connect_option_is_named():
+    """A misspelt connect() option is refused by name."""
+    with pytest.raises(driver.InterfaceError, match="conect_timeout"):
+        driver.connect(host="127.0.0.1", conect_timeout=1)
+
+
+@pytest.mark.skipif(bool(os.environ.get("CLICKHOUSE_TEST_DSN")), reason="embedded engine only")
+def test_second_embedded_path_is_a_clear_error(conn, tmp_path):
+    """chDB runs one engine per process: another path fails clearly while one is open."""
+    with pytest.raises(driver.InterfaceError, match="one engine per process"):
+        driver.connect(embedded=tmp_path / "other")
+    cursor = conn.cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == (1,)
