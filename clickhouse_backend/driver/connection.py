@@ -44,7 +44,8 @@ class Connection:
         self.insert_block_size = insert_block_size
         self._on_close = on_close
         self._streaming: weakref.ref[Cursor] | None = None
-        #: Set when the network failed under a statement; a pool will not reuse it.
+        #: Set when the session must not be reused: the network failed under a
+        #: statement, or it was closed in the middle of a result. A pool discards it.
         self.broken = False
 
     @property
@@ -102,7 +103,8 @@ class Connection:
         if transport is None:
             return
         other = self._streaming() if self._streaming is not None else None
-        if other is not None:
+        if other is not None and not other.closed:
+            self.broken = True
             other.close()
         if self._on_close is not None:
             self._transport = transport

@@ -14,6 +14,7 @@ from clickhouse_driver import Client
 from clickhouse_driver import errors as driver_errors
 
 from . import errors
+from .escape import render
 from .exceptions import DataError, OperationalError, ProgrammingError
 from .gcpause import paused_gc
 from .statements import InsertStatement
@@ -48,7 +49,7 @@ class NativeTransport(Transport):
         self.port = port or (9440 if options.get("secure") else 9000)
         self.client = Client(host=host, port=self.port, **options)
         self._stream_open = False
-        self._known_settings: frozenset[str] | None = None
+        self._known_settings: set[str] = set()
         self._connecting = True
         with self._errors():
             self.client.execute("SELECT 1")
@@ -59,16 +60,23 @@ class NativeTransport(Transport):
 
     def check_settings(self, settings: Settings | None) -> None:
         """Refuse unknown settings: clickhouse-driver silently drops them on old servers."""
-        if not settings:
+        unchecked = [
+            name
+            for name in settings or ()
+            if name not in self._known_settings
+            and name not in Client.available_client_settings
+            and not name.startswith("custom_")
+        ]
+        if not unchecked:
             return
-        if self._known_settings is None:
-            with self._errors():
-                rows = self.client.execute("SELECT name FROM system.settings")
-            self._known_settings = frozenset(name for (name,) in rows) | frozenset(
-                Client.available_client_settings
+        with self._errors():
+            rows = self.client.execute(
+                f"SELECT name FROM system.settings WHERE name IN {render(tuple(unchecked))}",
+                settings={"max_result_rows": 0, "readonly": 0},
             )
-        for name in settings:
-            if name not in self._known_settings and not name.startswith("custom_"):
+        self._known_settings.update(name for (name,) in rows)
+        for name in unchecked:
+            if name not in self._known_settings:
                 raise ProgrammingError(
                     f"unknown ClickHouse setting {name!r} (ClickHouse "
                     f"{'.'.join(map(str, self.server_version))} has no such setting)",
@@ -168,13 +176,17 @@ class NativeTransport(Transport):
         return None, None
 
     def _blocks(self, packets: Iterator, first_rows: list[tuple] | None) -> Iterator[list]:
-        if first_rows:
-            yield first_rows
-        with self._errors():
-            for packet in packets:
-                block = getattr(packet, "block", None)
-                if block is not None and block.num_rows:
-                    yield block.get_rows()
+        try:
+            if first_rows:
+                yield first_rows
+            with self._errors():
+                for packet in packets:
+                    block = getattr(packet, "block", None)
+                    if block is not None and block.num_rows:
+                        yield block.get_rows()
+        except BaseException:
+            self._end_stream()  # an error mid-result: drop the session's half-read state
+            raise
         self._stream_open = False
 
     def _end_stream(self) -> None:

@@ -1,0 +1,289 @@
+"""The connection pool against a real clickhouse-server 18.16 over TCP."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from clickhouse_backend import driver
+
+
+@pytest.fixture
+def pools():
+    """Pools a test creates; every one is closed after the test."""
+    created: list[driver.ConnectionPool] = []
+    yield created
+    for pool in created:
+        pool.close()
+
+
+@pytest.fixture
+def make_pool(local_server, pools):
+    """``make_pool(**options)``: a pool on the shared server, closed after the test."""
+
+    def create(**options):
+        options.setdefault("timeout", 5)
+        pool = driver.create_pool(host=local_server.host, port=local_server.tcp_port, **options)
+        pools.append(pool)
+        return pool
+
+    return create
+
+
+def server_sessions(connection: driver.Connection) -> int:
+    """How many native-protocol sessions the server has open, this one included."""
+    cursor = connection.cursor()
+    cursor.execute("SELECT value FROM system.metrics WHERE metric = 'TCPConnection'")
+    return cursor.fetchone()[0]
+
+
+def wait_for_sessions(connection: driver.Connection, expected: int) -> int:
+    """The server's session count once it reaches ``expected`` (or after 3 s)."""
+    deadline = time.monotonic() + 3
+    while True:
+        count = server_sessions(connection)
+        if count == expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
+
+
+def query_one(connection: driver.Connection, sql: str, parameters=None):
+    cursor = connection.cursor()
+    cursor.execute(sql, parameters)
+    return cursor.fetchone()[0]
+
+
+def test_min_size_sessions_open_up_front(make_pool, native):
+    """create_pool opens min_size sessions on the server before any connect()."""
+    before = server_sessions(native)
+    pool = make_pool(min_size=3, max_size=5)
+    assert pool.size == 3
+    assert pool.idle == 3
+    assert wait_for_sessions(native, before + 3) == before + 3
+
+
+def test_connections_reuse_the_same_session(make_pool):
+    """A connection given back with close() is handed out again, not reopened."""
+    pool = make_pool(min_size=1, max_size=2)
+    first = pool.connect()
+    transport = first.transport
+    assert query_one(first, "SELECT 1") == 1
+    assert (pool.size, pool.idle) == (1, 0)
+    first.close()
+    assert (pool.size, pool.idle) == (1, 1)
+    second = pool.connect()
+    assert second.transport is transport
+    assert query_one(second, "SELECT 2") == 2
+    assert pool.size == 1
+    second.close()
+
+
+def test_closed_pooled_connection_cannot_be_used(make_pool):
+    """After close(), a pooled connection and its cursors refuse work (the session moved on)."""
+    pool = make_pool(min_size=1, max_size=1)
+    connection = pool.connect()
+    cursor = connection.cursor()
+    connection.close()
+    with pytest.raises(driver.InterfaceError):
+        cursor.execute("SELECT 1")
+    with pytest.raises(driver.InterfaceError):
+        connection.cursor()
+    connection.close()  # a second close is harmless and gives nothing back twice
+    assert (pool.size, pool.idle) == (1, 1)
+
+
+def test_threads_share_pool_within_max_size(make_pool):
+    """8 threads sharing a pool of 4 all get right answers and never exceed 4 sessions."""
+    pool = make_pool(min_size=0, max_size=4, timeout=20)
+    rounds = 25
+    errors: list[BaseException] = []
+    sizes: list[int] = []
+    done: list[int] = []
+    lock = threading.Lock()
+
+    def work(worker: int) -> None:
+        try:
+            for i in range(rounds):
+                connection = pool.connect()
+                try:
+                    size = pool.size
+                    value = query_one(
+                        connection,
+                        "SELECT %(a)s * 1000 + %(b)s + sleep(0.001) * 0",
+                        {"a": worker, "b": i},
+                    )
+                    assert value == worker * 1000 + i
+                    with lock:
+                        sizes.append(size)
+                        sizes.append(pool.size)
+                finally:
+                    connection.close()
+            with lock:
+                done.append(worker)
+        except BaseException as error:
+            with lock:
+                errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not [thread for thread in threads if thread.is_alive()]
+    assert errors == []
+    assert sorted(done) == list(range(8))
+    assert len(sizes) == 8 * rounds * 2
+    assert max(sizes) <= 4
+    assert pool.size <= 4
+    assert pool.idle == pool.size
+
+
+def test_exhausted_pool_raises_after_timeout(make_pool):
+    """With every session busy, connect() waits `timeout` then raises OperationalError."""
+    pool = make_pool(min_size=0, max_size=2, timeout=0.5)
+    first = pool.connect()
+    second = pool.connect()
+    started = time.monotonic()
+    with pytest.raises(driver.OperationalError) as caught:
+        pool.connect()
+    elapsed = time.monotonic() - started
+    assert str(caught.value).startswith("pool exhausted: 2 connections busy for 0.5s")
+    assert 0.4 <= elapsed < 2
+    assert pool.size == 2
+    first.close()
+    third = pool.connect()
+    assert query_one(third, "SELECT 3") == 3
+    assert query_one(second, "SELECT 4") == 4
+    third.close()
+    second.close()
+
+
+def test_waiting_connect_gets_session_when_one_is_freed(make_pool):
+    """A connect() waiting on a full pool gets the session another thread gives back."""
+    pool = make_pool(min_size=1, max_size=1, timeout=5)
+    holder = pool.connect()
+    transport = holder.transport
+    threading.Timer(0.3, holder.close).start()
+    started = time.monotonic()
+    waiter = pool.connect()
+    assert 0.2 <= time.monotonic() - started < 3
+    assert waiter.transport is transport
+    assert query_one(waiter, "SELECT 5") == 5
+    waiter.close()
+
+
+def test_connection_closed_mid_stream_is_discarded(make_pool):
+    """A session closed while a streamed result is part-read is closed, never handed out."""
+    pool = make_pool(min_size=1, max_size=2)
+    connection = pool.connect()
+    transport = connection.transport
+    streaming = connection.cursor(stream=True)
+    streaming.execute("SELECT number FROM system.numbers LIMIT 300000")
+    assert streaming.fetchmany(3) == [(0,), (1,), (2,)]
+    connection.close()
+    assert pool.size == 0
+    assert pool.idle == 0
+    fresh = pool.connect()
+    assert fresh.transport is not transport
+    assert query_one(fresh, "SELECT 6") == 6
+    fresh.close()
+
+
+def test_connection_with_server_error_is_reused(make_pool):
+    """A session whose query failed on the server (even mid-result) goes back to the pool."""
+    pool = make_pool(min_size=1, max_size=1)
+    connection = pool.connect()
+    transport = connection.transport
+    with pytest.raises(driver.DatabaseError) as caught:
+        connection.cursor().execute(
+            "SELECT number, throwIf(number = 100000) FROM system.numbers LIMIT 200000"
+        )
+    assert caught.value.code == 395
+    assert connection.broken is False
+    connection.close()
+    assert (pool.size, pool.idle) == (1, 1)
+    again = pool.connect()
+    assert again.transport is transport
+    assert query_one(again, "SELECT 7") == 7
+    again.close()
+
+
+def test_broken_connection_is_discarded(own_server, pools):
+    """A session whose server died under it is discarded on close; new ones work later."""
+    pool = driver.create_pool(
+        host=own_server.host,
+        port=own_server.tcp_port,
+        min_size=1,
+        max_size=2,
+        timeout=2,
+        connect_timeout=2,
+    )
+    pools.append(pool)
+    connection = pool.connect()
+    transport = connection.transport
+    assert query_one(connection, "SELECT 1") == 1
+    own_server.kill()
+    with pytest.raises(driver.OperationalError):
+        connection.cursor().execute("SELECT 1")
+    assert connection.broken is True
+    connection.close()
+    assert (pool.size, pool.idle) == (0, 0)
+    with pytest.raises(driver.OperationalError) as caught:
+        pool.connect()
+    assert caught.value.code == 210
+    assert pool.size == 0  # a failed open does not hold a slot
+    own_server.start()
+    fresh = pool.connect()
+    assert fresh.transport is not transport
+    assert query_one(fresh, "SELECT 8") == 8
+    assert pool.size == 1
+    fresh.close()
+
+
+def test_every_connection_works_after_server_restart(own_server, pools):
+    """After a server restart, every session the pool hands out works on its first query."""
+    pool = driver.create_pool(
+        host=own_server.host,
+        port=own_server.tcp_port,
+        min_size=3,
+        max_size=3,
+        timeout=5,
+        check_idle_after=0,
+        connect_timeout=2,
+    )
+    pools.append(pool)
+    assert pool.idle == 3
+    own_server.restart()
+    connections = [pool.connect() for _ in range(3)]
+    try:
+        assert len({id(connection.transport) for connection in connections}) == 3
+        for n, connection in enumerate(connections):
+            assert query_one(connection, "SELECT %(n)s", {"n": n}) == n
+            assert connection.broken is False
+    finally:
+        for connection in connections:
+            connection.close()
+    assert pool.size == 3
+    assert pool.idle == 3
+
+
+def test_closed_pool_closes_sessions_and_refuses_connect(make_pool, native):
+    """pool.close() ends idle sessions at once, busy ones on give-back, and refuses connect()."""
+    before = server_sessions(native)
+    pool = make_pool(min_size=2, max_size=3)
+    busy = pool.connect()
+    assert query_one(busy, "SELECT 1") == 1
+    assert wait_for_sessions(native, before + 2) == before + 2
+    pool.close()
+    assert (pool.size, pool.idle) == (1, 0)
+    assert wait_for_sessions(native, before + 1) == before + 1
+    with pytest.raises(driver.InterfaceError):
+        pool.connect()
+    assert query_one(busy, "SELECT 2") == 2  # a session in use keeps working until closed
+    busy.close()
+    assert (pool.size, pool.idle) == (0, 0)
+    assert wait_for_sessions(native, before) == before
+    with pytest.raises(driver.InterfaceError):
+        pool.connect()
