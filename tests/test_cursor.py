@@ -308,3 +308,80 @@ def test_second_embedded_path_is_a_clear_error(conn, tmp_path):
     cursor = conn.cursor()
     cursor.execute("SELECT 1")
     assert cursor.fetchone() == (1,)
+
+
+def test_streaming_cursor_runs_metadata_statements(conn):
+    """SHOW and DESCRIBE work on a streaming cursor too (they are read whole)."""
+    cursor = conn.cursor(stream=True)
+    cursor.execute("CREATE TABLE shown (a Int8) ENGINE = Memory")
+    cursor.execute("SHOW TABLES")
+    assert ("shown",) in cursor.fetchall()
+    cursor.execute("DESCRIBE TABLE shown")
+    assert cursor.fetchone()[:2] == ("a", "Int8")
+
+
+def test_client_side_options_are_not_settings(cursor):
+    """clickhouse-driver's own options would change decoded values: refused by name."""
+    for name in ("strings_as_bytes", "use_numpy", "insert_block_size"):
+        with pytest.raises(driver.ProgrammingError, match=f"'{name}' is a clickhouse-driver"):
+            cursor.execute("SELECT 'x'", settings={name: True})
+
+
+def test_description_nullability_is_the_columns_own(cursor):
+    """null_ok and precision describe the column itself, not values nested in it."""
+    cursor.execute(
+        "SELECT [CAST(NULL AS Nullable(Int8))] AS a, [toDecimal32(1, 2)] AS d, "
+        "CAST('x' AS LowCardinality(Nullable(String))) AS l"
+    )
+    array_of_nullable, array_of_decimal, low_cardinality = cursor.description
+    assert array_of_nullable[6] is False
+    assert array_of_decimal[4:6] == (None, None)
+    assert low_cardinality[6] is True
+
+
+def test_partly_supported_types_fail_clearly(cursor):
+    """JSON with typed paths, which clickhouse-driver misreads, is a clear error."""
+    with pytest.raises(driver.NotSupportedError, match="toString"):
+        cursor.execute("""SELECT CAST('{"a": 1}' AS JSON(a UInt8)) AS j""")
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == (1,)
+
+
+HOLD_DIRECTORY = """
+import sys, time
+from clickhouse_backend import driver
+connection = driver.connect(embedded=sys.argv[1])
+print("open", flush=True)
+time.sleep(60)
+"""
+OPEN_DIRECTORY = """
+import sys
+from clickhouse_backend import driver
+try:
+    driver.connect(embedded=sys.argv[1])
+except driver.OperationalError as error:
+    print("OperationalError:", error)
+"""
+
+
+def test_directory_in_use_by_another_process(tmp_path):
+    """A chDB directory open in another process is an OperationalError saying so."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_DIRECTORY, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        second = subprocess.run(
+            [sys.executable, "-c", OPEN_DIRECTORY, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "OperationalError:" in second.stdout, second.stdout + second.stderr
+        assert "in use by another process" in second.stdout
+    finally:
+        holder.kill()
+        holder.wait()

@@ -588,3 +588,18 @@ def test_every_byte_value_round_trips(native, sentinel):
     cursor.execute("SELECT hex(%s) AS h", (tail,))
     assert cursor.fetchall() == [(tail.hex().upper(),)]
     assert_sentinel_intact(native, sentinel)
+
+
+def test_dsn_settings_and_keyword_settings_merge(local_server, opened):
+    """Settings from a DSN and from keywords both apply; the keyword wins a conflict."""
+    connection = driver.connect(
+        local_server.dsn() + "?max_threads=3&max_block_size=1000",
+        settings={"max_block_size": 2000},
+    )
+    opened.append(connection)
+    cursor = connection.cursor()
+    cursor.execute(
+        "SELECT name, value FROM system.settings "
+        "WHERE name IN ('max_threads', 'max_block_size') ORDER BY name"
+    )
+    assert cursor.fetchall() == [("max_block_size", "2000"), ("max_threads", "3")]

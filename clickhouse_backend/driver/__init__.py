@@ -80,10 +80,8 @@ def _transport_factory(
         if embedded is not None:
             raise InterfaceError("pass either a DSN or embedded=..., not both")
         from_dsn = parse_dsn(dsn)
-        from_dsn.update(options)
-        if "settings" in from_dsn and "settings" in options:
-            from_dsn["settings"] = {**parse_dsn(dsn)["settings"], **options["settings"]}
-        options = from_dsn
+        settings = {**from_dsn.get("settings", {}), **(options.get("settings") or {})}
+        options = {**from_dsn, **options, "settings": settings}
     block_size = int(options.pop("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE))
     settings = check_settings(options.pop("settings", None)) or {}
     database = options.pop("database", "default") or "default"

@@ -7,12 +7,16 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from clickhouse_driver import Client
+
 from .cursor import Cursor
 from .exceptions import InterfaceError, NotSupportedError, ProgrammingError
 from .transport import Settings, Transport
 
 DEFAULT_INSERT_BLOCK_SIZE = 100_000
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# clickhouse-driver reads these from its settings itself; they change what it returns.
+_CLIENT_OPTIONS = frozenset(Client.available_client_settings)
 
 
 def check_settings(settings: Mapping[str, Any] | None) -> Settings | None:
@@ -24,6 +28,12 @@ def check_settings(settings: Mapping[str, Any] | None) -> Settings | None:
     for name in settings:
         if not isinstance(name, str) or not _SETTING_NAME.match(name):
             raise ProgrammingError(f"{name!r} is not a valid ClickHouse setting name")
+        if name in _CLIENT_OPTIONS:
+            raise ProgrammingError(
+                f"{name!r} is a clickhouse-driver client option, not a ClickHouse setting; "
+                "this driver decodes values itself so that both transports agree"
+                + ("; use insert_block_size= or block_size=" if "block" in name else "")
+            )
     return dict(settings)
 
 

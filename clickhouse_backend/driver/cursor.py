@@ -23,12 +23,13 @@ def describe(columns: list[tuple[str, str]]) -> list[tuple]:
     precision, scale, null_ok); the type code is the ClickHouse type name."""
     described = []
     for name, column_type in columns:
+        inner = column_type.removeprefix("LowCardinality(")
+        null_ok = inner.startswith("Nullable(")
         precision = scale = None
-        match = _DECIMAL.search(column_type)
+        match = _DECIMAL.match(inner.removeprefix("Nullable("))
         if match:
             precision = int(match.group(1))
             scale = int(match.group(2) or 0)
-        null_ok = "Nullable(" in column_type
         described.append((name, column_type, None, None, precision, scale, null_ok))
     return described
 

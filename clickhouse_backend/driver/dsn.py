@@ -76,8 +76,10 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
         try:
             options[name] = converter(value)
         except ValueError:
+            expected = {_boolean: "1/0 or true/false", float: "a number", int: "an integer"}
             raise InterfaceError(
-                f"DSN option {name}={value!r} is not valid (booleans are 1/0 or true/false)"
+                f"DSN option {name}={value!r} is not valid: expected "
+                f"{expected.get(converter, 'text')}"
             ) from None
     if settings:
         options["settings"] = settings

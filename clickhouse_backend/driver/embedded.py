@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import itertools
 import json
 import os
@@ -25,7 +26,13 @@ from clickhouse_driver import errors as driver_errors
 from . import errors
 from .codec import encode_block, make_context, read_blocks
 from .escape import render
-from .exceptions import DataError, InterfaceError, ProgrammingError
+from .exceptions import (
+    DataError,
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+)
 from .gcpause import paused_gc
 from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
 from .transport import Result, Settings, Transport
@@ -61,6 +68,11 @@ class _Engine:
                     f"chDB runs one engine per process, so {path!r} cannot be opened until "
                     "every connection to it is closed"
                 )
+            if not self.users and _locked_by_another_process(path):
+                raise OperationalError(
+                    f"{path!r} is in use by another process: a chDB data directory can be "
+                    "open in one process at a time"
+                )
             try:
                 connection = chdb_connections.connect(path)
             except RuntimeError as error:
@@ -81,6 +93,21 @@ class _Engine:
 
 _engine = _Engine()
 atexit.register(_engine.close_all)
+
+
+def _locked_by_another_process(path: str) -> bool:
+    """Whether another engine holds the directory's lock (its ``status`` file)."""
+    status = os.path.join(path, "status")
+    if path == MEMORY or not os.path.exists(status):
+        return False
+    descriptor = os.open(status, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # closing releases a lock taken just now
+    return False
 
 
 def normalize_path(path: str | os.PathLike) -> str:
@@ -175,7 +202,7 @@ class EmbeddedTransport(Transport):
                 if keyword == "SET":
                     self.timezone = self._scalar("SELECT timezone()")
                 return Result(None, iter(()), rowcount=raw.rows_written() or -1)
-            if stream:
+            if stream and keyword in _DESCRIBABLE:  # chDB streams only queries
                 return self._stream_rows(sql, settings, restore)
             return self._buffered_rows(sql, settings)
         finally:
@@ -423,6 +450,12 @@ class _Decoding:
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
         if isinstance(error, driver_errors.UnknownTypeError):
             raise errors.unreadable_type(str(error.message)) from None
+        if isinstance(error, EOFError):
+            raise NotSupportedError(
+                "the result could not be decoded: clickhouse-driver read past the end of a "
+                "block, which happens with types it only partly supports (such as JSON with "
+                "typed paths); cast the column in the query (for example toString(column))"
+            ) from None
 
 
 def _column_blocks(

@@ -63,9 +63,7 @@ class NativeTransport(Transport):
         unchecked = [
             name
             for name in settings or ()
-            if name not in self._known_settings
-            and name not in Client.available_client_settings
-            and not name.startswith("custom_")
+            if name not in self._known_settings and not name.startswith("custom_")
         ]
         if not unchecked:
             return
@@ -113,15 +111,16 @@ class NativeTransport(Transport):
 
     def _network_error(self, error: BaseException) -> OperationalError:
         where = f"{self.host}:{self.port}"
-        if self.port in _HTTP_PORTS or isinstance(
-            error, driver_errors.UnexpectedPacketFromServerError
+        refused = isinstance(error, (driver_errors.NetworkError, ConnectionRefusedError))
+        if isinstance(error, driver_errors.UnexpectedPacketFromServerError) or (
+            self.port in _HTTP_PORTS and not refused
         ):
             native = _HTTP_PORTS.get(self.port, 9000)
             return OperationalError(
                 f"{where} did not answer in ClickHouse's native protocol; this driver speaks "
                 f"the native TCP protocol, not HTTP: use port {native} (9440 with "
                 "secure=True)",
-                code=getattr(error, "code", None),
+                code=102,
                 name="UNEXPECTED_PACKET_FROM_SERVER",
             )
         if self._connecting:
