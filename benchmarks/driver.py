@@ -194,26 +194,37 @@ def time_once(contender: Contender) -> tuple[float, Any]:
     return time.perf_counter() - begin, result
 
 
-def compare(
-    raw: Contender, ours: Contender, rows: int, repeat: int
-) -> tuple[float, float, Any, Any]:
-    """Median rows/s of both, runs interleaved so drift in the machine hits both alike.
+@dataclass
+class Comparison:
+    """Seconds per run of each contender, and the last result of each (for checks)."""
 
-    Returns the last result of each too, for a correctness check after the clock stops.
-    """
-    times: dict[str, list[float]] = {"raw": [], "ours": []}
-    last: dict[str, Any] = {}
+    raw_seconds: list[float]
+    ours_seconds: list[float]
+    raw_result: Any
+    ours_result: Any
+
+    def measurement(self, transport: str, operation: str, rows: int) -> Measurement:
+        """Median rows/s, printed with every run's time so noisy runs show up."""
+        raw = ", ".join(f"{seconds:.2f}" for seconds in self.raw_seconds)
+        ours = ", ".join(f"{seconds:.2f}" for seconds in self.ours_seconds)
+        print(f"  {transport} {operation}: raw {raw} s; ours {ours} s", flush=True)
+        raw_rps = rows / statistics.median(self.raw_seconds)
+        return Measurement(
+            transport, operation, raw_rps, rows / statistics.median(self.ours_seconds)
+        )
+
+
+def compare(raw: Contender, ours: Contender, repeat: int) -> Comparison:
+    """Time both ``repeat`` times, interleaved so drift in the machine hits both alike."""
+    outcome = Comparison([], [], None, None)
     for _ in range(repeat):
-        for key, contender in (("raw", raw), ("ours", ours)):
-            last.pop(key, None)
-            seconds, last[key] = time_once(contender)
-            times[key].append(seconds)
-    return (
-        rows / statistics.median(times["raw"]),
-        rows / statistics.median(times["ours"]),
-        last["raw"],
-        last["ours"],
-    )
+        outcome.raw_result = None
+        seconds, outcome.raw_result = time_once(raw)
+        outcome.raw_seconds.append(seconds)
+        outcome.ours_result = None
+        seconds, outcome.ours_result = time_once(ours)
+        outcome.ours_seconds.append(seconds)
+    return outcome
 
 
 def count(iterable: Iterable) -> int:
@@ -395,32 +406,28 @@ def bench_transport(
     ]
     results = []
     for name, raw_run, ours_run, argument, prepare in operations:
-        raw_rps, ours_rps, _, _ = compare(
+        outcome = compare(
             Contender(lambda f=raw_run, a=argument: f(a), prepare),
             Contender(lambda f=ours_run, a=argument: f(a), prepare),
-            n,
             repeat,
         )
-        results.append(Measurement(transport, name, raw_rps, ours_rps))
-        print(f"  {transport} {name}: done", flush=True)
+        results.append(outcome.measurement(transport, name, n))
 
-    raw_rps, ours_rps, raw_rows, ours_rows = compare(
-        Contender(raw.fetchall), Contender(ours.fetchall), n, repeat
-    )
-    results.append(Measurement(transport, "select fetchall", raw_rps, ours_rps))
-    check_same(transport, raw_rows, ours_rows, rows if transport == "embedded" else None)
-    del raw_rows, ours_rows
+    outcome = compare(Contender(raw.fetchall), Contender(ours.fetchall), repeat)
+    results.append(outcome.measurement(transport, "select fetchall", n))
+    inserted = rows if transport == "embedded" else None
+    check_same(transport, outcome.raw_result, outcome.ours_result, inserted)
+    del outcome
 
-    raw_rps, ours_rps, raw_count, ours_count = compare(
-        Contender(lambda: count(raw.iterate())),
-        Contender(lambda: count(ours.iterate())),
-        n,
-        repeat,
+    outcome = compare(
+        Contender(lambda: count(raw.iterate())), Contender(lambda: count(ours.iterate())), repeat
     )
-    if raw_count != n or ours_count != n:
-        raise SystemExit(f"{transport} streaming read {raw_count} / {ours_count} rows, not {n}")
-    results.append(Measurement(transport, "select streaming", raw_rps, ours_rps))
-    print(f"  {transport} select streaming: done; {n:,} rows each", flush=True)
+    if outcome.raw_result != n or outcome.ours_result != n:
+        raise SystemExit(
+            f"{transport}: streaming read {outcome.raw_result} and "
+            f"{outcome.ours_result} rows, not {n}"
+        )
+    results.append(outcome.measurement(transport, "select streaming", n))
     return results
 
 
@@ -436,7 +443,7 @@ def check_same(
         if inserted != ours_sorted:
             raise SystemExit(f"{transport}: the rows read back differ from the rows inserted")
         checked += " == rows inserted"
-    print(f"  {transport} select fetchall: done; values checked ({checked})", flush=True)
+    print(f"  {transport} select fetchall: values checked ({checked})", flush=True)
 
 
 # -- transports -------------------------------------------------------------------------
@@ -591,7 +598,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print()
         print_table(results)
         print_legend(list(dict.fromkeys(m.transport for m in results)))
-    print(f"\nTotal wall time {time.perf_counter() - began:.0f} s.")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\nTotal wall time {time.perf_counter() - began:.0f} s; load average after: {load}.")
 
 
 if __name__ == "__main__":
