@@ -115,10 +115,10 @@ def encode_block(
     """Encode one block of columns as Native bytes.
 
     The column writers rewrite the lists they are given (datetimes become integers, None
-    becomes 0), so each column is copied first: the caller's data stays as it was.
+    becomes 0): pass lists of the block's own, never the caller's data.
     """
     sink = _Sink()
     writer = BufferedSocketWriter(sink, _WRITE_BUFFER)
-    block = ColumnOrientedBlock(list(columns_with_types), [list(column) for column in columns])
+    block = ColumnOrientedBlock(list(columns_with_types), list(columns))
     BlockOutputStream(writer, context).write(block)
     return b"".join(sink.parts)

@@ -208,9 +208,14 @@ class Cursor:
         return self
 
     def __next__(self) -> tuple:
-        row = self.fetchone()
-        if row is None:
-            raise StopIteration
+        try:  # the hot path of iteration: the next row of the current block
+            row = self._rows[self._position]
+        except IndexError:
+            row = self.fetchone()
+            if row is None:
+                raise StopIteration from None
+            return row
+        self._position += 1
         return row
 
     # -- the rest of PEP 249 --------------------------------------------------------

@@ -13,12 +13,13 @@ import contextlib
 import fcntl
 import itertools
 import json
+import operator
 import os
 import re
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from clickhouse_driver import errors as driver_errors
@@ -258,12 +259,15 @@ class EmbeddedTransport(Transport):
         columns = first.columns_with_types if first is not None else described or []
 
         def rows() -> Iterator[list[tuple]]:
-            with _Decoding():
-                if first is not None:
-                    yield first.get_rows()
-                for block in blocks:
-                    with paused_gc():
-                        yield block.get_rows()
+            if first is not None:
+                yield first.get_rows()
+            while True:
+                with paused_gc(), _Decoding():  # while decoding, not while the caller works
+                    block = next(blocks, None)
+                    block_rows = block.get_rows() if block is not None else None
+                if block_rows is None:
+                    break
+                yield block_rows
             self._stream = None
 
         def close() -> None:
@@ -470,9 +474,10 @@ def _column_blocks(
         if any(len(column) != length for column in columns):
             raise ProgrammingError("columns of an INSERT must all have the same length")
         for start in range(0, length, block_size):
-            yield [list(column[start : start + block_size]) for column in columns]
+            yield [_private_list(column[start : start + block_size]) for column in columns]
         return
     rows = iter(data)
+    getters = [operator.itemgetter(index) for index in range(width)]
     while True:
         chunk = list(itertools.islice(rows, block_size))
         if not chunk:
@@ -483,4 +488,9 @@ def _column_blocks(
                 f"each row of this INSERT needs {width} values; got rows of "
                 f"{sorted(lengths)} values"
             )
-        yield [list(column) for column in zip(*chunk, strict=True)]
+        yield [list(map(getter, chunk)) for getter in getters]
+
+
+def _private_list(values: Sequence) -> list:
+    """A list the encoder may rewrite: a slice of a list is already a fresh one."""
+    return values if isinstance(values, list) else list(values)
