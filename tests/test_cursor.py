@@ -385,3 +385,23 @@ def test_directory_in_use_by_another_process(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_iteration_survives_other_statements_and_breaks(conn):
+    """Iterating a stream while running other statements, or breaking and fetching on,
+    yields every row exactly once."""
+    streaming = conn.cursor(stream=True)
+    streaming.execute("SELECT number FROM numbers(250000)")
+    other = conn.cursor()
+    seen = []
+    for (number,) in streaming:
+        seen.append(number)
+        if number in (10, 70000):
+            other.execute("SELECT %s", [number])  # buffers the rest of the stream
+            assert other.fetchone() == (number,)
+        if number == 100000:
+            break
+    assert streaming.fetchone() == (100001,)
+    seen.append(100001)
+    seen.extend(number for (number,) in streaming)
+    assert seen == list(range(250000))

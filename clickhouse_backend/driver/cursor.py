@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -156,12 +157,12 @@ class Cursor:
         """Read what is left of a streamed result into memory, freeing the connection."""
         if self._result is None:
             return
-        rest = self._rows[self._position :]
+        # Extended in place, so that an iteration in progress over it carries on.
         with self._guard():
             for block in self._result:
-                rest.extend(block)
+                self._rows.extend(block)
                 self.rowcount = max(self.rowcount, 0) + len(block)
-        self._rows, self._position, self._result = rest, 0, None
+        self._result = None
         self.rowcount = max(self.rowcount, 0)
 
     # -- fetching -------------------------------------------------------------------
@@ -205,7 +206,18 @@ class Cursor:
         return rows
 
     def __iter__(self) -> Iterator[tuple]:
-        return self
+        """The remaining rows; cheaper per row than calling ``next()`` on the cursor."""
+        self._check_fetch()
+        while self._position < len(self._rows) or self._next_block():
+            rows = self._rows
+            start = consumed = self._position
+            try:
+                rest = enumerate(itertools.islice(rows, start, None), start + 1)
+                for consumed, row in rest:  # noqa: B007 - read in the finally below
+                    yield row
+            finally:
+                if self._rows is rows:
+                    self._position = consumed
 
     def __next__(self) -> tuple:
         try:  # the hot path of iteration: the next row of the current block
