@@ -200,8 +200,10 @@ def test_unknown_or_malformed_settings(connect, cursor):
         connect(settings={"no_such_setting": 1})
     assert unknown.value.name == "UNKNOWN_SETTING"
     with pytest.raises(driver.ProgrammingError) as per_statement:
-        cursor.execute("SELECT 1", settings={"no_such_setting": 1})
+        cursor.execute("SELECT 1", settings={"max_threads": 7, "no_such_setting": 1})
     assert per_statement.value.code == 115
+    cursor.execute("SELECT value FROM system.settings WHERE name = 'max_threads'")
+    assert cursor.fetchone() != ("7",), "a refused statement's settings stayed in force"
     with pytest.raises(driver.ProgrammingError, match="not a valid ClickHouse setting"):
         cursor.execute("SELECT 1", settings={"max_threads = 1; DROP TABLE t; --": 1})
 

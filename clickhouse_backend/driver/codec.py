@@ -42,7 +42,7 @@ def make_context(version: tuple[int, int, int], timezone: str) -> Context:
 class ChunkReader(BufferedReader):
     """Feeds clickhouse-driver's readers from an iterator of byte chunks, one at a time."""
 
-    def __init__(self, chunks: Iterator[bytes]):
+    def __init__(self, chunks: Iterator[bytes | memoryview]):
         super().__init__(0)
         self._chunks = chunks
 
@@ -67,7 +67,7 @@ class ChunkReader(BufferedReader):
 
 
 def read_blocks(
-    chunks: Iterator[bytes],
+    chunks: Iterator[bytes | memoryview],
     context: Context,
     true_types: Callable[[], list[str] | None] | None = None,
 ) -> Iterator[ColumnOrientedBlock]:

@@ -169,15 +169,21 @@ class EmbeddedTransport(Transport):
         """Apply per-statement settings; return what puts the session's back."""
         if not settings:
             return None
-        for name, value in settings.items():
-            self._run(f"SET {_identifier(name)} = {render(value)}")
+        applied: list[str] = []
 
         def restore() -> None:
-            for name in settings:
+            for name in applied:
                 previous = self._settings.get(name)
                 value = "DEFAULT" if previous is None else render(previous)
                 self._run(f"SET {_identifier(name)} = {value}")
 
+        try:
+            for name, value in settings.items():
+                self._run(f"SET {_identifier(name)} = {render(value)}")
+                applied.append(name)
+        except BaseException:
+            restore()  # an unknown setting later in the dict must not leave the others set
+            raise
         return restore
 
     def _json_rows(self, sql: str, output_format: str = "JSONCompactEachRow") -> list[list]:
@@ -211,16 +217,14 @@ class EmbeddedTransport(Transport):
                 restore()
 
     def _buffered_rows(self, sql: str, settings: Settings | None) -> Result:
-        raw = self._run(sql).bytes()
+        result = self._run(sql)  # keeps the engine's buffer alive while it is read
+        raw = result.get_memview().view()
         if not raw:
             return Result(self._empty_columns(sql), iter(()), rowcount=0)
         context = self._context(settings)
-        described: list[tuple[str, str]] | None = None
 
-        def true_types() -> list[str] | None:
-            nonlocal described
-            described = self._describe(sql)
-            return [column_type for _, column_type in described or ()]
+        def true_types() -> list[str]:
+            return [column_type for _, column_type in self._describe(sql) or ()]
 
         columns = None
         rows: list[tuple] = []
@@ -252,7 +256,7 @@ class EmbeddedTransport(Transport):
         except RuntimeError as error:
             raise errors.from_text(str(error)) from None
         context = self._context(settings)
-        chunks = (chunk.bytes() for chunk in _chunks(self._stream))
+        chunks = (chunk.get_memview().view() for chunk in _chunks(self._stream))
         types = [column_type for _, column_type in described] if described else None
         blocks = read_blocks(chunks, context, (lambda: types) if types else None)
         first = _first_block(blocks)

@@ -178,11 +178,12 @@ class NativeTransport(Transport):
         try:
             if first_rows:
                 yield first_rows
-            with self._errors():
-                for packet in packets:
-                    block = getattr(packet, "block", None)
-                    if block is not None and block.num_rows:
-                        yield block.get_rows()
+            while True:
+                with paused_gc(), self._errors():  # while decoding, not while the caller works
+                    rows = _next_rows(packets)
+                if rows is None:
+                    break
+                yield rows
         except BaseException:
             self._end_stream()  # an error mid-result: drop the session's half-read state
             raise
@@ -234,3 +235,12 @@ class NativeTransport(Transport):
     def close(self) -> None:
         self._stream_open = False
         self.client.disconnect()
+
+
+def _next_rows(packets: Iterator) -> list[tuple] | None:
+    """The rows of the next block that has any; None at the end of the result."""
+    for packet in packets:
+        block = getattr(packet, "block", None)
+        if block is not None and block.num_rows:
+            return block.get_rows()
+    return None
