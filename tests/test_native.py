@@ -603,3 +603,22 @@ def test_dsn_settings_and_keyword_settings_merge(local_server, opened):
         "WHERE name IN ('max_threads', 'max_block_size') ORDER BY name"
     )
     assert cursor.fetchall() == [("max_block_size", "2000"), ("max_threads", "3")]
+
+
+def test_alt_hosts_take_over_when_the_first_host_is_down(local_server, opened):
+    """With alt_hosts, a connection reaches the next host when the first refuses."""
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        dead_port = unused.getsockname()[1]
+    connection = driver.connect(
+        host="127.0.0.1",
+        port=dead_port,
+        alt_hosts=f"127.0.0.1:{local_server.tcp_port}",
+        connect_timeout=2,
+    )
+    opened.append(connection)
+    cursor = connection.cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == (1,)
