@@ -622,3 +622,19 @@ def test_alt_hosts_take_over_when_the_first_host_is_down(local_server, opened):
     cursor = connection.cursor()
     cursor.execute("SELECT 1")
     assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.parametrize("method", [True, "lz4", "zstd"])
+def test_compressed_sessions_round_trip(open_local, method):
+    """With compression on, queries and Native inserts carry the same data."""
+    connection = open_local(compression=method)
+    cursor = connection.cursor()
+    table = f"compressed_{method}".lower()
+    cursor.execute(f"CREATE TABLE {table} (id UInt32, text String) ENGINE = Memory")
+    rows = [(n, "x" * (n % 50)) for n in range(20000)]
+    try:
+        cursor.executemany(f"INSERT INTO {table} (id, text) VALUES", rows, block_size=7000)
+        cursor.execute(f"SELECT id, text FROM {table} ORDER BY id")
+        assert cursor.fetchall() == rows
+    finally:
+        cursor.execute(f"DROP TABLE {table}")
