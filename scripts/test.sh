@@ -9,15 +9,20 @@ cd "$(dirname "$0")/.."
 source scripts/venv.sh
 setup_venv test
 
-if ! command -v clickhouse-server >/dev/null && [ ! -x /usr/sbin/clickhouse-server ]; then
+# Debian packages the native-protocol tests use: the server, and openssl for its TLS port.
+missing=()
+command -v clickhouse-server >/dev/null || [ -x /usr/sbin/clickhouse-server ] \
+    || missing+=(clickhouse-server)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "Installing Debian's clickhouse-server for the native-protocol tests..."
+        echo "Installing ${missing[*]} for the native-protocol tests..."
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
         # The package's own service is not wanted: the tests start private servers.
         (service clickhouse-server stop || true) >/dev/null 2>&1
     else
-        echo "clickhouse-server is not installed; native-protocol tests will be skipped."
+        echo "${missing[*]} not installed; native-protocol tests will be skipped."
     fi
 fi
 

@@ -50,6 +50,16 @@ _CONFIG_TEMPLATE = """\
     <listen_host>{host}</listen_host>
     <tcp_port>{tcp_port}</tcp_port>
     <http_port>{http_port}</http_port>
+    <tcp_port_secure>{tls_port}</tcp_port_secure>
+    <openSSL>
+        <server>
+            <certificateFile>{certificate}</certificateFile>
+            <privateKeyFile>{private_key}</privateKeyFile>
+            <verificationMode>none</verificationMode>
+            <loadDefaultCAFile>false</loadDefaultCAFile>
+            <disableProtocols>sslv2,sslv3</disableProtocols>
+        </server>
+    </openSSL>
     <path>{data_dir}/</path>
     <tmp_path>{tmp_dir}/</tmp_path>
     <users_config>{users_file}</users_config>
@@ -135,6 +145,19 @@ def _free_ports(count: int) -> list[int]:
         return ports
 
 
+def _make_certificate(certificate: pathlib.Path, private_key: pathlib.Path) -> None:
+    """A self-signed certificate for 127.0.0.1 and localhost, so tests can verify TLS."""
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout", str(private_key), "-out", str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
 def _server_command(binary: str, config_file: pathlib.Path) -> list[str]:
     """Build the command line, wrapped so the server dies with the test process.
 
@@ -171,6 +194,10 @@ class LocalServer:
         #: 0 until the first start() picks the ports; later starts reuse them.
         self.tcp_port: int = 0
         self.http_port: int = 0
+        #: The native protocol over TLS, with a self-signed certificate for 127.0.0.1.
+        self.tls_port: int = 0
+        self.certificate = self.workdir / "certificate.pem"
+        self.private_key = self.workdir / "private-key.pem"
         self._process: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
 
@@ -191,7 +218,7 @@ class LocalServer:
             raise RuntimeError("server is already running")
         self._reap()
         if not self.tcp_port:
-            self.tcp_port, self.http_port = _free_ports(2)
+            self.tcp_port, self.http_port, self.tls_port = _free_ports(3)
         self._write_config()
 
         with self.log_file.open("ab") as log:
@@ -267,6 +294,8 @@ class LocalServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.users_file.write_text(_USERS_XML)
+        if not self.certificate.exists():
+            _make_certificate(self.certificate, self.private_key)
         self.config_file.write_text(
             _CONFIG_TEMPLATE.format(
                 host=self.host,
@@ -275,6 +304,9 @@ class LocalServer:
                 data_dir=escape(str(self.data_dir)),
                 tmp_dir=escape(str(self.tmp_dir)),
                 users_file=escape(str(self.users_file)),
+                tls_port=self.tls_port,
+                certificate=escape(str(self.certificate)),
+                private_key=escape(str(self.private_key)),
             )
         )
 

@@ -638,3 +638,43 @@ def test_compressed_sessions_round_trip(open_local, method):
         assert cursor.fetchall() == rows
     finally:
         cursor.execute(f"DROP TABLE {table}")
+
+
+def test_tls_with_a_verified_certificate(local_server, opened):
+    """secure=True with ca_certs verifies the server's certificate and works."""
+    connection = driver.connect(
+        host="127.0.0.1",
+        port=local_server.tls_port,
+        secure=True,
+        ca_certs=str(local_server.certificate),
+    )
+    opened.append(connection)
+    cursor = connection.cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == (1,)
+
+
+def test_tls_refuses_an_unknown_certificate(local_server):
+    """Without the issuer's certificate, verification fails with an OperationalError."""
+    with pytest.raises(driver.OperationalError, match="ca_certs=") as untrusted:
+        driver.connect(host="127.0.0.1", port=local_server.tls_port, secure=True)
+    assert str(local_server.tls_port) in untrusted.value.message
+
+
+def test_tls_to_a_plain_port_says_so(local_server):
+    """secure=True against the plain native port explains the mismatch."""
+    with pytest.raises(driver.OperationalError, match="does not speak TLS"):
+        driver.connect(
+            host="127.0.0.1", port=local_server.tcp_port, secure=True, connect_timeout=2
+        )
+
+
+def test_tls_without_verification(local_server, opened):
+    """verify=False connects over TLS without checking the certificate."""
+    connection = driver.connect(
+        f"clickhouses://default:@127.0.0.1:{local_server.tls_port}/default?verify=0"
+    )
+    opened.append(connection)
+    cursor = connection.cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == (1,)

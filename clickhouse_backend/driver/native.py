@@ -138,6 +138,13 @@ class NativeTransport(Transport):
                 name="SOCKET_TIMEOUT",
             )
         detail = getattr(error, "message", None) or str(error) or type(error).__name__
+        if "CERTIFICATE_VERIFY_FAILED" in detail:
+            hint = (
+                " The server's TLS certificate is not trusted: pass ca_certs= the file of its "
+                "issuer, or verify=False to skip the check."
+            )
+        elif "WRONG_VERSION_NUMBER" in detail:
+            hint = " This port does not speak TLS: use the TLS port (9440) or secure=False."
         return OperationalError(
             f"cannot reach ClickHouse at {where}: {detail}.{hint}",
             code=210,
