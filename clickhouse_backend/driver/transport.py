@@ -48,10 +48,7 @@ class Result:
             raise StopIteration
         try:
             return next(self._blocks)
-        except StopIteration:
-            self.close()
-            raise
-        except BaseException:
+        except BaseException:  # the end, or an error: either way nothing more will come
             self.close()
             raise
 
