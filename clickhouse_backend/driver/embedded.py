@@ -413,7 +413,7 @@ def _encode(
     try:
         return encode_block(context, columns_with_types, block), len(block[0]) if block else 0
     except driver_errors.TypeMismatchError as error:
-        raise DataError(error.message, code=53, name="TYPE_MISMATCH") from None
+        raise errors.type_mismatch(str(error.message)) from None
     except (TypeError, ValueError, AttributeError, OverflowError) as error:
         raise DataError(
             f"cannot encode a value for {statement.target}: {error}; each value must fit "

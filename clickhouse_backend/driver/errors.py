@@ -136,11 +136,21 @@ def clean_message(message: str) -> str:
 
 def unreadable_type(message: str) -> exc.NotSupportedError:
     """The error for a result column whose type clickhouse-driver cannot decode."""
-    type_name = message.removeprefix("Unknown type ").strip()
+    type_name = message.removeprefix("Unknown type ").strip() or "Tuple() (an empty tuple)"
     return exc.NotSupportedError(
         f"cannot read a result column of type {type_name}: clickhouse-driver, which decodes "
         "results, does not support it; cast the column in the query (for example "
         "toString(column))",
         code=50,
         name="UNKNOWN_TYPE",
+    )
+
+
+def type_mismatch(message: str) -> exc.DataError:
+    """The error for a Python value that does not fit its column in an INSERT."""
+    detail = message.replace("Repeat query with types_check=True for detailed info. ", "")
+    return exc.DataError(
+        f"{detail}; each value must fit its column's ClickHouse type",
+        code=53,
+        name="TYPE_MISMATCH",
     )

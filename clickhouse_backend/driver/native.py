@@ -97,7 +97,7 @@ class NativeTransport(Transport):
             self.client.disconnect()
             raise errors.unreadable_type(str(error.message)) from None
         except driver_errors.TypeMismatchError as error:
-            raise DataError(str(error.message), code=53, name="TYPE_MISMATCH") from None
+            raise errors.type_mismatch(str(error.message)) from None
         except _NETWORK_ERRORS as error:
             raise self._network_error(error) from None
         except driver_errors.Error as error:
