@@ -178,7 +178,8 @@ class NativeTransport(Transport):
             block = getattr(packet, "block", None)
             if block is not None:
                 rows = block.get_rows() if block.num_rows else None
-                return list(block.columns_with_types), rows
+                # An INSERT ... SELECT answers with a header of no columns: no rows to fetch.
+                return list(block.columns_with_types) or None, rows
         return None, None
 
     def _blocks(self, packets: Iterator, first_rows: list[tuple] | None) -> Iterator[list]:
