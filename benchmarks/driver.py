@@ -564,8 +564,8 @@ def print_preamble(args: argparse.Namespace) -> None:
     print(
         "GC: on, as users run it; the raw libraries never pause it. Our driver pauses the"
         " cyclic GC while it builds result rows (clickhouse_backend/driver/gcpause.py:"
-        " fetchall on both transports, streamed blocks on embedded): part of the driver,"
-        " measured as such. The generated data is gc.freeze()-d, outside every timing."
+        " fetchall, and the decoding of each streamed block, on both transports): part of"
+        " the driver, measured as such. The generated data is gc.freeze()-d, outside every timing."
     )
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"Load average before the run: {load} (other work on the machine skews figures)")
