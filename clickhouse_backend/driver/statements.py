@@ -107,11 +107,6 @@ def leading_keyword(sql: str) -> str:
     return match.group().upper() if match else ""
 
 
-def returns_rows(sql: str) -> bool:
-    """Whether the statement answers with rows (a SELECT, SHOW, DESCRIBE, ...)."""
-    return leading_keyword(sql) in ROW_RETURNING
-
-
 @dataclass(frozen=True)
 class InsertStatement:
     """The parts of ``INSERT INTO target [(columns)] [SETTINGS ...] VALUES``."""
