@@ -9,10 +9,12 @@ cd "$(dirname "$0")/.."
 source scripts/venv.sh
 setup_venv test
 
-# Debian packages the native-protocol tests use: the server, and openssl for its TLS port.
+# Debian packages the native-protocol tests use: the server, its client (dbshell), and
+# openssl for the server's TLS port.
 missing=()
 command -v clickhouse-server >/dev/null || [ -x /usr/sbin/clickhouse-server ] \
     || missing+=(clickhouse-server)
+command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
 command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

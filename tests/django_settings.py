@@ -1,0 +1,50 @@
+"""Django settings for the test suite: PostgreSQL (or SQLite) as ``default``, ClickHouse
+as ``clickhouse`` — embedded unless CLICKHOUSE_TEST_DSN names a server."""
+
+import os
+import socket
+
+SECRET_KEY = "tests-only"
+USE_TZ = True
+TIME_ZONE = "UTC"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _postgres_reachable() -> bool:
+    """PostgreSQL on 127.0.0.1:5432 with psycopg installed; else the suite uses SQLite."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return False
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+if _postgres_reachable():
+    DEFAULT = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "test",
+        "USER": "postgres",
+        "HOST": "127.0.0.1",
+        "PORT": 5432,
+    }
+else:
+    DEFAULT = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+
+if os.environ.get("CLICKHOUSE_TEST_DSN"):
+    CLICKHOUSE_OPTIONS = {"dsn": os.environ["CLICKHOUSE_TEST_DSN"]}
+else:
+    CLICKHOUSE_OPTIONS = {"embedded": ":memory:"}
+
+DATABASES = {
+    "default": DEFAULT,
+    "clickhouse": {
+        "ENGINE": "clickhouse_backend.backend",
+        "NAME": "default",
+        "OPTIONS": CLICKHOUSE_OPTIONS,
+    },
+}

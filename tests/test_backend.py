@@ -1,0 +1,230 @@
+"""The Django backend's connection layer: settings, sessions, transactions, dbshell."""
+
+import shutil
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import NotSupportedError, connections, transaction
+from django.db.utils import ConnectionHandler
+
+ENGINE = "clickhouse_backend.backend"
+
+
+def wrapper(alias="extra", **entry):
+    """A DatabaseWrapper for one DATABASES entry, with Django's defaults filled in."""
+    handler = ConnectionHandler({"default": {}, alias: {"ENGINE": ENGINE, **entry}})
+    return handler[alias]
+
+
+@pytest.fixture
+def unblocked(django_db_blocker):
+    """Let a test open backend connections itself (pytest-django blocks them otherwise)."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def clickhouse(unblocked):
+    connection = connections["clickhouse"]
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"embeded": ":memory:"}, r"\['OPTIONS'\]\['embeded'\] is not a ClickHouse option"),
+        ({"settings": ["max_threads"]}, r"\['settings'\] must be Mapping"),
+        ({"pool": "yes"}, r"\['pool'\] must be bool or Mapping"),
+        ({"pool": {"max": 3}}, r"\['pool'\]\['max'\] is not a ClickHouse option"),
+        ({"pool": {"max_size": "3"}}, r"\['max_size'\] must be int"),
+        ({"connect_timeout": "5"}, r"\['connect_timeout'\] must be int or float"),
+        ({"secure": 1}, r"\['secure'\] must be bool"),
+        ({"settings": {"max threads": 1}}, "not a setting name"),
+        ({"embedded": ":memory:", "pool": True}, "pool only apply to a server"),
+        ({"embedded": ":memory:", "dsn": "clickhouse://h"}, "dsn only apply to a server"),
+    ],
+)
+def test_bad_options_name_the_key(options, message):
+    """A misspelt or mistyped OPTIONS key is ImproperlyConfigured naming it."""
+    with pytest.raises(ImproperlyConfigured, match=message):
+        wrapper(OPTIONS=options)
+
+
+def test_conflicting_addresses_are_refused():
+    """HOST with an embedded engine, or with a DSN, is ambiguous and refused."""
+    with pytest.raises(ImproperlyConfigured, match="HOST only apply to a server"):
+        wrapper(HOST="db", OPTIONS={"embedded": ":memory:"})
+    with pytest.raises(ImproperlyConfigured, match="both OPTIONS\\['dsn'\\] and HOST"):
+        wrapper(HOST="db", OPTIONS={"dsn": "clickhouse://other/db"})
+    with pytest.raises(ImproperlyConfigured, match="\\['TEST'\\]\\['managed'\\] must be bool"):
+        wrapper(OPTIONS={"embedded": ":memory:"}, TEST={"managed": "yes"})
+
+
+def test_connection_parameters_from_settings():
+    """HOST/PORT/USER/PASSWORD/NAME and native OPTIONS become connect() arguments."""
+    params = wrapper(
+        NAME="analytics",
+        HOST="ch.internal",
+        PORT="9440",
+        USER="app",
+        PASSWORD="secret",
+        OPTIONS={"secure": True, "connect_timeout": 3, "settings": {"join_use_nulls": 0}},
+    ).get_connection_params()
+    assert params == {
+        "database": "analytics",
+        "host": "ch.internal",
+        "port": 9440,
+        "user": "app",
+        "password": "secret",
+        "secure": True,
+        "connect_timeout": 3,
+        "settings": {"join_use_nulls": 0, "aggregate_functions_null_for_empty": 1},
+    }
+    without = wrapper(OPTIONS={"embedded": ":memory:", "settings": {"join_use_nulls": None}})
+    assert without.get_connection_params()["settings"] == {"aggregate_functions_null_for_empty": 1}
+    from_dsn = wrapper(OPTIONS={"dsn": "clickhouse://u:p@h:9000/logs"}).get_connection_params()
+    assert from_dsn["dsn"] == "clickhouse://u:p@h:9000/logs" and "database" not in from_dsn
+
+
+def test_vendor_and_cursor(clickhouse):
+    """connections["clickhouse"] runs SQL with Django's %s parameters."""
+    assert (clickhouse.vendor, clickhouse.display_name) == ("clickhouse", "ClickHouse")
+    with clickhouse.cursor() as cursor:
+        cursor.execute("SELECT %s, %s", ["text", 5])
+        assert cursor.fetchall() == [("text", 5)]
+    assert clickhouse.get_database_version() >= (24, 8)
+    assert clickhouse.is_usable()
+
+
+def test_session_settings_give_django_semantics(clickhouse):
+    """Aggregates over no rows are NULL and outer joins fill with NULL, as Django expects."""
+    with clickhouse.cursor() as cursor:
+        cursor.execute("SELECT count(), sum(number), max(number) FROM numbers(0)")
+        assert cursor.fetchone() == (0, None, None)
+        cursor.execute(
+            "SELECT b.y FROM (SELECT 1 AS x) AS a "
+            "LEFT JOIN (SELECT 2 AS x, 5 AS y) AS b ON a.x = b.x"
+        )
+        assert cursor.fetchone() == (None,)
+
+
+def test_session_settings_can_be_overridden(unblocked):
+    """OPTIONS["settings"] wins over the backend's defaults."""
+    connection = wrapper(
+        OPTIONS={"embedded": ":memory:", "settings": {"aggregate_functions_null_for_empty": 0}}
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sum(number) FROM numbers(0)")
+            assert cursor.fetchone() == (0,)
+    finally:
+        connection.close()
+
+
+def test_atomic_blocks_are_allowed_and_do_nothing(clickhouse):
+    """atomic() works; what was written stays written, even when the block fails."""
+    with clickhouse.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS atomic_test (a Int8) ENGINE = Memory")
+    try:
+        with pytest.raises(ZeroDivisionError), transaction.atomic(using="clickhouse"):
+            clickhouse.cursor().execute("INSERT INTO atomic_test VALUES (1)")
+            1 / 0  # noqa: B018
+        with clickhouse.cursor() as cursor:
+            cursor.execute("SELECT count() FROM atomic_test")
+            assert cursor.fetchone() == (1,)
+        assert not clickhouse.features.supports_transactions
+    finally:
+        clickhouse.cursor().execute("DROP TABLE atomic_test")
+
+
+def test_close_and_reconnect(clickhouse):
+    """close() drops the session; the next cursor opens a new one."""
+    clickhouse.cursor().execute("SELECT 1")
+    first = clickhouse.connection
+    clickhouse.close()
+    assert clickhouse.connection is None and first.closed
+    with clickhouse.cursor() as cursor:
+        cursor.execute("SELECT 2")
+        assert cursor.fetchone() == (2,)
+    assert clickhouse.connection is not first
+
+
+def test_chunked_cursor_streams(clickhouse):
+    """QuerySet.iterator()'s cursor reads block by block."""
+    cursor = clickhouse.chunked_cursor()
+    cursor.execute("SELECT number FROM numbers(300000)")
+    assert cursor.cursor.stream is True
+    assert sum(1 for _ in cursor) == 300000
+
+
+def test_tables_are_introspected(clickhouse):
+    """table_names() lists the current database's tables and views."""
+    with clickhouse.cursor() as cursor:
+        cursor.execute("CREATE TABLE introspected (a Int8) ENGINE = Memory")
+        cursor.execute("CREATE VIEW introspected_view AS SELECT a FROM introspected")
+    try:
+        with clickhouse.cursor() as cursor:
+            tables = clickhouse.introspection.get_table_list(cursor)
+        assert ("introspected", "t") in [(t.name, t.type) for t in tables]
+        assert ("introspected_view", "v") in [(t.name, t.type) for t in tables]
+    finally:
+        clickhouse.cursor().execute("DROP VIEW introspected_view")
+        clickhouse.cursor().execute("DROP TABLE introspected")
+
+
+def test_too_old_server_is_refused(local_server, unblocked):
+    """A server older than the minimum is a NotSupportedError naming both versions."""
+    old = wrapper(HOST=local_server.host, PORT=local_server.tcp_port)
+    with pytest.raises(NotSupportedError, match=r"ClickHouse 24\.8 or later .*found 18\.16"):
+        old.ensure_connection()
+    assert old.connection is None
+
+
+def test_pool_option_shares_sessions(local_server, unblocked):
+    """OPTIONS["pool"] keeps sessions in one process-wide pool per alias."""
+    entry = {
+        "HOST": local_server.host,
+        "PORT": local_server.tcp_port,
+        "OPTIONS": {
+            "pool": {"min_size": 1, "max_size": 2, "timeout": 2},
+            # None turns a default session setting off: 18.16 does not know these.
+            "settings": {"join_use_nulls": None, "aggregate_functions_null_for_empty": None},
+        },
+    }
+    first = wrapper("pooled", **entry)
+    try:
+        pool = first.pool
+        assert pool is wrapper("pooled", **entry).pool
+        assert (pool.size, pool.max_size) == (1, 2)
+        session = pool.connect()
+        assert session.server_version[:2] == (18, 16)
+        session.close()
+        assert pool.idle == 1
+    finally:
+        first.close_pool()
+
+
+def test_dbshell_runs_clickhouse_client(local_server, capfd):
+    """dbshell runs clickhouse-client against the configured server."""
+    if shutil.which("clickhouse-client") is None:
+        pytest.skip("clickhouse-client is not installed (apt-get install clickhouse-client)")
+    connections.settings["shell"] = {
+        "ENGINE": ENGINE,
+        "NAME": "system",
+        "HOST": local_server.host,
+        "PORT": local_server.tcp_port,
+    }
+    try:
+        call_command("dbshell", "--database", "shell", "--", "--query", "SELECT 6 * 7")
+    finally:
+        del connections.settings["shell"]
+    assert capfd.readouterr().out.strip() == "42"
+
+
+def test_dbshell_on_the_embedded_engine_says_what_to_do(clickhouse):
+    """The embedded engine has no client to start: dbshell explains how to query it."""
+    with pytest.raises(CommandError, match=r"manage\.py shell"):
+        call_command("dbshell", "--database", "clickhouse")
