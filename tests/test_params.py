@@ -157,9 +157,11 @@ def test_aware_datetimes_are_the_same_instant(cursor):
 
 
 def test_time_is_sent_as_text(cursor):
-    """A time of day is its ISO text (ClickHouse's Time types are not readable here)."""
-    cursor.execute("SELECT %s", [datetime.time(13, 5, 7, 250)])
-    assert cursor.fetchone() == ("13:05:07.000250",)
+    """A time of day is its ISO text with microseconds, so times compare as text."""
+    cursor.execute("SELECT %s, %s", [datetime.time(13, 5, 7, 250), datetime.time(9, 0)])
+    assert cursor.fetchone() == ("13:05:07.000250", "09:00:00.000000")
+    cursor.execute("SELECT %s < %s", [datetime.time(9, 0), datetime.time(9, 0, 0, 1)])
+    assert cursor.fetchone() == (True,)
 
 
 def test_tuple_parameter_feeds_in(cursor):

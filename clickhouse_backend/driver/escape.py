@@ -108,7 +108,8 @@ def _date(value: datetime.date, legacy: bool) -> str:
 def _time(value: datetime.time, legacy: bool) -> str:
     if value.utcoffset() is not None:
         raise DataError(f"time {value} has a time zone; ClickHouse times have none")
-    return quote_string(value.isoformat())
+    # Always with microseconds, so that times compare and sort as text.
+    return quote_string(value.isoformat(timespec="microseconds"))
 
 
 def _typed_string(function: str):
