@@ -114,12 +114,12 @@ def main() -> None:
         show("Top source addresses", cursor)
 
         cursor.execute(
-            "SELECT protocol, quantileExact(0.95)(port) AS p95_port, "
-            "quantileExact(0.95)(bytes) AS p95_bytes FROM events "
+            "SELECT protocol, quantileExact(0.5)(port) AS median_port, "
+            "quantileExact(0.95)(bytes) AS p95_bytes, max(bytes) AS max_bytes FROM events "
             "WHERE timestamp >= %(since)s GROUP BY protocol ORDER BY protocol",
             {"since": datetime.datetime(2026, 11, 1, 12, tzinfo=datetime.timezone.utc)},
         )
-        show("95th percentiles per protocol, afternoon only", cursor)
+        show("Ports and payload sizes per protocol, afternoon only", cursor)
 
         started = time.perf_counter()
         streamed = connection.cursor(stream=True)
