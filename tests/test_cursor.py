@@ -407,3 +407,70 @@ def test_iteration_survives_other_statements_and_breaks(conn):
     seen.append(100001)
     seen.extend(number for (number,) in streaming)
     assert seen == list(range(250000))
+
+
+def test_threads_each_with_their_own_connection(connect, database):
+    """Several threads, each with its own connection to the engine, run side by side."""
+    import threading
+
+    results, errors = {}, []
+
+    def work(worker):
+        try:
+            cursor = connect(database=database).cursor()
+            for round_ in range(20):
+                cursor.execute("SELECT %s * 100 + %s", [worker, round_])
+                results[(worker, round_)] = cursor.fetchone()[0]
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert results == {(w, r): w * 100 + r for w in range(4) for r in range(20)}
+
+
+LEFT_OPEN = """
+import sys
+from clickhouse_backend import driver
+connection = driver.connect(embedded=sys.argv[1])
+cursor = connection.cursor()
+cursor.execute("CREATE TABLE t (a Int64) ENGINE = MergeTree ORDER BY a")
+cursor.executemany("INSERT INTO t (a) VALUES", [(n,) for n in range(1000)])
+streaming = connection.cursor(stream=True)
+streaming.execute("SELECT a FROM t")
+streaming.fetchone()
+print("done")
+"""
+COUNT = """
+import sys
+from clickhouse_backend import driver
+cursor = driver.connect(embedded=sys.argv[1]).cursor()
+cursor.execute("SELECT count() FROM t")
+print(cursor.fetchone()[0])
+"""
+
+
+def test_a_process_that_never_closes_exits_cleanly(tmp_path):
+    """A script that forgets close() (mid-stream even) exits cleanly, its rows kept."""
+    import subprocess
+    import sys
+
+    def run(script):
+        return subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    finished = run(LEFT_OPEN)
+    assert (finished.returncode, finished.stdout.strip(), finished.stderr.strip()) == (
+        0,
+        "done",
+        "",
+    )
+    assert run(COUNT).stdout.strip() == "1000"

@@ -8,7 +8,6 @@ shares it, and the engine shuts down when the last one closes.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
 import itertools
@@ -86,14 +85,8 @@ class _Engine:
         with self.lock:
             self.users.discard(user)
 
-    def close_all(self) -> None:
-        """Close what is still open, so the engine shuts down before the interpreter."""
-        for user in list(self.users):
-            user.close()
-
 
 _engine = _Engine()
-atexit.register(_engine.close_all)
 
 
 def _locked_by_another_process(path: str) -> bool:
