@@ -228,3 +228,81 @@ def test_dbshell_on_the_embedded_engine_says_what_to_do(clickhouse):
     """The embedded engine has no client to start: dbshell explains how to query it."""
     with pytest.raises(CommandError, match=r"manage\.py shell"):
         call_command("dbshell", "--database", "clickhouse")
+
+
+EVENTS_TABLE = """
+CREATE TABLE events (
+    id UInt64,
+    ts DateTime64(6, 'UTC') COMMENT 'when it happened',
+    ip IPv6,
+    port UInt16,
+    protocol LowCardinality(String),
+    amount Decimal(12, 3),
+    note Nullable(String),
+    code FixedString(3),
+    tags Array(String),
+    ok Bool,
+    INDEX port_index port TYPE minmax GRANULARITY 4,
+    CONSTRAINT positive_port CHECK port > 0
+) ENGINE = MergeTree ORDER BY id COMMENT 'network events'
+"""
+
+
+@pytest.fixture
+def events_table(clickhouse):
+    with clickhouse.cursor() as cursor:
+        cursor.execute(EVENTS_TABLE)
+    yield "events"
+    with clickhouse.cursor() as cursor:
+        cursor.execute("DROP TABLE events")
+
+
+def test_table_description(clickhouse, events_table):
+    """Columns come back in order with their ClickHouse type, precision and NULL-ability."""
+    with clickhouse.cursor() as cursor:
+        columns = {
+            c.name: c for c in clickhouse.introspection.get_table_description(cursor, "events")
+        }
+    assert list(columns)[:3] == ["id", "ts", "ip"]
+    assert columns["amount"].type_code == "Decimal(12, 3)"
+    assert (columns["amount"].precision, columns["amount"].scale) == (12, 3)
+    assert columns["note"].null_ok and not columns["id"].null_ok
+    assert columns["code"].display_size == 3
+    assert columns["ts"].comment == "when it happened"
+
+
+def test_constraints_keys_and_skip_indexes(clickhouse, events_table):
+    """The sorting key, CHECK constraints and skip indexes are introspected."""
+    with clickhouse.cursor() as cursor:
+        constraints = clickhouse.introspection.get_constraints(cursor, "events")
+        assert clickhouse.introspection.get_primary_key_columns(cursor, "events") == ["id"]
+    assert constraints["positive_port"]["check"] is True
+    assert constraints["positive_port"]["definition"] == "port > 0"
+    index = constraints["port_index"]
+    assert (index["index"], index["type"], index["columns"]) == (True, "minmax", ["port"])
+
+
+def test_inspectdb_writes_a_model_that_loads(clickhouse, events_table):
+    """inspectdb maps ClickHouse types to Django fields, in a module that imports."""
+    import io
+
+    out = io.StringIO()
+    call_command("inspectdb", "events", database="clickhouse", stdout=out)
+    source = out.getvalue()
+    assert "id = models.PositiveBigIntegerField(primary_key=True)" in source
+    assert "amount = models.DecimalField(max_digits=12, decimal_places=3)" in source
+    assert "note = models.TextField(blank=True, null=True)" in source
+    assert "code = models.CharField(max_length=3)" in source
+    assert "ip = models.GenericIPAddressField()" in source
+    assert "tags = models.TextField()  # This field type is a guess." in source
+    assert "db_table_comment = 'network events'" in source
+    namespace = {"__name__": "inspected.models"}
+    exec(
+        compile(
+            source.replace("class Meta:", "class Meta:\n        app_label = 'inspected'"),
+            "inspected",
+            "exec",
+        ),
+        namespace,
+    )
+    assert namespace["Events"]._meta.db_table == "events"

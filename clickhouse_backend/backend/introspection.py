@@ -1,16 +1,170 @@
-"""What is in a ClickHouse database, read from ``system.tables``."""
+"""What is in a ClickHouse database, read from ``system.*`` tables (never from
+information_schema, whose shape ClickHouse has changed between releases)."""
 
 from __future__ import annotations
 
-from django.db.backends.base.introspection import BaseDatabaseIntrospection, TableInfo
+import re
+from collections import namedtuple
+
+from django.db.backends.base.introspection import BaseDatabaseIntrospection
+from django.db.backends.base.introspection import FieldInfo as BaseFieldInfo
+from django.db.backends.base.introspection import TableInfo as BaseTableInfo
+
+TableInfo = namedtuple("TableInfo", [*BaseTableInfo._fields, "comment"])
+FieldInfo = namedtuple("FieldInfo", [*BaseFieldInfo._fields, "comment"])
+
+_WRAPPERS = ("Nullable(", "LowCardinality(")
+_DECIMAL = re.compile(r"Decimal(?:32|64|128|256)?\((\d+)(?:,\s*(\d+))?\)")
+_FIXED_STRING = re.compile(r"FixedString\((\d+)\)")
+_CHECK = re.compile(r"^\s*CONSTRAINT\s+(`[^`]+`|\S+)\s+CHECK\s+(.+?),?$", re.M)
+
+
+def unwrap(column_type: str) -> tuple[str, bool]:
+    """The type inside Nullable()/LowCardinality(), and whether it is Nullable."""
+    nullable = False
+    changed = True
+    while changed:
+        changed = False
+        for wrapper in _WRAPPERS:
+            if column_type.startswith(wrapper) and column_type.endswith(")"):
+                nullable = nullable or wrapper == "Nullable("
+                column_type = column_type[len(wrapper) : -1]
+                changed = True
+    return column_type, nullable
 
 
 class DatabaseIntrospection(BaseDatabaseIntrospection):
+    # ClickHouse type (without parameters) -> Django's built-in field.
+    data_types_reverse = {
+        "Int8": "SmallIntegerField",
+        "Int16": "SmallIntegerField",
+        "Int32": "IntegerField",
+        "Int64": "BigIntegerField",
+        "UInt8": "PositiveSmallIntegerField",
+        "UInt16": "PositiveSmallIntegerField",
+        "UInt32": "PositiveIntegerField",
+        "UInt64": "PositiveBigIntegerField",
+        "Float32": "FloatField",
+        "Float64": "FloatField",
+        "Decimal": "DecimalField",
+        "Bool": "BooleanField",
+        "String": "TextField",
+        "FixedString": "CharField",
+        "UUID": "UUIDField",
+        "Date": "DateField",
+        "Date32": "DateField",
+        "DateTime": "DateTimeField",
+        "DateTime64": "DateTimeField",
+        "IPv4": "GenericIPAddressField",
+        "IPv6": "GenericIPAddressField",
+        "JSON": "JSONField",
+    }
+
+    def get_field_type(self, data_type: str, description: FieldInfo) -> str:
+        base, _ = unwrap(data_type)
+        name = base.split("(", 1)[0]
+        if name.startswith("Decimal"):
+            name = "Decimal"
+        return self.data_types_reverse[name]  # KeyError: inspectdb writes a guessed TextField
+
     def get_table_list(self, cursor) -> list[TableInfo]:
         """Tables ("t") and views ("v") of the connection's current database."""
         cursor.execute(
-            "SELECT name, engine LIKE '%%View' FROM system.tables "
+            "SELECT name, engine LIKE '%%View', comment FROM system.tables "
             "WHERE database = currentDatabase() AND NOT is_temporary ORDER BY name",
             [],
         )
-        return [TableInfo(name, "v" if is_view else "t") for name, is_view in cursor.fetchall()]
+        return [
+            TableInfo(name, "v" if is_view else "t", comment or None)
+            for name, is_view, comment in cursor.fetchall()
+        ]
+
+    def get_table_description(self, cursor, table_name: str) -> list[FieldInfo]:
+        """Columns in order: name, ClickHouse type, size, precision, NULL-ability, default."""
+        cursor.execute(
+            "SELECT name, type, default_kind, default_expression, comment FROM system.columns "
+            "WHERE database = currentDatabase() AND table = %s ORDER BY position",
+            [table_name],
+        )
+        described = []
+        for name, column_type, default_kind, default, comment in cursor.fetchall():
+            base, nullable = unwrap(column_type)
+            precision = scale = size = None
+            if decimal := _DECIMAL.match(base):
+                precision, scale = int(decimal.group(1)), int(decimal.group(2) or 0)
+            if fixed := _FIXED_STRING.match(base):
+                size = int(fixed.group(1))
+            described.append(
+                FieldInfo(
+                    name,
+                    column_type,
+                    size,
+                    size,
+                    precision,
+                    scale,
+                    nullable,
+                    default if default_kind == "DEFAULT" else None,
+                    None,
+                    comment or None,
+                )
+            )
+        return described
+
+    def get_sequences(self, cursor, table_name, table_fields=()):
+        """ClickHouse has no sequences: ids are generated by the client."""
+        return []
+
+    def get_relations(self, cursor, table_name):
+        """ClickHouse has no foreign keys."""
+        return {}
+
+    def get_constraints(self, cursor, table_name: str) -> dict[str, dict]:
+        """The sorting key (as the primary key), CHECK constraints and skip indexes."""
+        cursor.execute(
+            "SELECT primary_key FROM system.tables "
+            "WHERE database = currentDatabase() AND name = %s",
+            [table_name],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return {}
+        (primary_key,) = row
+        # SHOW CREATE TABLE puts each constraint on a line of its own.
+        cursor.execute(f"SHOW CREATE TABLE {self.connection.ops.quote_name(table_name)}")
+        (create_query,) = cursor.fetchone()
+        constraints: dict[str, dict] = {}
+        key_columns = [part.strip().strip("`") for part in primary_key.split(",") if part]
+        columns = {field.name for field in self.get_table_description(cursor, table_name)}
+        if key_columns and set(key_columns) <= columns:  # a key of expressions is no pk
+            constraints["primary_key"] = _constraint(key_columns, primary_key=True)
+        for name, expression in _CHECK.findall(create_query):
+            constraints[name.strip("`")] = _constraint([], check=True, definition=expression)
+        cursor.execute(
+            "SELECT name, type, expr, granularity FROM system.data_skipping_indices "
+            "WHERE database = currentDatabase() AND table = %s",
+            [table_name],
+        )
+        for name, index_type, expression, granularity in cursor.fetchall():
+            constraints[name] = _constraint(
+                [expression],
+                index=True,
+                type=index_type,
+                options={"granularity": granularity},
+            )
+        return constraints
+
+
+def _constraint(columns: list[str], **kinds) -> dict:
+    """One entry of get_constraints(), with Django's keys."""
+    entry = {
+        "columns": columns,
+        "primary_key": False,
+        "unique": False,
+        "foreign_key": None,
+        "check": False,
+        "index": False,
+        "definition": None,
+        "options": None,
+    }
+    entry.update(kinds)
+    return entry
