@@ -306,3 +306,26 @@ def test_inspectdb_writes_a_model_that_loads(clickhouse, events_table):
         namespace,
     )
     assert namespace["Events"]._meta.db_table == "events"
+
+
+def test_conn_max_age_and_health_checks(unblocked):
+    """CONN_MAX_AGE=0 closes at the end of a request; health checks replace a dead session."""
+    short = wrapper(OPTIONS={"embedded": ":memory:"}, CONN_MAX_AGE=0)
+    short.cursor().execute("SELECT 1")
+    short.close_if_unusable_or_obsolete()  # what Django runs when a request finishes
+    assert short.connection is None
+
+    checked = wrapper(OPTIONS={"embedded": ":memory:"}, CONN_MAX_AGE=None, CONN_HEALTH_CHECKS=True)
+    try:
+        checked.cursor().execute("SELECT 1")
+        checked.close_if_unusable_or_obsolete()
+        session = checked.connection
+        assert session is not None  # persistent: kept between requests
+        session.close()  # the session dies behind Django's back
+        checked.health_check_done = False  # a new request starts
+        with checked.cursor() as cursor:  # the health check replaces it
+            cursor.execute("SELECT 2")
+            assert cursor.fetchone() == (2,)
+        assert checked.connection is not session
+    finally:
+        checked.close()
