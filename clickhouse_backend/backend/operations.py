@@ -17,3 +17,9 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def max_name_length(self) -> int:
         return self.max_name_length_value
+
+    def regex_lookup(self, lookup_type: str) -> str:
+        """``regex`` and ``iregex`` as ClickHouse's match() (re2 syntax)."""
+        if lookup_type == "regex":
+            return "match(%s, %s)"
+        return "match(%s, concat('(?i)', %s))"
