@@ -329,3 +329,28 @@ def test_conn_max_age_and_health_checks(unblocked):
         assert checked.connection is not session
     finally:
         checked.close()
+
+
+def test_test_database_is_created_kept_and_destroyed(unblocked):
+    """The creation class makes test_<NAME>, keeps it with keepdb, clobbers it, drops it."""
+    connection = wrapper(NAME="creation", OPTIONS={"embedded": ":memory:"})
+    creation = connection.creation
+    try:
+        name = creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        assert name == "test_creation"
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {name}.marker (a Int8) ENGINE = Memory")
+        assert creation._create_test_db(verbosity=0, autoclobber=True, keepdb=True) == name
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("EXISTS TABLE test_creation.marker")
+            assert cursor.fetchone() == (1,)  # keepdb kept it
+        creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("EXISTS TABLE test_creation.marker")
+            assert cursor.fetchone() == (0,)  # clobbered: dropped and made anew
+        creation._destroy_test_db(name, verbosity=0)
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("EXISTS DATABASE test_creation")
+            assert cursor.fetchone() == (0,)
+    finally:
+        connection.close()

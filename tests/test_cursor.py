@@ -474,3 +474,35 @@ def test_a_process_that_never_closes_exits_cleanly(tmp_path):
         "",
     )
     assert run(COUNT).stdout.strip() == "1000"
+
+
+ENGINE_LIFETIME = """
+import sys
+from clickhouse_backend import driver
+with driver.connect(embedded=":memory:") as first:
+    first.cursor().execute("CREATE TABLE kept (a Int8) ENGINE = Memory")
+    first.cursor().execute("INSERT INTO kept VALUES (1)")
+with driver.connect(embedded=":memory:") as second:  # the engine outlived `first`
+    cursor = second.cursor()
+    cursor.execute("SELECT count() FROM kept")
+    print(cursor.fetchone()[0])
+with driver.connect(embedded=sys.argv[1]) as other:  # nothing uses :memory: now
+    cursor = other.cursor()
+    cursor.execute("SELECT 2")
+    print(cursor.fetchone()[0])
+"""
+
+
+def test_engine_outlives_its_connections_until_another_path(tmp_path):
+    """An in-memory database keeps its tables between connections; once nothing uses it,
+    another path can be opened."""
+    import subprocess
+    import sys
+
+    finished = subprocess.run(
+        [sys.executable, "-c", ENGINE_LIFETIME, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.stdout.split() == ["1", "2"], finished.stderr

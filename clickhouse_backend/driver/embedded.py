@@ -41,7 +41,7 @@ MEMORY = ":memory:"
 _DESCRIBABLE = frozenset({"SELECT", "WITH"})
 
 
-def _chdb():
+def _chdb() -> Any:
     try:
         import chdb.state.sqlitelike as chdb_connections
     except ImportError:
@@ -52,34 +52,53 @@ def _chdb():
 
 
 class _Engine:
-    """The process's one chDB engine: which path it is open on, and who uses it."""
+    """The process's one chDB engine: which path it is open on, and who uses it.
+
+    chDB shuts its engine down when its last connection closes: an in-memory database
+    would lose its tables, and a directory would be reopened (a fraction of a second)
+    whenever a Django request closes its connection. So the engine keeps one connection
+    of its own, the anchor, for as long as the process runs or until another path is
+    opened while nothing uses the first.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.path: str | None = None
+        self.anchor: Any = None
         self.users: weakref.WeakSet[EmbeddedTransport] = weakref.WeakSet()
 
     def connect(self, path: str, user: EmbeddedTransport) -> Any:
-        chdb_connections = _chdb()
         with self.lock:
-            if self.users and self.path != path:
-                raise InterfaceError(
-                    f"the embedded ClickHouse engine of this process is open on {self.path!r}; "
-                    f"chDB runs one engine per process, so {path!r} cannot be opened until "
-                    "every connection to it is closed"
-                )
-            if not self.users and _locked_by_another_process(path):
-                raise OperationalError(
-                    f"{path!r} is in use by another process: a chDB data directory can be "
-                    "open in one process at a time"
-                )
+            if self.path != path:
+                self._switch_to(path)
             try:
-                connection = chdb_connections.connect(path)
+                connection = _chdb().connect(path)
             except RuntimeError as error:
                 raise errors.from_text(str(error)) from None
-            self.path = path
             self.users.add(user)
             return connection
+
+    def _switch_to(self, path: str) -> None:
+        """Open the engine on ``path``, closing the current one if nothing uses it."""
+        if self.users:
+            raise InterfaceError(
+                f"the embedded ClickHouse engine of this process is open on {self.path!r}; "
+                f"chDB runs one engine per process, so {path!r} cannot be opened until "
+                "every connection to it is closed"
+            )
+        if self.anchor is not None:
+            self.anchor.close()
+            self.anchor, self.path = None, None
+        if _locked_by_another_process(path):
+            raise OperationalError(
+                f"{path!r} is in use by another process: a chDB data directory can be "
+                "open in one process at a time"
+            )
+        try:
+            self.anchor = _chdb().connect(path)
+        except RuntimeError as error:
+            raise errors.from_text(str(error)) from None
+        self.path = path
 
     def release(self, user: EmbeddedTransport) -> None:
         with self.lock:
