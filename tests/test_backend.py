@@ -354,3 +354,34 @@ def test_test_database_is_created_kept_and_destroyed(unblocked):
             assert cursor.fetchone() == (0,)
     finally:
         connection.close()
+
+
+def test_flush_empties_tables(clickhouse):
+    """sql_flush (what TransactionTestCase and flush run) truncates every table given."""
+    from django.core.management.color import no_style
+
+    with clickhouse.cursor() as cursor:
+        for table in ("flush_a", "flush_b"):
+            cursor.execute(f"CREATE TABLE {table} (a Int8) ENGINE = MergeTree ORDER BY a")
+            cursor.execute(f"INSERT INTO {table} VALUES (1), (2)")
+    try:
+        statements = clickhouse.ops.sql_flush(no_style(), ["flush_a", "flush_b"])
+        clickhouse.ops.execute_sql_flush(statements)
+        with clickhouse.cursor() as cursor:
+            cursor.execute("SELECT (SELECT count() FROM flush_a) + (SELECT count() FROM flush_b)")
+            assert cursor.fetchone() == (0,)
+    finally:
+        with clickhouse.cursor() as cursor:
+            cursor.execute("DROP TABLE flush_a")
+            cursor.execute("DROP TABLE flush_b")
+
+
+def test_times_are_fixed_width_text(clickhouse):
+    """TimeField values are adapted to HH:MM:SS.ffffff, so text order is time order."""
+    import datetime
+
+    adapt = clickhouse.ops.adapt_timefield_value
+    assert adapt(datetime.time(9, 5)) == "09:05:00.000000"
+    assert adapt(datetime.time(9, 5, 0, 1)) > adapt(datetime.time(9, 5))
+    assert adapt(datetime.time(10, 0)) > adapt(datetime.time(9, 59, 59, 999999))
+    assert adapt(None) is None

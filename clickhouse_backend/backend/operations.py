@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
 
 
 class DatabaseOperations(BaseDatabaseOperations):
@@ -23,3 +26,18 @@ class DatabaseOperations(BaseDatabaseOperations):
         if lookup_type == "regex":
             return "match(%s, %s)"
         return "match(%s, concat('(?i)', %s))"
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        """TRUNCATE each table: ClickHouse has no sequences to reset and no cascades."""
+        return [
+            f"{style.SQL_KEYWORD('TRUNCATE TABLE')} {style.SQL_FIELD(self.quote_name(table))}"
+            for table in tables
+        ]
+
+    def adapt_timefield_value(self, value: datetime.time | None) -> str | None:
+        """Times are stored as fixed-width ``HH:MM:SS.ffffff`` text, which sorts correctly."""
+        if value is None:
+            return None
+        if timezone.is_aware(value):
+            raise ValueError("Django does not support timezone-aware times.")
+        return value.isoformat(timespec="microseconds")
