@@ -30,9 +30,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_column_check_constraints = True
     supports_table_check_constraints = True
 
-    # Ids are generated client-side: nothing comes back from an INSERT.
-    can_return_columns_from_insert = False
-    can_return_rows_from_bulk_insert = False
+    # Ids are generated before the INSERT (DatabaseOperations.generate_ids) and handed
+    # back to Django as an INSERT ... RETURNING would.
+    can_return_columns_from_insert = True
+    can_return_rows_from_bulk_insert = True
     has_bulk_insert = True
 
     has_native_uuid_field = True

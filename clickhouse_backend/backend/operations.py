@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import json
+from typing import Any
 
+from django.conf import settings
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
+# Generated ids count milliseconds from 2025-01-01 UTC, so that they stay positive
+# Int64s until 2094 (ClickHouse's generateSnowflakeID() counts from 1970).
+ID_EPOCH_SHIFT = 1_735_689_600_000 << 22
+
 
 class DatabaseOperations(BaseDatabaseOperations):
+    compiler_module = "clickhouse_backend.models.sql.compiler"
+
+    # The ranges of the types in DatabaseWrapper.data_types (auto ids are Int64).
+    integer_field_ranges = {
+        "SmallIntegerField": (-(2**15), 2**15 - 1),
+        "IntegerField": (-(2**31), 2**31 - 1),
+        "BigIntegerField": (-(2**63), 2**63 - 1),
+        "PositiveSmallIntegerField": (0, 2**16 - 1),
+        "PositiveIntegerField": (0, 2**32 - 1),
+        "PositiveBigIntegerField": (0, 2**64 - 1),
+        "SmallAutoField": (-(2**63), 2**63 - 1),
+        "AutoField": (-(2**63), 2**63 - 1),
+        "BigAutoField": (-(2**63), 2**63 - 1),
+    }
+
     # ClickHouse names can be long; 255 keeps them portable as file names of parts.
     max_name_length_value = 255
 
@@ -41,3 +64,77 @@ class DatabaseOperations(BaseDatabaseOperations):
         if timezone.is_aware(value):
             raise ValueError("Django does not support timezone-aware times.")
         return value.isoformat(timespec="microseconds")
+
+    def generate_ids(self, count: int) -> list[int]:
+        """``count`` new 64-bit ids, unique and time-ordered.
+
+        The server makes them (``generateSnowflakeID``: a millisecond timestamp, a
+        machine id and a counter shared by all its sessions), so they are unique
+        across threads, processes and clients of one server or embedded engine.
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generateSnowflakeID(number) - %s FROM numbers(%s)",
+                [ID_EPOCH_SHIFT, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    # -- Python values in: what the driver and the Native codecs take ----------------
+
+    def adapt_datefield_value(self, value: datetime.date | None) -> datetime.date | None:
+        return value
+
+    def adapt_datetimefield_value(self, value: Any) -> Any:
+        """Datetimes stay objects: the driver sends them typed, in UTC when aware."""
+        if value is not None and not hasattr(value, "resolve_expression"):
+            if timezone.is_aware(value):
+                value = value.astimezone(datetime.timezone.utc)
+            else:  # USE_TZ = False: the wall-clock value is stored as UTC
+                value = value.replace(tzinfo=datetime.timezone.utc)
+        return value
+
+    def adapt_ipaddressfield_value(self, value: str | None) -> str | None:
+        """IPv4 addresses are stored in IPv6 columns as IPv4-mapped addresses."""
+        if not value:
+            return None
+        return f"::ffff:{value}" if ":" not in value else value
+
+    def adapt_json_value(self, value: Any, encoder: Any) -> Any:
+        """The JSON column takes the Python value; an encoder makes it text first."""
+        return json.loads(json.dumps(value, cls=encoder)) if encoder else value
+
+    # -- values out ------------------------------------------------------------------
+
+    def get_db_converters(self, expression) -> list:
+        converters = super().get_db_converters(expression)
+        internal_type = expression.output_field.get_internal_type()
+        if internal_type == "DateTimeField" and not settings.USE_TZ:
+            converters.append(self._naive_datetime)
+        elif internal_type == "TimeField":
+            converters.append(self._time)
+        elif internal_type in ("GenericIPAddressField", "IPAddressField"):
+            converters.append(self._ip_address)
+        elif internal_type == "JSONField":
+            converters.append(self._json_text)
+        return converters
+
+    @staticmethod
+    def _naive_datetime(value, expression, connection):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value
+
+    @staticmethod
+    def _time(value, expression, connection):
+        return datetime.time.fromisoformat(value) if isinstance(value, str) else value
+
+    @staticmethod
+    def _ip_address(value, expression, connection):
+        if isinstance(value, ipaddress.IPv6Address) and value.ipv4_mapped is not None:
+            return str(value.ipv4_mapped)
+        return None if value is None else str(value)
+
+    @staticmethod
+    def _json_text(value, expression, connection):
+        """JSONField.from_db_value() parses text; ClickHouse already gave the object."""
+        return json.dumps(value) if value is not None and not isinstance(value, str) else value

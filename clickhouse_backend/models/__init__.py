@@ -1,0 +1,1 @@
+"""ClickHouse models: the SQL compilers today; ClickhouseModel, engines and fields next."""

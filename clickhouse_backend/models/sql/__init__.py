@@ -1,0 +1,1 @@
+"""SQL compilers for ClickHouse (see ``compiler``)."""

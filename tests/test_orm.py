@@ -1,0 +1,143 @@
+"""The ORM on ClickHouse: create/bulk_create with generated ids, reads, conversions."""
+
+import datetime
+import decimal
+import threading
+import uuid
+
+import pytest
+from django.apps.registry import Apps
+from django.db import DataError, NotSupportedError, connections, models
+from django.db.models import Count, Max, Sum, Value
+from django.db.models.functions import Lower
+
+UTC = datetime.timezone.utc
+TEST_APPS = Apps()
+
+
+class Reading(models.Model):
+    name = models.CharField(max_length=20)
+    count = models.IntegerField(db_default=3)
+    moment = models.DateTimeField(null=True)
+    day = models.DateField(null=True)
+    time = models.TimeField(null=True)
+    duration = models.DurationField(null=True)
+    address = models.GenericIPAddressField(null=True)
+    document = models.JSONField(null=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    key = models.UUIDField(null=True)
+    flag = models.BooleanField(default=False)
+
+    class Meta:
+        app_label = "orm_tests"
+        apps = TEST_APPS
+
+
+@pytest.fixture
+def readings(django_db_blocker):
+    """The Reading table on the suite's ClickHouse, dropped after the test."""
+    with django_db_blocker.unblock():
+        connection = connections["clickhouse"]
+        with connection.schema_editor() as editor:
+            editor.create_model(Reading)
+        yield Reading.objects.using("clickhouse")
+        with connection.schema_editor() as editor:
+            editor.delete_model(Reading)
+        connection.close()
+
+
+def test_create_round_trips_every_value(readings):
+    """create() stores each field and get() returns the same Python values."""
+    values = {
+        "name": "first",
+        "count": 5,
+        "moment": datetime.datetime(2024, 2, 29, 12, 30, 0, 123456, tzinfo=UTC),
+        "day": datetime.date(1900, 1, 1),
+        "time": datetime.time(9, 30, 0, 5),
+        "duration": datetime.timedelta(days=2, microseconds=7),
+        "address": "10.0.0.1",
+        "document": {"tags": ["a", "b"], "n": 1},
+        "price": decimal.Decimal("12.30"),
+        "key": uuid.UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+        "flag": True,
+    }
+    created = readings.create(**values)
+    assert isinstance(created.pk, int) and 0 < created.pk < 2**63
+    fetched = readings.get(pk=created.pk)
+    assert {name: getattr(fetched, name) for name in values} == values
+
+
+def test_ipv6_and_nulls(readings):
+    """IPv6 addresses come back as written; unset nullable fields are None."""
+    created = readings.create(name="v6", address="2001:db8::1")
+    fetched = readings.get(pk=created.pk)
+    assert fetched.address == "2001:db8::1"
+    assert (fetched.moment, fetched.document, fetched.price) == (None, None, None)
+
+
+def test_bulk_create_sets_unique_time_ordered_ids(readings):
+    """bulk_create gives every object an id: unique, increasing, and in the table."""
+    objs = readings.bulk_create([Reading(name=f"n{i}") for i in range(2500)], batch_size=1000)
+    ids = [obj.pk for obj in objs]
+    assert len(set(ids)) == 2500 and ids == sorted(ids)
+    assert set(readings.values_list("pk", flat=True)) == set(ids)
+    later = readings.create(name="later")
+    assert later.pk > ids[-1]
+
+
+def test_ids_are_unique_across_threads(readings):
+    """Threads inserting at once (each with its own connection) never share an id."""
+    ids, errors = [], []
+
+    def work():
+        try:
+            objs = readings.bulk_create([Reading(name="t") for _ in range(3000)])
+            ids.extend(obj.pk for obj in objs)
+        except Exception as error:  # asserted below
+            errors.append(error)
+        finally:
+            connections["clickhouse"].close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(ids) == 12000 == len(set(ids))
+
+
+def test_db_default_is_filled_and_returned(readings):
+    """db_default values come from ClickHouse, also when only some objects use them."""
+    objs = readings.bulk_create([Reading(name="default"), Reading(name="given", count=9)])
+    assert [obj.count for obj in objs] == [3, 9]
+    assert sorted(readings.values_list("name", "count")) == [("default", 3), ("given", 9)]
+
+
+def test_queries_and_django_null_semantics(readings):
+    """Filters, values, annotate and aggregate run; empty aggregates are None."""
+    readings.bulk_create(
+        [Reading(name="a", count=1), Reading(name="a", count=2), Reading(name="b", count=5)]
+    )
+    assert readings.filter(name="a").count() == 2
+    assert readings.filter(name__startswith="b").get().count == 5
+    assert list(readings.values("name").annotate(n=Count("id")).order_by("name")) == [
+        {"name": "a", "n": 2},
+        {"name": "b", "n": 1},
+    ]
+    assert readings.aggregate(total=Sum("count"), top=Max("count")) == {"total": 8, "top": 5}
+    assert readings.filter(name="none").aggregate(total=Sum("count")) == {"total": None}
+
+
+def test_a_value_out_of_range_writes_nothing(readings):
+    """A value that does not fit its column is a DataError naming it; nothing is written."""
+    with pytest.raises(DataError, match="count"):
+        readings.bulk_create([Reading(name="ok", count=1), Reading(name="bad", count=2**40)])
+    assert readings.count() == 0
+
+
+def test_expressions_in_inserts_are_refused(readings):
+    """A database function as a value cannot travel in a Native block: a clear error."""
+    with pytest.raises(NotSupportedError, match="compute the values before saving"):
+        readings.create(name=Lower(Value("X")))
+    assert readings.count() == 0
