@@ -44,6 +44,8 @@ class Cursor:
     """
 
     arraysize = 1
+    #: PEP 249's optional extension: ClickHouse has no row ids.
+    lastrowid = None
 
     def __init__(self, connection: Connection, stream: bool = False):
         self.connection = connection
