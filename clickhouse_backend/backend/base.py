@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from django.db import NotSupportedError
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.base import NO_DB_ALIAS, BaseDatabaseWrapper
 
 from .. import driver
 from . import options as database_options
@@ -145,7 +145,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def pool(self) -> driver.ConnectionPool | None:
         """The process-wide pool of this alias, when OPTIONS["pool"] asks for one."""
         pool_options = self.options.get("pool")
-        if not pool_options:
+        if not pool_options or self.alias == NO_DB_ALIAS:  # test database set-up: no pool
             return None
         with self._pools_lock:
             if self.alias not in self._connection_pools:

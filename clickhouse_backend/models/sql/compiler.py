@@ -53,8 +53,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                 "ClickHouse inserts take values, not expressions such as F() or functions; "
                 "compute the values before saving"
             )
-        table = self.quote_name_unless_alias(opts.db_table)
-        names = ", ".join(self.quote_name_unless_alias(fields[index].column) for index in kept)
+        table = self.connection.ops.quote_name(opts.db_table)
+        names = ", ".join(self.connection.ops.quote_name(fields[index].column) for index in kept)
         # Django's cursor wrapper knows no columnar inserts: use the driver's cursor.
         with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
             cursor.cursor.executemany(
@@ -68,12 +68,12 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         ids = [getattr(obj, pk.attname) for obj in objs]
         if all(field is pk for field in returning_fields):
             return [(value,) for value in ids]
-        names = ", ".join(self.quote_name_unless_alias(f.column) for f in returning_fields)
+        names = ", ".join(self.connection.ops.quote_name(f.column) for f in returning_fields)
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {self.quote_name_unless_alias(pk.column)}, {names} "
-                f"FROM {self.quote_name_unless_alias(opts.db_table)} "
-                f"WHERE {self.quote_name_unless_alias(pk.column)} IN %s",
+                f"SELECT {self.connection.ops.quote_name(pk.column)}, {names} "
+                f"FROM {self.connection.ops.quote_name(opts.db_table)} "
+                f"WHERE {self.connection.ops.quote_name(pk.column)} IN %s",
                 [tuple(ids)],
             )
             by_id = {row[0]: row[1:] for row in cursor.fetchall()}
