@@ -81,10 +81,17 @@ def test_connection_parameters_from_settings():
         "password": "secret",
         "secure": True,
         "connect_timeout": 3,
-        "settings": {"join_use_nulls": 0, "aggregate_functions_null_for_empty": 1},
+        "settings": {
+            "join_use_nulls": 0,
+            "aggregate_functions_null_for_empty": 1,
+            "mutations_sync": 1,
+        },
     }
     without = wrapper(OPTIONS={"embedded": ":memory:", "settings": {"join_use_nulls": None}})
-    assert without.get_connection_params()["settings"] == {"aggregate_functions_null_for_empty": 1}
+    assert without.get_connection_params()["settings"] == {
+        "aggregate_functions_null_for_empty": 1,
+        "mutations_sync": 1,
+    }
     from_dsn = wrapper(OPTIONS={"dsn": "clickhouse://u:p@h:9000/logs"}).get_connection_params()
     assert from_dsn["dsn"] == "clickhouse://u:p@h:9000/logs" and "database" not in from_dsn
 
@@ -191,7 +198,11 @@ def test_pool_option_shares_sessions(local_server, unblocked):
         "OPTIONS": {
             "pool": {"min_size": 1, "max_size": 2, "timeout": 2},
             # None turns a default session setting off: 18.16 does not know these.
-            "settings": {"join_use_nulls": None, "aggregate_functions_null_for_empty": None},
+            "settings": {
+                "join_use_nulls": None,
+                "aggregate_functions_null_for_empty": None,
+                "mutations_sync": None,
+            },
         },
     }
     first = wrapper("pooled", **entry)

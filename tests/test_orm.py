@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from django.apps.registry import Apps
-from django.db import DataError, NotSupportedError, connections, models
+from django.db import DataError, NotSupportedError, ProgrammingError, connections, models
 from django.db.models import Count, Max, Sum, Value
 from django.db.models.functions import Lower
 
@@ -141,3 +141,44 @@ def test_expressions_in_inserts_are_refused(readings):
     with pytest.raises(NotSupportedError, match="compute the values before saving"):
         readings.create(name=Lower(Value("X")))
     assert readings.count() == 0
+
+
+def test_update_returns_the_rows_it_changed(readings):
+    """update() is applied when it returns and reports how many rows matched."""
+    readings.bulk_create([Reading(name="a", count=1), Reading(name="a"), Reading(name="b")])
+    assert readings.filter(name="a").update(count=10, flag=True) == 2
+    assert sorted(readings.values_list("name", "count", "flag")) == [
+        ("a", 10, True),
+        ("a", 10, True),
+        ("b", 3, False),
+    ]
+    assert readings.filter(name="nobody").update(count=1) == 0
+    assert readings.update(moment=datetime.datetime(2024, 1, 1, tzinfo=UTC)) == 3
+
+
+def test_save_of_an_existing_object_updates_it(readings):
+    """save() on a loaded object changes that row; it never inserts a duplicate."""
+    created = readings.create(name="before", count=1)
+    loaded = readings.get(pk=created.pk)
+    loaded.name = "after"
+    loaded.count = 2
+    loaded.save()
+    assert list(readings.values_list("pk", "name", "count")) == [(created.pk, "after", 2)]
+
+
+def test_delete_counts_what_it_removed(readings):
+    """delete() removes the matching rows and says how many, per model."""
+    readings.bulk_create([Reading(name="keep"), Reading(name="drop"), Reading(name="drop")])
+    assert readings.filter(name="drop").delete() == (2, {"orm_tests.Reading": 2})
+    assert readings.filter(name="drop").delete() == (0, {})
+    kept = readings.get()
+    assert kept.delete() == (1, {"orm_tests.Reading": 1})
+    assert readings.count() == 0
+
+
+def test_updating_a_sorting_key_column_is_refused(readings):
+    """ClickHouse cannot change a column of the sorting key: a clear error, nothing changed."""
+    created = readings.create(name="fixed")
+    with pytest.raises(ProgrammingError, match="key column"):
+        readings.filter(pk=created.pk).update(id=created.pk + 1)
+    assert readings.get().pk == created.pk

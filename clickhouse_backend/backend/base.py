@@ -19,11 +19,13 @@ from .schema import DatabaseSchemaEditor
 from .validation import DatabaseValidation
 
 # Session settings that make ClickHouse mean what Django documents: an outer join fills
-# missing columns with NULL (not 0 or ''), and sum()/max()/... over no rows are NULL
-# (not 0). OPTIONS["settings"] may override any of them.
+# missing columns with NULL (not 0 or ''), sum()/max()/... over no rows are NULL (not 0),
+# and an update() is applied when it returns. OPTIONS["settings"] may override any of
+# them (None turns one off).
 DJANGO_SEMANTICS: dict[str, Any] = {
     "join_use_nulls": 1,
     "aggregate_functions_null_for_empty": 1,
+    "mutations_sync": 1,
 }
 
 

@@ -9,14 +9,93 @@ returned them.
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.sql import compiler
+from django.db.models.sql.constants import MULTI, ROW_COUNT
 
 SQLCompiler = compiler.SQLCompiler
-SQLDeleteCompiler = compiler.SQLDeleteCompiler
-SQLUpdateCompiler = compiler.SQLUpdateCompiler
 SQLAggregateCompiler = compiler.SQLAggregateCompiler
+
+
+def _run_counted(sql: str, params, count_sql: str, count_params, connection) -> int:
+    """Run a mutation after counting the rows it will change.
+
+    ClickHouse reports no row count for ``ALTER TABLE ... UPDATE`` or a lightweight
+    ``DELETE``, and Django relies on one: ``save()`` of an existing object inserts a
+    duplicate when an update says it changed nothing. So the rows the same WHERE
+    matches are counted first, and a statement that matches nothing is not run.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(count_sql, count_params)
+        (matched,) = cursor.fetchone()
+        if matched:
+            cursor.execute(sql, params)
+    return matched
+
+
+class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
+    """``DELETE FROM`` is ClickHouse's lightweight delete, with an honest row count."""
+
+    def execute_sql(self, result_type=MULTI):
+        if result_type != ROW_COUNT:
+            return super().execute_sql(result_type)
+        try:
+            sql, params = self.as_sql()
+        except EmptyResultSet:
+            return 0
+        delete = "DELETE FROM "
+        if not sql.startswith(delete):
+            raise NotSupportedError(f"unexpected DELETE statement: {sql}")
+        count_sql = "SELECT count() FROM " + sql[len(delete) :]
+        return _run_counted(sql, params, count_sql, params, self.connection)
+
+
+class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
+    """``update()`` as an ``ALTER TABLE ... UPDATE`` mutation, with an honest row count.
+
+    Mutations apply when the statement returns as long as the session's
+    ``mutations_sync`` says so (the backend sets it to 1; see docs/backend.md).
+    """
+
+    def as_sql(self):
+        sql, params = super().as_sql()
+        if not sql:
+            return sql, params
+        table = self.connection.ops.quote_name(self.query.base_table)
+        update = f"UPDATE {table} SET "
+        if not sql.startswith(update):
+            raise NotSupportedError(f"unexpected UPDATE statement: {sql}")
+        sql = f"ALTER TABLE {table} UPDATE {sql[len(update) :]}"
+        if not self._where()[0]:
+            sql += " WHERE 1"  # ClickHouse wants a WHERE on every ALTER ... UPDATE
+        return sql, params
+
+    def _where(self) -> tuple[str, list]:
+        try:
+            return self.compile(self.query.where)
+        except FullResultSet:
+            return "", []
+
+    def execute_sql(self, result_type):
+        row_count = self._execute_primary(result_type)
+        for query in self.query.get_related_updates():
+            related = query.get_compiler(self.using).execute_sql(result_type)
+            row_count = row_count or related
+        return row_count
+
+    def _execute_primary(self, result_type) -> int:
+        try:
+            sql, params = self.as_sql()  # also settles the WHERE (pre_sql_setup)
+        except EmptyResultSet:
+            return 0
+        if not sql:
+            return 0
+        where, where_params = self._where()
+        table = self.connection.ops.quote_name(self.query.base_table)
+        count_sql = f"SELECT count() FROM {table}" + (f" WHERE {where}" if where else "")
+        return _run_counted(sql, params, count_sql, where_params, self.connection)
 
 
 class SQLInsertCompiler(compiler.SQLInsertCompiler):
