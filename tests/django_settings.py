@@ -7,7 +7,8 @@ import socket
 SECRET_KEY = "tests-only"
 USE_TZ = True
 TIME_ZONE = "UTC"
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "testapp"]
+DATABASE_ROUTERS = ["testapp.routers.ClickHouseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -46,5 +47,7 @@ DATABASES = {
         "ENGINE": "clickhouse_backend.backend",
         "NAME": "default",
         "OPTIONS": CLICKHOUSE_OPTIONS,
+        # Its test database needs nothing from default's, so tests may use it alone.
+        "TEST": {"DEPENDENCIES": []},
     },
 }

@@ -1,0 +1,20 @@
+"""Models the router sends to the ``clickhouse`` database."""
+
+from django.db import models
+
+
+class Event(models.Model):
+    """One network event, the kind of row ClickHouse is for."""
+
+    timestamp = models.DateTimeField()
+    protocol = models.CharField(max_length=16)
+    port = models.PositiveIntegerField()
+    source = models.GenericIPAddressField()
+    payload = models.JSONField(default=dict)
+    size = models.BigIntegerField(db_default=0)
+
+    class Meta:
+        db_table_comment = "network events"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(port__lte=65535), name="valid_port")
+        ]
