@@ -396,3 +396,40 @@ def test_times_are_fixed_width_text(clickhouse):
     assert adapt(datetime.time(9, 5, 0, 1)) > adapt(datetime.time(9, 5))
     assert adapt(datetime.time(10, 0)) > adapt(datetime.time(9, 59, 59, 999999))
     assert adapt(None) is None
+
+
+def test_checks_warn_about_what_clickhouse_does_not_enforce(clickhouse):
+    """unique, db_index and foreign keys each get one warning with a hint; a plain field none."""
+    from django.apps.registry import Apps
+    from django.db import models
+
+    registry = Apps()
+
+    class Target(models.Model):
+        class Meta:
+            app_label = "checks_tests"
+            apps = registry
+
+    class Checked(models.Model):
+        plain = models.IntegerField()
+        code = models.CharField(max_length=5, unique=True)
+        indexed = models.IntegerField(db_index=True)
+        target = models.ForeignKey(Target, models.CASCADE)
+        loose = models.ForeignKey(Target, models.CASCADE, db_constraint=False, related_name="+")
+
+        class Meta:
+            app_label = "checks_tests"
+            apps = registry
+
+    def ids(name):
+        field = Checked._meta.get_field(name)
+        return [message.id for message in clickhouse.validation.check_field(field)]
+
+    assert ids("plain") == []
+    assert ids("code") == ["clickhouse_backend.W001"]
+    assert ids("indexed") == ["clickhouse_backend.W002"]
+    assert ids("target") == ["clickhouse_backend.W003"]
+    assert ids("loose") == []
+    assert ids("id") == []
+    [warning] = clickhouse.validation.check_field(Checked._meta.get_field("code"))
+    assert "ReplacingMergeTree" in warning.hint
