@@ -182,3 +182,42 @@ def test_updating_a_sorting_key_column_is_refused(readings):
     with pytest.raises(ProgrammingError, match="key column"):
         readings.filter(pk=created.pk).update(id=created.pk + 1)
     assert readings.get().pk == created.pk
+
+
+def test_date_parts_and_truncation_in_time_zones(readings):
+    """__year/__month/__week_day/__date lookups, Extract* and Trunc* use the current zone."""
+    import zoneinfo
+
+    from django.db.models.functions import ExtractHour, TruncDate, TruncDay, TruncHour, TruncMonth
+    from django.utils import timezone
+
+    moment = datetime.datetime(2024, 3, 31, 22, 30, 15, 500, tzinfo=UTC)  # a Sunday in UTC
+    readings.create(name="e", moment=moment, day=datetime.date(2024, 3, 31),
+                    time=datetime.time(13, 45, 30, 5))  # fmt: skip
+    for zone_name in ("UTC", "Asia/Tokyo", "America/New_York"):
+        zone = zoneinfo.ZoneInfo(zone_name)
+        local = moment.astimezone(zone)
+        with timezone.override(zone):
+            assert readings.filter(moment__month=local.month, moment__day=local.day).count() == 1
+            assert readings.filter(moment__date=local.date()).count() == 1
+            week_day = local.isoweekday() % 7 + 1  # Django's Sunday=1 ... Saturday=7
+            assert readings.filter(moment__week_day=week_day).count() == 1
+            row = readings.annotate(
+                hour=TruncHour("moment"),
+                day_start=TruncDay("moment"),
+                month=TruncMonth("moment"),
+                hour_number=ExtractHour("moment"),
+                date=TruncDate("moment"),
+            ).values("hour", "day_start", "month", "hour_number", "date")[0]
+            assert row == {
+                "hour": local.replace(minute=0, second=0, microsecond=0),
+                "day_start": local.replace(hour=0, minute=0, second=0, microsecond=0),
+                "month": local.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+                "hour_number": local.hour,
+                "date": local.date(),
+            }
+    assert readings.filter(day__week_day=1, day__year=2024).count() == 1
+    assert readings.filter(time__hour=13, time__minute=45).count() == 1
+    assert list(readings.annotate(m=TruncMonth("day")).values_list("m", flat=True)) == [
+        datetime.date(2024, 3, 1)
+    ]

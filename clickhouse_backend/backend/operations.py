@@ -138,3 +138,86 @@ class DatabaseOperations(BaseDatabaseOperations):
     def _json_text(value, expression, connection):
         """JSONField.from_db_value() parses text; ClickHouse already gave the object."""
         return json.dumps(value) if value is not None and not isinstance(value, str) else value
+
+    # -- dates and times: Extract, Trunc and the __year/__month/... lookups -----------
+
+    _EXTRACT = {
+        "year": "toYear({})",
+        "iso_year": "toISOYear({})",
+        "quarter": "toQuarter({})",
+        "month": "toMonth({})",
+        "week": "toISOWeek({})",
+        "week_day": "(toDayOfWeek({}) %% 7 + 1)",  # Django counts Sunday=1 ... Saturday=7
+        "iso_week_day": "toDayOfWeek({})",
+        "day": "toDayOfMonth({})",
+        "hour": "toHour({})",
+        "minute": "toMinute({})",
+        "second": "toSecond({})",
+    }
+    _TRUNC = {
+        "year": "toStartOfYear({})",
+        "quarter": "toStartOfQuarter({})",
+        "month": "toStartOfMonth({})",
+        "week": "toMonday({})",
+        "day": "toStartOfDay({})",
+        "hour": "toStartOfInterval({}, INTERVAL 1 HOUR)",
+        "minute": "toStartOfInterval({}, INTERVAL 1 MINUTE)",
+        "second": "toStartOfInterval({}, INTERVAL 1 SECOND)",
+    }
+    # TimeField values are HH:MM:SS.ffffff text (see DatabaseWrapper.data_types).
+    _TIME_EXTRACT = {
+        "hour": "toUInt8(substring({}, 1, 2))",
+        "minute": "toUInt8(substring({}, 4, 2))",
+        "second": "toUInt8(substring({}, 7, 2))",
+    }
+    _TIME_TRUNC = {
+        "hour": "concat(substring({}, 1, 2), ':00:00.000000')",
+        "minute": "concat(substring({}, 1, 5), ':00.000000')",
+        "second": "concat(substring({}, 1, 8), '.000000')",
+    }
+
+    def _in_zone(self, sql: str, params, tzname: str | None):
+        """The expression seen in the current time zone (UTC when USE_TZ is off)."""
+        if tzname and settings.USE_TZ:
+            return f"toTimeZone({sql}, %s)", (*params, tzname)
+        return sql, tuple(params)
+
+    @staticmethod
+    def _template(templates: dict[str, str], lookup_type: str, kind: str) -> str:
+        try:
+            return templates[lookup_type]
+        except KeyError:
+            raise ValueError(f"{lookup_type!r} is not a {kind} ClickHouse supports") from None
+
+    def date_extract_sql(self, lookup_type, sql, params):
+        return self._template(self._EXTRACT, lookup_type, "date part").format(sql), params
+
+    def datetime_extract_sql(self, lookup_type, sql, params, tzname):
+        sql, params = self._in_zone(sql, params, tzname)
+        return self.date_extract_sql(lookup_type, sql, params)
+
+    def time_extract_sql(self, lookup_type, sql, params):
+        template = self._template(self._TIME_EXTRACT, lookup_type, "time part")
+        return template.format(sql), params
+
+    def date_trunc_sql(self, lookup_type, sql, params, tzname=None):
+        template = self._template(self._TRUNC, lookup_type, "date truncation")
+        return f"toDate32({template.format(sql)})", params
+
+    def datetime_trunc_sql(self, lookup_type, sql, params, tzname):
+        sql, params = self._in_zone(sql, params, tzname)
+        template = self._template(self._TRUNC, lookup_type, "datetime truncation")
+        zone = tzname if tzname and settings.USE_TZ else "UTC"
+        return f"toDateTime64({template.format(sql)}, 6, %s)", (*params, zone)
+
+    def time_trunc_sql(self, lookup_type, sql, params, tzname=None):
+        template = self._template(self._TIME_TRUNC, lookup_type, "time truncation")
+        return template.format(sql), params
+
+    def datetime_cast_date_sql(self, sql, params, tzname):
+        sql, params = self._in_zone(sql, params, tzname)
+        return f"toDate32({sql})", params
+
+    def datetime_cast_time_sql(self, sql, params, tzname):
+        sql, params = self._in_zone(sql, params, tzname)
+        return f"formatDateTime({sql}, '%%H:%%i:%%S.%%f')", params
