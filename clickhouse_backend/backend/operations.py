@@ -18,6 +18,8 @@ ID_EPOCH_SHIFT = 1_735_689_600_000 << 22
 
 class DatabaseOperations(BaseDatabaseOperations):
     compiler_module = "clickhouse_backend.models.sql.compiler"
+    cast_char_field_without_max_length = "String"
+    cast_data_types = {"AutoField": "Int64", "BigAutoField": "Int64", "SmallAutoField": "Int64"}
 
     # The ranges of the types in DatabaseWrapper.data_types (auto ids are Int64).
     integer_field_ranges = {
@@ -221,3 +223,7 @@ class DatabaseOperations(BaseDatabaseOperations):
     def datetime_cast_time_sql(self, sql, params, tzname):
         sql, params = self._in_zone(sql, params, tzname)
         return f"formatDateTime({sql}, '%%H:%%i:%%S.%%f')", params
+
+    def no_limit_value(self) -> None:
+        """ClickHouse takes OFFSET without LIMIT."""
+        return None

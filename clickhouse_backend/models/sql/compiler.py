@@ -15,8 +15,27 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import MULTI, ROW_COUNT
 
-SQLCompiler = compiler.SQLCompiler
 SQLAggregateCompiler = compiler.SQLAggregateCompiler
+
+
+class SQLCompiler(compiler.SQLCompiler):
+    def as_sql(self, with_limits=True, with_col_aliases=False):
+        self._refuse_self_correlation()
+        return super().as_sql(with_limits=with_limits, with_col_aliases=with_col_aliases)
+
+    def _refuse_self_correlation(self) -> None:
+        """ClickHouse resolves ``"table"."col"`` inside a subquery on the same table to
+        the inner table, so an OuterRef to it would silently compare a row with itself."""
+        outer = set(self.query.external_aliases)
+        if not outer:
+            return
+        inner = {join.table_name for join in self.query.alias_map.values()}
+        if outer & inner:
+            raise NotSupportedError(
+                f"ClickHouse cannot correlate a subquery on {sorted(outer & inner)[0]} with "
+                "the same table outside it (OuterRef would compare each row with itself); "
+                "use a join, an __in filter, or a subquery on another model"
+            )
 
 
 def _run_counted(sql: str, params, count_sql: str, count_params, connection) -> int:
