@@ -221,3 +221,16 @@ def test_date_parts_and_truncation_in_time_zones(readings):
     assert list(readings.annotate(m=TruncMonth("day")).values_list("m", flat=True)) == [
         datetime.date(2024, 3, 1)
     ]
+
+
+def test_json_key_lookups_say_they_are_not_supported_yet(readings):
+    """JSON key lookups fail with a clear NotSupportedError, not a broken query."""
+    readings.create(name="j", document={"a": 1})
+    for attempt in (
+        lambda: readings.filter(document__a=1).count(),
+        lambda: readings.filter(document__has_key="a").count(),
+        lambda: list(readings.values_list("document__a", flat=True)),
+    ):
+        with pytest.raises(NotSupportedError, match="JSONField key lookups"):
+            attempt()
+    assert readings.get().document == {"a": 1}

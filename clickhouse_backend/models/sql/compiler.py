@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models.expressions import DatabaseDefault
+from django.db.models.fields.json import HasKeyLookup, KeyTransform
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import MULTI, ROW_COUNT
 
@@ -19,6 +20,14 @@ SQLAggregateCompiler = compiler.SQLAggregateCompiler
 
 
 class SQLCompiler(compiler.SQLCompiler):
+    def compile(self, node):
+        if isinstance(node, (KeyTransform, HasKeyLookup)):
+            raise NotSupportedError(
+                "JSONField key lookups and transforms (field__key, has_key) are not "
+                "supported on ClickHouse yet; filter on the JSON in Python, or with raw SQL"
+            )
+        return super().compile(node)
+
     def as_sql(self, with_limits=True, with_col_aliases=False):
         self._refuse_self_correlation()
         return super().as_sql(with_limits=with_limits, with_col_aliases=with_col_aliases)
