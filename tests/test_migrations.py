@@ -99,3 +99,39 @@ class EventTestCase(TestCase):
 
     def test_starts_from_the_test_data(self):
         self.assertEqual(list(Event.objects.values_list("protocol", flat=True)), ["ssh"])
+
+
+def test_relations_between_clickhouse_models():
+    """Joins, reverse lookups, prefetching, many-to-many and cascading deletes."""
+    from django.db.models import Count
+    from testapp.models import Article, Author, Tag
+
+    ann = Author.objects.create(name="ann")
+    Author.objects.create(name="bob")
+    one = Article.objects.create(title="one", author=ann)
+    Article.objects.create(title="two", author=ann)
+    Article.objects.create(title="orphan", author=None)
+    x, y = Tag.objects.create(label="x"), Tag.objects.create(label="y")
+    one.tags.add(x, y)
+
+    related = Article.objects.select_related("author").order_by("title")
+    assert [(a.title, a.author and a.author.name) for a in related] == [
+        ("one", "ann"),
+        ("orphan", None),
+        ("two", "ann"),
+    ]
+    assert list(Author.objects.annotate(n=Count("article")).order_by("name").values_list(
+        "name", "n"
+    )) == [("ann", 2), ("bob", 0)]  # fmt: skip
+    prefetched = Author.objects.prefetch_related("article_set").order_by("name")
+    assert [(a.name, sorted(b.title for b in a.article_set.all())) for a in prefetched] == [
+        ("ann", ["one", "two"]),
+        ("bob", []),
+    ]
+    assert sorted(one.tags.values_list("label", flat=True)) == ["x", "y"]
+    assert list(Article.objects.filter(tags__label="y").values_list("title", flat=True)) == ["one"]
+    deleted, per_model = ann.delete()
+    assert per_model["testapp.Author"] == 1 and per_model["testapp.Article"] == 2
+    assert deleted == 1 + 2 + 2  # the author, two articles, and one's two tag links
+    assert list(Article.objects.values_list("title", flat=True)) == ["orphan"]
+    assert Author.objects.get().name == "bob"

@@ -45,6 +45,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     sql_create_index = None
     sql_delete_index = None
 
+    def execute(self, sql, params=()) -> None:
+        # Statements for what ClickHouse has no DDL for (unique_together, ...) are None.
+        if sql is not None:
+            super().execute(sql, params)
+
     def quote_value(self, value: Any) -> str:
         return render(value)
 
@@ -57,14 +62,6 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         # Django adds the table comment afterwards, with sql_alter_table_comment.
         sql, params = super().table_sql(model)
         return f"{sql} ENGINE = {DEFAULT_ENGINE}", params
-
-    def delete_model(self, model) -> None:
-        self.execute(self.sql_delete_table % {"table": self.quote_name(model._meta.db_table)})
-        self.deferred_sql = [sql for sql in self.deferred_sql if not self._references(sql, model)]
-
-    @staticmethod
-    def _references(sql: Any, model) -> bool:
-        return hasattr(sql, "references_table") and sql.references_table(model._meta.db_table)
 
     # -- columns --------------------------------------------------------------------
 

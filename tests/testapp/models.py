@@ -18,3 +18,19 @@ class Event(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(port__lte=65535), name="valid_port")
         ]
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=40)
+
+
+class Tag(models.Model):
+    label = models.CharField(max_length=20)
+
+
+class Article(models.Model):
+    """Relations between ClickHouse models: a key without a constraint, and a M2M."""
+
+    title = models.CharField(max_length=40)
+    author = models.ForeignKey(Author, models.CASCADE, db_constraint=False, null=True)
+    tags = models.ManyToManyField(Tag)
