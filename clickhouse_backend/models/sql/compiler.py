@@ -1,10 +1,13 @@
-"""Django's SQL compilers, with inserts sent as ClickHouse Native blocks.
+"""Django's SQL compilers, adapted to ClickHouse.
 
-An INSERT built as SQL text is parsed value by value by the server and runs 5-6x slower
-than the same rows sent in columns; so ``create()`` and ``bulk_create()`` hand columns
-to the driver's columnar ``executemany``. Auto primary keys are generated first (see
-``DatabaseOperations.generate_ids``) and come back to Django as if the INSERT had
-returned them.
+- Inserts go as Native column blocks: SQL text is parsed value by value by the server
+  and runs 5-6x slower. Auto primary keys are generated first (see
+  ``DatabaseOperations.generate_ids``) and come back to Django as if the INSERT had
+  returned them.
+- Updates are ``ALTER TABLE ... UPDATE`` mutations and deletes lightweight ``DELETE``s,
+  both with honest row counts.
+- What ClickHouse would answer wrongly (a subquery correlated with its own table) or
+  cannot express yet (JSON key lookups) is refused with a sentence, in every compiler.
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields.json import HasKeyLookup, KeyTransform
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import MULTI, ROW_COUNT
-
-SQLAggregateCompiler = compiler.SQLAggregateCompiler
 
 
 class SQLCompiler(compiler.SQLCompiler):
@@ -63,7 +64,11 @@ def _run_counted(sql: str, params, count_sql: str, count_params, connection) -> 
     return matched
 
 
-class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
+class SQLAggregateCompiler(compiler.SQLAggregateCompiler, SQLCompiler):
+    pass
+
+
+class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
     """``DELETE FROM`` is ClickHouse's lightweight delete, with an honest row count."""
 
     def execute_sql(self, result_type=MULTI):
@@ -80,7 +85,7 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
         return _run_counted(sql, params, count_sql, params, self.connection)
 
 
-class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
+class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
     """``update()`` as an ``ALTER TABLE ... UPDATE`` mutation, with an honest row count.
 
     Mutations apply when the statement returns as long as the session's
@@ -126,7 +131,7 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
         return _run_counted(sql, params, count_sql, where_params, self.connection)
 
 
-class SQLInsertCompiler(compiler.SQLInsertCompiler):
+class SQLInsertCompiler(compiler.SQLInsertCompiler, SQLCompiler):
     def execute_sql(self, returning_fields=None):
         opts = self.query.get_meta()
         objs = self.query.objs
