@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import operator
+
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models.expressions import DatabaseDefault
@@ -65,7 +67,7 @@ def _run_counted(sql: str, params, count_sql: str, count_params, connection) -> 
 
 
 class SQLAggregateCompiler(compiler.SQLAggregateCompiler, SQLCompiler):
-    pass
+    """Django's aggregate compiler with this module's refusals."""
 
 
 class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
@@ -146,25 +148,31 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler, SQLCompiler):
             [self.prepare_value(field, self.pre_save_val(field, obj)) for field in fields]
             for obj in objs
         ]
-        # Objects that leave the same fields to their db_default go in one block each,
-        # without those columns: ClickHouse fills them in.
-        groups: dict[tuple[bool, ...], list[list]] = {}
-        for row in rows:
-            groups.setdefault(tuple(isinstance(v, DatabaseDefault) for v in row), []).append(row)
-        for defaulted, group in groups.items():
-            self._insert_columns(opts, fields, defaulted, group)
+        # One look at the types of each column, not a check per value.
+        types = set().union(*(map(type, column) for column in zip(*rows, strict=True)))
+        if any(hasattr(kind, "resolve_expression") for kind in types - {DatabaseDefault}):
+            raise NotSupportedError(
+                "ClickHouse inserts take values, not expressions such as F() or functions; "
+                "compute the values before saving"
+            )
+        if DatabaseDefault not in types:
+            self._insert_columns(opts, fields, (False,) * len(fields), rows)
+        else:
+            # Objects that leave the same fields to their db_default go in one block
+            # each, without those columns: ClickHouse fills them in.
+            groups: dict[tuple[bool, ...], list[list]] = {}
+            for row in rows:
+                key = tuple(isinstance(value, DatabaseDefault) for value in row)
+                groups.setdefault(key, []).append(row)
+            for defaulted, group in groups.items():
+                self._insert_columns(opts, fields, defaulted, group)
         if not returning_fields:
             return []
         return self._returned_rows(opts, objs, returning_fields)
 
     def _insert_columns(self, opts, fields, defaulted, rows) -> None:
         kept = [index for index, is_default in enumerate(defaulted) if not is_default]
-        columns = [[row[index] for row in rows] for index in kept]
-        if any(hasattr(value, "resolve_expression") for column in columns for value in column):
-            raise NotSupportedError(
-                "ClickHouse inserts take values, not expressions such as F() or functions; "
-                "compute the values before saving"
-            )
+        columns = [list(map(operator.itemgetter(index), rows)) for index in kept]
         table = self.connection.ops.quote_name(opts.db_table)
         names = ", ".join(self.connection.ops.quote_name(fields[index].column) for index in kept)
         # Django's cursor wrapper knows no columnar inserts: use the driver's cursor.
