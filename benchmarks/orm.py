@@ -1,14 +1,16 @@
 """The Django ORM on ClickHouse against the driver underneath it, on the same rows.
 
-    python benchmarks/orm.py [--rows 200000] [--repeat 5]
+    python benchmarks/orm.py [--rows 200000] [--repeat 5] [--table events|wide|all]
 
-Prints rows/s for bulk_create against the driver's columnar insert, for fetching model
-instances and values_list() against the driver's fetchall(), and for iterator() against
-iterating the driver's streaming cursor, with the ratios ORM/driver, on the embedded
-engine. Each side starts from the same Python values, made before the clock starts:
-columns of values for the driver, model objects for bulk_create. Runs are paired (the
-driver's, then the ORM's) so that a ratio compares runs under the same machine load;
-the range is that of the pairs' ratios.
+Two tables: ``events`` (a timestamp, a protocol, a port, an IPv6 address, a size, a
+nullable note: the shape of most analytics tables) and ``wide`` (one column of every
+ClickHouse field type). For each it prints rows/s for bulk_create against the driver's
+columnar insert, for fetching model instances and values_list() against the driver's
+fetchall(), and for iterator() against iterating the driver's streaming cursor, with the
+ratios ORM/driver, on the embedded engine. Each side starts from the same Python values,
+made before the clock starts: columns of values for the driver, model objects for
+bulk_create. Runs are paired (the driver's, then the ORM's) so that a ratio compares runs
+under the same machine load; the range is that of the pairs' ratios.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import argparse
 import datetime
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import django
 from django.conf import settings
@@ -38,7 +42,6 @@ from django.apps.registry import Apps  # noqa: E402
 from django.db import connections, models  # noqa: E402
 
 REGISTRY = Apps()
-COLUMNS = ["id", "timestamp", "protocol", "port", "source", "size", "note"]
 
 
 class Event(models.Model):
@@ -54,21 +57,36 @@ class Event(models.Model):
         apps = REGISTRY
 
 
-def make_rows(count: int) -> list[tuple]:
-    """Rows as the driver takes them (ids made up front, like the ORM's)."""
-    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-    return [
-        (
-            index + 1,
-            start + datetime.timedelta(seconds=index),
-            ("http", "https", "dns")[index % 3],
-            (80, 443, 53)[index % 3],
-            f"::ffff:10.0.{index % 256}.{index % 250}",
-            index * 7,
-            None if index % 5 else "flagged",
-        )
-        for index in range(count)
-    ]
+def event_row(index: int) -> tuple:
+    """One row as the driver takes it: the model's columns after the id, in order."""
+    return (
+        START + datetime.timedelta(seconds=index),
+        ("http", "https", "dns")[index % 3],
+        (80, 443, 53)[index % 3],
+        f"::ffff:10.0.{index % 256}.{index % 250}",
+        index * 7,
+        None if index % 5 else "flagged",
+    )
+
+
+START = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+@dataclass
+class Table:
+    """A model, and how to make its ``index``-th row as the driver and the ORM take it."""
+
+    model: type[models.Model]
+    driver_row: Callable[[int], tuple]
+    # The same row as keyword arguments of the model, when the driver's values differ.
+    orm_values: Callable[[tuple], tuple] = tuple
+
+    @property
+    def columns(self) -> list[str]:
+        return [field.column for field in self.model._meta.concrete_fields]
+
+
+TABLES = {"events": Table(Event, event_row)}
 
 
 class Pairs:
@@ -115,25 +133,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--table", choices=[*TABLES, "all"], default="all")
     args = parser.parse_args()
+    names = list(TABLES) if args.table == "all" else [args.table]
+    print(f"{args.rows:,} rows, embedded ClickHouse (chDB); median of {args.repeat} paired runs")
+    for name in names:
+        measure(name, TABLES[name], args.rows, args.repeat)
 
+
+def measure(name: str, table: Table, count: int, repeat: int) -> None:
     connection = connections["clickhouse"]
+    model = table.model
     with connection.schema_editor() as editor:
-        editor.create_model(Event)
+        editor.create_model(model)
     raw = connection.cursor().cursor  # the driver's own cursor
-    table = Event._meta.db_table
-    rows = make_rows(args.rows)
-    objects = Event.objects.using("clickhouse")
-    insert = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES"
-    select = f"SELECT {', '.join(COLUMNS)} FROM {table}"
+    db_table = model._meta.db_table
+    columns = table.columns
+    rows = [(index + 1, *table.driver_row(index)) for index in range(count)]
+    objects = model.objects.using("clickhouse")
+    insert = f"INSERT INTO {db_table} ({', '.join(columns)}) VALUES"
+    select = f"SELECT {', '.join(columns)} FROM {db_table}"
+    attnames = [field.attname for field in model._meta.concrete_fields][1:]
 
     def fresh_columns():
-        raw.execute(f"TRUNCATE TABLE {table}")
+        raw.execute(f"TRUNCATE TABLE {db_table}")
         return [list(column) for column in zip(*rows, strict=True)]
 
     def fresh_objects():
-        raw.execute(f"TRUNCATE TABLE {table}")
-        return [Event(**dict(zip(COLUMNS[1:], row[1:], strict=True))) for row in rows]
+        raw.execute(f"TRUNCATE TABLE {db_table}")
+        return [
+            model(**dict(zip(attnames, table.orm_values(row[1:]), strict=True))) for row in rows
+        ]
 
     def driver_fetch():
         raw.execute(select)
@@ -148,22 +178,22 @@ def main() -> None:
     cases = [
         ("bulk_create",
          Work(lambda columns: raw.executemany(insert, columns, columnar=True), fresh_columns),
-         Work(lambda events: objects.bulk_create(events, batch_size=100_000), fresh_objects)),
+         Work(lambda made: objects.bulk_create(made, batch_size=100_000), fresh_objects)),
         ("fetch model instances", Work(driver_fetch), Work(lambda: list(objects.all()))),
         ("fetch values_list()", Work(driver_fetch),
-         Work(lambda: list(objects.values_list(*COLUMNS)))),
+         Work(lambda: list(objects.values_list(*attnames)))),
         ("fetch iterator()", Work(driver_stream),
          Work(lambda: sum(1 for _ in objects.iterator(chunk_size=10_000)))),
     ]  # fmt: skip
-    print(f"{args.rows:,} rows, embedded ClickHouse (chDB); median of {args.repeat} paired runs")
+    print(f"\n{name} table: {len(columns)} columns")
     print(
         f"{'operation':<24}{'driver rows/s':>15}{'ORM rows/s':>14}{'ORM/driver':>12}{'range':>10}"
     )
     # The fetches read the rows of the last bulk_create().
-    for name, driver, orm in cases:
-        print(Pairs(name, args.rows, driver, orm, args.repeat).line(), flush=True)
+    for case, driver, orm in cases:
+        print(Pairs(case, count, driver, orm, repeat).line(), flush=True)
     with connection.schema_editor() as editor:
-        editor.delete_model(Event)
+        editor.delete_model(model)
 
 
 if __name__ == "__main__":
