@@ -139,3 +139,4 @@ class Typed(models.Model):
     )
     action = clickhouse.EnumField(choices=Action.choices, default=Action.PASS)
     kind = clickhouse.Enum16Field(choices=Protocol.choices, null=True, blank=True)
+    severity = clickhouse.Enum8Field(choices=[(-128, "lowest"), (127, "highest")], default=127)
