@@ -388,6 +388,21 @@ def test_read_of_the_last_microsecond_of_2299():
     assert Typed.objects.get(pk=created.pk).stamp == value
 
 
+def test_fractions_of_a_second_before_1970_are_stored_exactly():
+    """The ORM writes DateTime64 ticks itself: clickhouse-driver's own conversion
+    would store these values a second late."""
+    before = datetime.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)
+    oldest = datetime.datetime(1900, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+    Typed.objects.bulk_create([Typed(stamp=before, stamp_tokyo=before)])
+    Typed.objects.create(stamp=oldest, stamp_tokyo=oldest)
+    assert raw(
+        "SELECT toString(stamp), toString(stamp_tokyo, 'UTC') FROM testapp_typed ORDER BY stamp"
+    ) == [
+        ("1900-01-01 00:00:00.000001", "1900-01-01 00:00:00.000"),
+        ("1969-12-31 23:59:59.500000", "1969-12-31 23:59:59.500"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("field", "bad"),
     [

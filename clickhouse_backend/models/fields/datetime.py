@@ -31,6 +31,7 @@ __all__ = ["Date32Field", "DateField", "DateTime64Field", "DateTimeField"]
 
 UTC = datetime.timezone.utc
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
 _DEFAULT_PRECISION = 6
 
 
@@ -134,8 +135,7 @@ class DateTime64Field(DateTimeField):
     """``DateTime64(precision, timezone)``: 10**-precision seconds, 1900 to 2299 UTC.
 
     Python datetimes hold microseconds: a precision of 7 to 9 stores what ClickHouse
-    functions compute, but a Python value never carries more than 6 digits. A value
-    before 1970 with a fraction of a second is refused (see ``get_db_prep_save``).
+    functions compute, but a Python value never carries more than 6 digits.
     """
 
     # ClickHouse has no LowCardinality(DateTime64).
@@ -181,13 +181,18 @@ class DateTime64Field(DateTimeField):
             return self.first_instant, self.last_nanosecond_instant
         return self.first_instant, self.last_instant
 
-    def get_db_prep_save(self, value: Any, connection) -> Any:
-        value = super().get_db_prep_save(value, connection)
-        if isinstance(value, datetime.datetime) and value.microsecond and value < _EPOCH:
-            # clickhouse-driver truncates the seconds toward zero, then adds the fraction.
-            raise self.refuse(
-                value,
-                "has a fraction of a second before 1970, which clickhouse-driver would "
-                "store one second late; round it to a whole second",
-            )
-        return value
+    def get_db_prep_column(self, values: list, connection) -> list:
+        """The column as ticks of 10**-precision seconds since 1970, which the driver
+        writes as they are: exact before 1970 too, where its own conversion of a
+        datetime with a fraction of a second is a second late."""
+        scale = 10 ** (6 - self.precision) if self.precision < 6 else None
+        factor = 10 ** (self.precision - 6)
+        ticks = []
+        for value in values:
+            value = self.get_db_prep_save(value, connection)
+            if value is None:
+                ticks.append(None)
+                continue
+            micros = (value - _EPOCH) // _MICROSECOND
+            ticks.append(micros // scale if scale else micros * factor)
+        return ticks

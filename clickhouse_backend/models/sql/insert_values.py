@@ -357,17 +357,25 @@ def prepare_column(field: models.Field, values: list, connection: Any) -> list:
     rewrites the lists it encodes.
     """
     hook = getattr(field, "get_db_prep_column", None)
-    if hook is not None:
-        return hook(values, connection)
-    kind = _kind_of(field)
+    kind = None if hook is not None else _kind_of(field)
     if kind is not None:
         column = Column(field, values, connection, column_type(field, connection))
         prepared = kind(column)
         if prepared is not None:
             if NoneType in column.kinds and not field.null:
-                raise IntegrityError(
-                    f"{_label(field)} is not nullable (null=False), but one of the objects "
-                    "has None there; nothing of this INSERT was written"
-                )
+                raise _not_nullable(field)
             return prepared
-    return [field.get_db_prep_save(value, connection) for value in values]
+    if hook is not None:
+        prepared = hook(values, connection)
+    else:
+        prepared = [field.get_db_prep_save(value, connection) for value in values]
+    if not field.null and None in prepared:
+        raise _not_nullable(field)
+    return prepared
+
+
+def _not_nullable(field: models.Field) -> IntegrityError:
+    return IntegrityError(
+        f"{_label(field)} is not nullable (null=False), but one of the objects has None "
+        "there; nothing of this INSERT was written"
+    )
