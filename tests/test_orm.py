@@ -27,6 +27,7 @@ class Reading(models.Model):
     price = models.DecimalField(max_digits=8, decimal_places=2, null=True)
     key = models.UUIDField(null=True)
     flag = models.BooleanField(default=False)
+    data = models.BinaryField(null=True)
 
     class Meta:
         app_label = "orm_tests"
@@ -65,6 +66,22 @@ def test_create_round_trips_every_value(readings):
     assert isinstance(created.pk, int) and 0 < created.pk < 2**63
     fetched = readings.get(pk=created.pk)
     assert {name: getattr(fetched, name) for name in values} == values
+
+
+def test_binary_values_and_decimal_places_read_back_as_written(readings):
+    """BinaryField gives bytes back, UTF-8 or not, and saves them again; a DecimalField
+    keeps its trailing zeros (str() shows the column's places)."""
+    utf8 = readings.create(name="utf8", data="żółć".encode(), price=decimal.Decimal("8.30"))
+    other = readings.create(name="other", data=memoryview(b"\x00F\xfe"))
+    first, second = readings.get(pk=utf8.pk), readings.get(pk=other.pk)
+    assert (first.data, second.data) == ("żółć".encode(), b"\x00F\xfe")
+    assert str(first.price) == "8.30"
+    assert [
+        str(price) for price in readings.filter(pk=utf8.pk).values_list("price", flat=True)
+    ] == ["8.30"]
+    second.name = "saved again"
+    second.save()
+    assert readings.values_list("data", flat=True).get(name="saved again") == b"\x00F\xfe"
 
 
 def test_ipv6_and_nulls(readings):

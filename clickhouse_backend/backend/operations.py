@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 from socket import AF_INET, AF_INET6, inet_ntop
 from typing import Any
@@ -225,7 +226,29 @@ class DatabaseOperations(BaseDatabaseOperations):
             converters.append(self._json_text)
         elif internal_type == "BooleanField" and not isinstance(expression, Col):
             converters.append(self._boolean)  # a Bool column is read as bool already
+        elif internal_type == "BinaryField":
+            converters.append(self._binary)
+        elif internal_type == "DecimalField" and isinstance(expression, Col):
+            converters.append(self._decimal_converter(expression.output_field))
         return converters
+
+    @staticmethod
+    def _binary(value, expression, connection):
+        """A ``String`` column read as text when it holds UTF-8: its bytes again."""
+        return value.encode() if value.__class__ is str else value
+
+    @staticmethod
+    def _decimal_converter(field):
+        """A column's scale back on each value: the driver gives ``Decimal('8.32')``
+        for a ``Decimal(10, 3)`` holding 8.320, and Django keeps trailing zeros (as its
+        SQLite backend does, computed values keep the digits they have)."""
+        exponent = decimal.Decimal(1).scaleb(-field.decimal_places)
+        context = field.context
+
+        def scaled(value, expression, connection):
+            return value if value is None else value.quantize(exponent, context=context)
+
+        return scaled
 
     @staticmethod
     def _boolean(value, expression, connection):
