@@ -304,6 +304,18 @@ def test_decimals_with_too_many_digits_are_refused(name, bad, problem):
     assert Typed.objects.values_list(name, flat=True).get() in (D(0), None)
 
 
+def test_floats_become_decimals_of_max_digits_significant_digits():
+    """As Django converts them: 0.1 fits Decimal(9, 2); in Decimal(76, 20) it is
+    0.1000000000000000055... and has too many places."""
+    Typed.objects.create(dec9=0.1)
+    assert Typed.objects.values_list("dec9", flat=True).get() == D("0.1")
+    with refused(
+        r"Typed\.dec76: 0\.1 becomes Decimal\('0\.1000000000000000055.*'\), which has "
+        "more than 20 decimal places"
+    ):
+        Typed.objects.create(dec76=0.1)
+
+
 def test_values_that_are_not_decimals_are_refused():
     for bad in ("ten", D("NaN"), D("-Infinity")):
         with refused(rf"Typed\.dec9: {re.escape(repr(bad))} is not a decimal number"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import struct
 from typing import Any
 
@@ -79,8 +80,8 @@ class DecimalField(DjangoPreparedMixin, LowCardinalityMixin, models.DecimalField
     ClickHouse stores it as Decimal32, Decimal64, Decimal128 or Decimal256, by
     ``max_digits`` (up to 9, 18, 38, 76). A value the type cannot hold exactly (more
     decimal places, or more digits before the point) is a ``ValidationError`` from
-    ``full_clean()`` and a ``DataError`` on save: the driver would drop the extra
-    places and ClickHouse would refuse the extra digits.
+    ``full_clean()`` and a ``DataError`` on save: the driver would silently drop the
+    extra places, and the type has no room for the extra digits.
     """
 
     invalid_value = "is not a decimal number"
@@ -105,12 +106,14 @@ class DecimalField(DjangoPreparedMixin, LowCardinalityMixin, models.DecimalField
         return messages
 
     def get_db_prep_save(self, value: Any, connection) -> Any:
-        value = super().get_db_prep_save(value, connection)
-        if value is None or hasattr(value, "as_sql"):
-            return value
-        if problem := decimal_problem(value, self.max_digits, self.decimal_places):
+        prepared = super().get_db_prep_save(value, connection)
+        if prepared is None or hasattr(prepared, "as_sql"):
+            return prepared
+        if problem := decimal_problem(prepared, self.max_digits, self.decimal_places):
+            if not isinstance(value, decimal.Decimal):  # converted as Django does
+                problem = f"becomes {prepared!r}, which {problem}"
             raise self.refuse(value, problem)
-        return value
+        return prepared
 
     def formfield(self, **kwargs):
         widget = kwargs.get("widget")

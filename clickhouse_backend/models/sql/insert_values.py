@@ -149,7 +149,7 @@ def _floats(column: Column) -> list | None:
         try:
             values = column.map(float, column.values)
         except OverflowError:
-            wrong = next(v for v in column.present(column.values) if abs(v) > _LARGEST_FLOAT)
+            wrong = next(v for v in column.values if type(v) is int and abs(v) > _LARGEST_FLOAT)
             raise column.error(wrong, f"is too large for its {column.type} column") from None
     else:
         values = column.django(float)
@@ -204,18 +204,19 @@ def _decimals(column: Column) -> list | None:
 def decimal_problem(value: decimal.Decimal, precision: int, scale: int) -> str | None:
     """Why ``Decimal(precision, scale)`` cannot hold the value exactly; None if it can.
 
-    The driver would drop decimal places beyond the scale, and ClickHouse refuses a
-    value with more digits before the point than the type has."""
+    The driver would silently drop decimal places beyond the scale, and the type has
+    no room for more digits before the point."""
     _, digits, exponent = value.as_tuple()
     places = -exponent
     while places > scale and len(digits) > 1 and digits[-1] == 0:  # 1.50 is 1.5
         digits, places = digits[:-1], places - 1
     if places > scale and any(digits):
-        return f"has more than {scale} decimal places, which Decimal({precision}, {scale}) keeps"
+        return f"has more than {scale} decimal places; Decimal({precision}, {scale}) keeps {scale}"
     if any(digits) and len(digits) - places > precision - scale:
+        whole = precision - scale
         return (
-            f"has more than {precision - scale} digits before the point, which "
-            f"Decimal({precision}, {scale}) holds"
+            f"has more than {whole} digits before the point; "
+            f"Decimal({precision}, {scale}) holds {whole}"
         )
     return None
 
