@@ -302,7 +302,10 @@ def test_inspectdb_writes_a_model_that_loads(clickhouse, events_table):
     call_command("inspectdb", "events", database="clickhouse", stdout=out)
     source = out.getvalue()
     assert "id = clickhouse_backend.models.UInt64Field(primary_key=True)" in source
-    assert "amount = models.DecimalField(max_digits=12, decimal_places=3)" in source
+    assert (
+        "amount = clickhouse_backend.models.DecimalField(max_digits=12, decimal_places=3)"
+        in source
+    )
     assert "note = clickhouse_backend.models.StringField(blank=True, null=True)" in source
     assert "code = clickhouse_backend.models.FixedStringField(max_bytes=3)" in source
     assert "ip = clickhouse_backend.models.IPv6Field()" in source

@@ -68,13 +68,13 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
     # fields), the rest to Django's built-in fields.
     data_types_reverse = {
         **{name: f"{_FIELDS}{name}Field" for name in _INTEGER_TYPES},
-        "Float32": "FloatField",
-        "Float64": "FloatField",
-        "Decimal": "DecimalField",
-        "Bool": "BooleanField",
+        "Float32": f"{_FIELDS}Float32Field",
+        "Float64": f"{_FIELDS}Float64Field",
+        "Decimal": f"{_FIELDS}DecimalField",
+        "Bool": f"{_FIELDS}BoolField",
         "String": f"{_FIELDS}StringField",
         "FixedString": f"{_FIELDS}FixedStringField",
-        "UUID": "UUIDField",
+        "UUID": f"{_FIELDS}UUIDField",
         "Date": f"{_FIELDS}DateField",
         "Date32": f"{_FIELDS}Date32Field",
         "DateTime": f"{_FIELDS}DateTimeField",
@@ -103,6 +103,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         base, _ = unwrap(data_type)
         if fixed := _FIXED_STRING.match(base):
             options["max_bytes"] = int(fixed.group(1))
+        elif decimal := _DECIMAL.fullmatch(base):
+            options["max_digits"] = int(decimal.group(1))
+            options["decimal_places"] = int(decimal.group(2) or 0)
         elif moment := _DATETIME64.fullmatch(base) or _DATETIME.fullmatch(base):
             if moment.re is _DATETIME64 and int(moment["precision"]) != 6:
                 options["precision"] = int(moment["precision"])

@@ -1,6 +1,8 @@
 """Models the router sends to the ``clickhouse`` database."""
 
 import datetime
+import decimal
+import uuid
 
 from django.db import models
 from django.db.models.functions import Lower
@@ -140,3 +142,17 @@ class Typed(models.Model):
     action = clickhouse.EnumField(choices=Action.choices, default=Action.PASS)
     kind = clickhouse.Enum16Field(choices=Protocol.choices, null=True, blank=True)
     severity = clickhouse.Enum8Field(choices=[(-128, "lowest"), (127, "highest")], default=127)
+
+    # -- floats, decimals, Bool, UUID, and Django's time and duration (test_fields_scalar.py)
+    float32 = clickhouse.Float32Field(default=0.0)
+    float64 = clickhouse.Float64Field(null=True, blank=True)
+    dec9 = clickhouse.DecimalField(max_digits=9, decimal_places=2, default=decimal.Decimal(0))
+    dec18 = clickhouse.DecimalField(max_digits=18, decimal_places=18, null=True, blank=True)
+    dec38 = clickhouse.DecimalField(max_digits=38, decimal_places=0, null=True, blank=True)
+    dec76 = clickhouse.DecimalField(max_digits=76, decimal_places=20, null=True, blank=True)
+    flag = clickhouse.BoolField(db_default=True)
+    maybe = clickhouse.BoolField(null=True, blank=True)
+    ident = clickhouse.UUIDField(default=uuid.uuid4)
+    key = clickhouse.UUIDField(low_cardinality=True, null=True, blank=True)
+    clock = models.TimeField(null=True, blank=True)
+    duration = models.DurationField(null=True, blank=True)

@@ -1,5 +1,7 @@
 """ClickHouse's data types as Django model fields, one module per family."""
 
+from .boolean import *  # noqa: F403
+from .boolean import __all__ as _boolean
 from .datetime import *  # noqa: F403
 from .datetime import __all__ as _datetime
 from .enum import *  # noqa: F403
@@ -8,7 +10,20 @@ from .integer import *  # noqa: F403
 from .integer import __all__ as _integer
 from .network import *  # noqa: F403
 from .network import __all__ as _network
+from .numeric import *  # noqa: F403
+from .numeric import __all__ as _numeric
 from .string import *  # noqa: F403
 from .string import __all__ as _string
+from .uuid import *  # noqa: F403
+from .uuid import __all__ as _uuid
 
-__all__ = [*_integer, *_string, *_network, *_datetime, *_enum]
+__all__ = [
+    *_integer,
+    *_numeric,
+    *_boolean,
+    *_string,
+    *_uuid,
+    *_network,
+    *_datetime,
+    *_enum,
+]

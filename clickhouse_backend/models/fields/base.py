@@ -12,6 +12,8 @@ from django.db import DataError, connections, router
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from ..sql.insert_values import prepare_builtin_column
+
 # Migrations import the fields from here, whichever module defines them.
 PUBLIC_MODULE = "clickhouse_backend.models"
 
@@ -89,7 +91,7 @@ class LowCardinalityMixin(ClickHouseField):
                 checks.Error(
                     f"ClickHouse has no {column_type} type.",
                     hint="Remove low_cardinality=True; LowCardinality applies to strings, "
-                    "numbers, Date and DateTime.",
+                    "UUID, integers, floats, Bool, Date, DateTime and IP addresses.",
                     obj=self,
                     id="clickhouse_backend.E101",
                 )
@@ -170,3 +172,29 @@ class BoundedMixin(ClickHouseField):
                 f"is outside the range of ClickHouse's {self.clickhouse_type()} ({low} to {high})",
             )
         return value
+
+
+class DjangoPreparedMixin(ClickHouseField):
+    """A field whose values are prepared as its Django class prepares them, so that
+    inserts take that class's column-at-a-time path (``insert_values``).
+
+    A value Django cannot convert is a ``DataError`` on save naming the field and the
+    value (Django raises a ``ValidationError`` or ``ValueError`` that names neither, or
+    only the field); ``full_clean()`` still gives Django's ``ValidationError``. Checks a
+    subclass adds to ``get_db_prep_save()`` must be made by the column kind too.
+    """
+
+    invalid_value: ClassVar[str] = "cannot be converted for its column"
+
+    def get_db_prep_save(self, value: Any, connection) -> Any:
+        try:
+            return super().get_db_prep_save(value, connection)
+        except OverflowError:  # an int too large for a float
+            raise self.refuse(
+                value, f"is too large for ClickHouse's {self.clickhouse_type()}"
+            ) from None
+        except (ValidationError, TypeError, ValueError, ArithmeticError):
+            raise self.refuse(value, self.invalid_value) from None
+
+    def get_db_prep_column(self, values: list, connection) -> list:
+        return prepare_builtin_column(self, values, connection)

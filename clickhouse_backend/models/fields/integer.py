@@ -72,12 +72,12 @@ class ClickHouseIntegerField(BoundedMixin, LowCardinalityMixin, models.IntegerFi
         kwargs = {"min_value": self.min_value, "max_value": self.max_value, **kwargs}
         if max(-self.min_value, self.max_value) >= _LARGEST_EXACT_FLOAT:
             widget = kwargs.get("widget")
-            if widget is None or _is_number_input(widget):
+            if widget is None or is_number_input(widget):
                 kwargs["widget"] = WideIntegerInput
         return super().formfield(**kwargs)
 
 
-def _is_number_input(widget: Any) -> bool:
+def is_number_input(widget: Any) -> bool:
     kind = widget if isinstance(widget, type) else type(widget)
     return issubclass(kind, forms.NumberInput)
 

@@ -29,6 +29,8 @@ import datetime
 import decimal
 import operator
 import re
+import struct
+import sys
 import uuid
 from collections.abc import Callable
 from socket import AF_INET, AF_INET6, inet_pton
@@ -63,6 +65,8 @@ _DATETIME64_RANGE = (-2_208_988_800_000_000, 10_413_791_999_999_999)
 _DATETIME64 = re.compile(r"DateTime64\((\d)(?:,\s*'[^']*')?\)")
 _DECIMAL = re.compile(r"Decimal\((\d+),\s*(\d+)\)")
 _WRAPPERS = ("LowCardinality(", "Nullable(")
+FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
+_LARGEST_FLOAT = sys.float_info.max
 
 
 class Column:
@@ -140,10 +144,40 @@ def _floats(column: Column) -> list | None:
     if column.type not in ("Float64", "Float32"):
         return None
     if column.of(float):
-        return column.values
-    if column.of(float, int):  # what FloatField.get_prep_value() does, column-wise
-        return column.map(float, column.values)
-    return column.django(float)
+        values = column.values
+    elif column.of(float, int):  # what FloatField.get_prep_value() does, column-wise
+        try:
+            values = column.map(float, column.values)
+        except OverflowError:
+            wrong = next(v for v in column.values if type(v) is int and abs(v) > _LARGEST_FLOAT)
+            raise column.error(wrong, f"is too large for its {column.type} column") from None
+    else:
+        values = column.django(float)
+    if column.type == "Float32":
+        present = column.present(values)
+        # One C call. "<f", not "f": only the standard format refuses a finite value
+        # that float32 would make infinite (the native one stores infinity).
+        try:
+            struct.pack(f"<{len(present)}f", *present)
+        except OverflowError:
+            wrong = next(
+                original
+                for original, value in zip(column.values, values, strict=True)
+                if value is not None and not fits_float32(value)
+            )
+            raise column.error(
+                wrong, f"is outside the range of its Float32 column (±{FLOAT32_MAX!r})"
+            ) from None
+    return values
+
+
+def fits_float32(value: float) -> bool:
+    """Whether a Float32 holds the value, rounded to float32 (infinities and NaN do)."""
+    try:
+        struct.pack("<f", value)
+    except OverflowError:
+        return False
+    return True
 
 
 def _decimals(column: Column) -> list | None:
@@ -154,13 +188,37 @@ def _decimals(column: Column) -> list | None:
     present = column.present(values)
     if not all(map(decimal.Decimal.is_finite, present)):
         return column.django(decimal.Decimal)  # raises Django's error for NaN and infinity
+    if not present:
+        return values
     precision, scale = int(match.group(1)), int(match.group(2))
-    limit = decimal.Decimal(10) ** (precision - scale)
-    if present and max(map(abs, present)) >= limit:
-        wrong = next(value for value in present if abs(value) >= limit)
-        raise column.error(wrong, f"has more than {precision - scale} digits before the "
-                           f"point for its {column.type} column")  # fmt: skip
+    # copy_abs(), not abs(): abs() rounds to the context's 28 digits.
+    largest = max(map(decimal.Decimal.copy_abs, present))
+    places = -min(map(operator.itemgetter(2), map(decimal.Decimal.as_tuple, present)))
+    if largest >= decimal.Decimal(10) ** (precision - scale) or places > scale:
+        for value in present:
+            if problem := decimal_problem(value, precision, scale):
+                raise column.error(value, problem)
     return values
+
+
+def decimal_problem(value: decimal.Decimal, precision: int, scale: int) -> str | None:
+    """Why ``Decimal(precision, scale)`` cannot hold the value exactly; None if it can.
+
+    The driver would silently drop decimal places beyond the scale, and the type has
+    no room for more digits before the point."""
+    _, digits, exponent = value.as_tuple()
+    places = -exponent
+    while places > scale and len(digits) > 1 and digits[-1] == 0:  # 1.50 is 1.5
+        digits, places = digits[:-1], places - 1
+    if places > scale and any(digits):
+        return f"has more than {scale} decimal places; Decimal({precision}, {scale}) keeps {scale}"
+    if any(digits) and len(digits) - places > precision - scale:
+        whole = precision - scale
+        return (
+            f"has more than {whole} digits before the point; "
+            f"Decimal({precision}, {scale}) holds {whole}"
+        )
+    return None
 
 
 def _strings(column: Column) -> list | None:
@@ -357,7 +415,21 @@ def prepare_column(field: models.Field, values: list, connection: Any) -> list:
     rewrites the lists it encodes.
     """
     hook = getattr(field, "get_db_prep_column", None)
-    kind = None if hook is not None else _kind_of(field)
+    if hook is None:
+        return _prepare(field, _kind_of(field), values, connection)
+    return _checked_nulls(field, hook(values, connection))
+
+
+def prepare_builtin_column(field: models.Field, values: list, connection: Any) -> list:
+    """``get_db_prep_column()`` for a field that prepares values as the Django field of
+    its internal type does, plus checks of its own that the column kind makes too
+    (Float32's range, Decimal's digits): the kind's column-wise path, and the field's
+    ``get_db_prep_save()`` for values the kind does not take as they are."""
+    entry = _KINDS.get(field.get_internal_type())
+    return _prepare(field, entry and entry[1], values, connection)
+
+
+def _prepare(field: models.Field, kind: _Kind | None, values: list, connection: Any) -> list:
     if kind is not None:
         column = Column(field, values, connection, column_type(field, connection))
         prepared = kind(column)
@@ -365,10 +437,10 @@ def prepare_column(field: models.Field, values: list, connection: Any) -> list:
             if NoneType in column.kinds and not field.null:
                 raise _not_nullable(field)
             return prepared
-    if hook is not None:
-        prepared = hook(values, connection)
-    else:
-        prepared = [field.get_db_prep_save(value, connection) for value in values]
+    return _checked_nulls(field, [field.get_db_prep_save(value, connection) for value in values])
+
+
+def _checked_nulls(field: models.Field, prepared: list) -> list:
     if not field.null and None in prepared:
         raise _not_nullable(field)
     return prepared
