@@ -1,14 +1,20 @@
 """ClickHouse's data types as Django model fields, one module per family."""
 
+from .array import *  # noqa: F403
+from .array import __all__ as _array
 from .datetime import *  # noqa: F403
 from .datetime import __all__ as _datetime
 from .enum import *  # noqa: F403
 from .enum import __all__ as _enum
 from .integer import *  # noqa: F403
 from .integer import __all__ as _integer
+from .map import *  # noqa: F403
+from .map import __all__ as _map
 from .network import *  # noqa: F403
 from .network import __all__ as _network
 from .string import *  # noqa: F403
 from .string import __all__ as _string
+from .tuple import *  # noqa: F403
+from .tuple import __all__ as _tuple
 
-__all__ = [*_integer, *_string, *_network, *_datetime, *_enum]
+__all__ = [*_integer, *_string, *_network, *_datetime, *_enum, *_array, *_map, *_tuple]
