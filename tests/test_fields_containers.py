@@ -3,6 +3,7 @@ values, validation that keeps bad values out, lookups, forms, serialization, mig
 and inspectdb — on the suite's ClickHouse, through testapp.Typed and its migration."""
 
 import datetime
+import decimal
 import io
 import json
 import zoneinfo
@@ -609,3 +610,89 @@ def test_adding_a_container_fills_existing_rows_with_its_default(holding):
         editor.add_field(Holding, field)
     assert column_types("container_migrations_holding")["extra"] == "Map(String, Int8)"
     assert raw("SELECT extra FROM container_migrations_holding") == [({},), ({},)]
+
+
+# -- inspectdb -------------------------------------------------------------------------
+
+INSPECTED_TABLE = """
+CREATE TABLE inspected_containers (
+    id UInt64,
+    words Array(Nullable(String)),
+    labels Array(LowCardinality(String)),
+    grid Array(Array(UInt8)),
+    counts Map(String, UInt64),
+    nested Map(LowCardinality(String), Array(Nullable(Int32))),
+    pair Tuple(UInt8, String),
+    point Tuple(at DateTime64(3, 'Asia/Tokyo'), kind Enum8('a,b' = 1, 'c' = 2)),
+    rows Array(Tuple(k FixedString(2), v Decimal(10, 2))),
+    oddity Array(Int128)
+) ENGINE = MergeTree ORDER BY id
+"""
+
+
+def test_type_names_parse_nested_and_named_types():
+    from clickhouse_backend.backend.type_names import parse
+
+    parsed = parse("Map(LowCardinality(String), Array(Nullable(Int32)))")
+    assert (parsed.name, parsed.elements()) == (
+        "Map",
+        [(None, "LowCardinality(String)"), (None, "Array(Nullable(Int32))")],
+    )
+    named = parse("Tuple(\n    at DateTime64(3, 'Asia/Tokyo'),\n    `odd name` Enum8('a,b' = 1))")
+    assert named.elements() == [
+        ("at", "DateTime64(3, 'Asia/Tokyo')"),
+        ("odd name", "Enum8('a,b' = 1)"),
+    ]
+    assert parse("Tuple(UInt8, String)").elements() == [(None, "UInt8"), (None, "String")]
+    assert parse("DateTime64(3, 'UTC')").elements() == []
+    # A container of a type that has no field is guessed as a whole (a TextField).
+    introspection = clickhouse().introspection
+    with pytest.raises(KeyError):
+        introspection.get_field_type("Map(String, Array(NoSuchType))", None)
+
+
+def test_inspectdb_writes_nested_fields_that_create_the_same_table():
+    raw(INSPECTED_TABLE)
+    try:
+        out = io.StringIO()
+        call_command("inspectdb", "inspected_containers", database="clickhouse", stdout=out)
+        source = out.getvalue()
+        assert (
+            "words = clickhouse_backend.models.ArrayField(base_field=clickhouse_backend.models"
+            ".StringField(null=True, blank=True))" in source
+        )
+        assert (
+            "counts = clickhouse_backend.models.MapField(key_field=clickhouse_backend.models"
+            ".StringField(), value_field=clickhouse_backend.models.UInt64Field())" in source
+        )
+        assert "base_fields=[('at', clickhouse_backend.models.DateTime64Field(" in source
+        apps = Apps()
+        namespace = {"__name__": "inspected_models", "_apps": apps}
+        exec(
+            source.replace(
+                "class Meta:", "class Meta:\n        app_label = 'inspected'\n        apps = _apps"
+            ).replace("db_table = 'inspected_containers'", "db_table = 'inspected_again'"),
+            namespace,
+        )
+        model = namespace["InspectedContainers"]
+        with clickhouse().schema_editor() as editor:
+            editor.create_model(model)
+        try:
+            assert column_types("inspected_again") == column_types("inspected_containers")
+            model.objects.using("clickhouse").create(
+                id=1,
+                words=[None, "a"],
+                counts={"k": 1},
+                pair=(1, "x"),
+                point=(datetime.datetime(2024, 1, 1, tzinfo=UTC), 1),
+                rows=[("ab", "1.50")],
+            )
+            got = model.objects.using("clickhouse").get()
+            assert (got.words, got.counts, got.pair) == ([None, "a"], {"k": 1}, (1, "x"))
+            assert got.point == (datetime.datetime(2024, 1, 1, tzinfo=UTC), 1)
+            assert (got.grid, got.nested) == ([], {})
+            assert got.rows == [("ab", decimal.Decimal("1.50"))]
+        finally:
+            raw("DROP TABLE inspected_again")
+    finally:
+        raw("DROP TABLE inspected_containers")

@@ -99,6 +99,12 @@ class ContainerField(ClickHouseField, models.Field):
     def get_internal_type(self) -> str:
         return type(self).__name__
 
+    def get_default(self) -> Any:
+        """An empty container without a default (ClickHouse has no NULL one)."""
+        if self.has_default() or self.empty_value is None:
+            return super().get_default()
+        return self.empty_value()
+
     def set_attributes_from_name(self, name: str) -> None:
         super().set_attributes_from_name(name)
         for field in self.element_fields():
@@ -310,9 +316,10 @@ class ContainerField(ClickHouseField, models.Field):
             raise self.refuse_element(value, problem) from None
 
     def none_refused(self, value: Any) -> IntegrityError:
+        instead = "store an empty one" if self.empty_value else "give it a value or a default"
         return IntegrityError(
             f"{self.labels()[0]}: None cannot be stored, ClickHouse has no NULL "
-            f"{self.type_name}; store an empty one instead; nothing was written"
+            f"{self.type_name}; {instead} instead; nothing was written"
         )
 
     def validate(self, value: Any, model_instance) -> None:
