@@ -113,9 +113,16 @@ class ContainerField(ClickHouseField, models.Field):
 
     def contribute_to_class(self, cls, name: str, private_only: bool = False) -> None:
         super().contribute_to_class(cls, name, private_only=private_only)
+        self.adopt_elements(cls)
+
+    def adopt_elements(self, model) -> None:
+        """Give the element fields, to any depth, the model: their messages and checks
+        name it."""
         for field in self.element_fields():
-            if isinstance(field, models.Field):  # their messages and checks name the model
-                field.model = cls
+            if isinstance(field, models.Field):
+                field.model = model
+            if isinstance(field, ContainerField):
+                field.adopt_elements(model)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
@@ -202,7 +209,7 @@ class ContainerField(ClickHouseField, models.Field):
         model = getattr(self, "model", None)
         if model is None:
             return (str(self.name),)
-        return (f"{model.__name__}.{self.name}", f"{model._meta.label}.{self.name}")
+        return (f"{model.__name__}.{self.name}", f"{model._meta.label}.{self.name}", self.name)
 
     def refuse_element(self, value: Any, problem: ElementError) -> DataError:
         detail = problem.detail(self.labels())
@@ -210,7 +217,7 @@ class ContainerField(ClickHouseField, models.Field):
             return self.refuse(value, detail)
         shown = repr(problem.value)
         if not detail.startswith(shown):  # the element's own message may name it already
-            detail = f"{shown} {detail}"
+            detail = f"{shown}: {detail}"
         return self.refuse(value, f"cannot be stored: at {problem.path}, {detail}")
 
     def locate_refusal(self, values: list, connection) -> Exception:
@@ -360,8 +367,7 @@ class ContainerField(ClickHouseField, models.Field):
 def refuse_null_element(field: models.Field, element: Any) -> None:
     if element is None and not field.null:
         raise IntegrityError(
-            "is None, but the elements are not nullable (give the element field null=True "
-            "to allow it)"
+            "None: the elements are not nullable (give the element field null=True to allow it)"
         )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core import checks, exceptions
 from django.db import DataError, IntegrityError, models
-from django.db.models import Lookup, Transform
+from django.db.models import Lookup, Transform, lookups
 from django.utils.translation import gettext_lazy as _
 
 from .array import ArrayField, element_type
@@ -209,3 +209,28 @@ class MapLength(Transform):
     lookup_name = "len"
     function = "length"
     output_field = UInt64Field()
+
+
+class _KeyOrderIgnored:
+    """Maps compare as dicts do, whatever order their keys were written in (ClickHouse
+    compares a map's pairs in order): both sides sorted by key with mapSort()."""
+
+    def process_lhs(self, compiler, connection, lhs=None):
+        sql, params = super().process_lhs(compiler, connection, lhs)
+        if not self.rhs_is_direct_value():
+            return sql, params
+        return f"mapSort({sql})", params
+
+
+@MapField.register_lookup
+class MapExact(_KeyOrderIgnored, lookups.Exact):
+    def process_rhs(self, compiler, connection):
+        sql, params = super().process_rhs(compiler, connection)
+        return (f"mapSort({sql})" if self.rhs_is_direct_value() else sql), params
+
+
+@MapField.register_lookup
+class MapIn(_KeyOrderIgnored, lookups.In):
+    def batch_process_rhs(self, compiler, connection, rhs=None):
+        sqls, params = super().batch_process_rhs(compiler, connection, rhs)
+        return [f"mapSort({sql})" for sql in sqls], params
