@@ -6,6 +6,7 @@ import datetime
 import decimal
 import io
 import json
+import pickle
 import zoneinfo
 from unittest import mock
 
@@ -161,6 +162,14 @@ def test_edge_values_round_trip_through_create_bulk_create_get_and_values():
     assert list(Typed.objects.values_list("grid", flat=True).filter(pk=created.pk)) == [
         EDGES["grid"]
     ]
+
+
+def test_model_instances_with_containers_pickle():
+    """As Django's cache stores them: named tuples come back with their names."""
+    Typed.objects.create(**EDGES)
+    loaded = pickle.loads(pickle.dumps(Typed.objects.get()))
+    assert values_of(loaded) == {**EDGES, "actions": [-3, 1]}
+    assert loaded.point.x == -(2**31)
 
 
 def test_update_writes_whole_containers():

@@ -18,6 +18,7 @@ from django.db.models import Lookup, Transform
 from django.db.models.lookups import FieldGetDbPrepValueMixin
 from django.utils.translation import gettext_lazy as _
 
+from ...driver.gcpause import paused_gc
 from .container import ContainerField, Step, element_converter
 from .integer import UInt64Field
 
@@ -108,17 +109,14 @@ class ArrayField(ContainerField):
     def _too_long(self, value: list) -> DataError:
         return self.refuse(value, f"has {len(value)} elements; size={self.size} allows fewer")
 
+    @paused_gc()  # many new lists, no cycles: collections would only walk them
     def get_db_prep_column(self, values: list, connection) -> list:
         """The column for an INSERT: the elements of all rows prepared as one column of
         ``base_field`` (see insert_values.prepare_column), then cut back into rows."""
         from ..sql.insert_values import prepare_column  # the SQL package imports fields
 
-        kinds = set(map(type, values))
-        if not kinds <= _ROW_KINDS:
-            wrong = next(value for value in values if type(value) not in _ROW_KINDS)
-            if wrong is None:
-                raise self.none_refused(wrong)
-            raise self.refuse(wrong, f"is not {self.shape_name}")
+        if not set(map(type, values)) <= _ROW_KINDS:
+            self.refuse_misshapen(values)
         lengths = list(map(len, values))
         if self.size is not None and lengths and max(lengths) > self.size:
             raise self._too_long(next(value for value in values if len(value) > self.size))

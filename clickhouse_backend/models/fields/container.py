@@ -30,7 +30,7 @@ from .base import ClickHouseField
 # field and the element's value.
 Step = tuple[str, models.Field, Any]
 _ELEMENT_ERRORS = (exceptions.ValidationError, DataError, IntegrityError, ValueError, TypeError)
-_JSON_NATIVE = (str, int, float, bool, type(None))
+_JSON_NATIVE = (str, int, float, type(None))
 
 
 class ElementError(Exception):
@@ -220,6 +220,14 @@ class ContainerField(ClickHouseField, models.Field):
             detail = f"{shown}: {detail}"
         return self.refuse(value, f"cannot be stored: at {problem.path}, {detail}")
 
+    def refuse_misshapen(self, values: list) -> None:
+        """Raise for the first value that is not of this container's shape."""
+        for value in values:
+            if not self.is_shaped(value):
+                if value is None:
+                    raise self.none_refused(value)
+                raise self.refuse(value, f"is not {self.shape_name}")
+
     def locate_refusal(self, values: list, connection) -> Exception:
         """The error naming the first row and element that cannot be stored (the slow
         way, element by element: only after the column was refused)."""
@@ -259,22 +267,20 @@ class ContainerField(ClickHouseField, models.Field):
         if value is None:
             return None
         if isinstance(value, str):
-            try:
-                value = self.from_json(json.loads(value))
-            except (ValueError, TypeError):
-                raise exceptions.ValidationError(
-                    _("Enter %(shape)s as JSON."),
-                    code="invalid",
-                    params={"shape": self.shape_name},
-                ) from None
+            value = self.parse_json(value)
         try:
             return self.walk(value, lambda field, element: field.to_python(element))
         except ElementError as problem:
             raise self.invalid_element(problem) from None
 
-    def from_json(self, data: Any) -> Any:
-        """The value from its JSON form (``to_json()``'s output)."""
-        return data
+    def parse_json(self, text: str) -> Any:
+        """The value's JSON form (``to_json()``'s), parsed; elements not yet converted."""
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise exceptions.ValidationError(
+                _("Enter %(shape)s as JSON."), code="invalid", params={"shape": self.shape_name}
+            ) from None
 
     def to_json(self, value: Any) -> Any:
         """The value with its elements as JSON can hold them (their fields' text form)."""
@@ -414,7 +420,6 @@ class ContainerFormField(forms.Field):
     the element's position."""
 
     widget = forms.Textarea
-    default_error_messages = {"invalid": _("Enter %(shape)s as JSON.")}
 
     def __init__(self, *, model_field: ContainerField, **kwargs):
         self.model_field = model_field
@@ -434,14 +439,7 @@ class ContainerFormField(forms.Field):
         if value in self.empty_values and not isinstance(value, (list, dict, tuple)):
             return model_field.empty_value() if model_field.empty_value else None
         if isinstance(value, str):
-            try:
-                value = model_field.from_json(json.loads(value))
-            except (ValueError, TypeError):
-                raise forms.ValidationError(
-                    self.error_messages["invalid"],
-                    code="invalid",
-                    params={"shape": model_field.shape_name},
-                ) from None
+            value = model_field.parse_json(value)
         forms_by_field: dict[int, forms.Field] = {}
 
         def clean(field: models.Field, element: Any) -> Any:

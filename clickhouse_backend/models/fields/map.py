@@ -12,6 +12,7 @@ from django.db import DataError, IntegrityError, models
 from django.db.models import Lookup, Transform, lookups
 from django.utils.translation import gettext_lazy as _
 
+from ...driver.gcpause import paused_gc
 from .array import ArrayField, element_type
 from .container import ContainerField, Step, element_converter
 from .integer import UInt64Field
@@ -77,19 +78,18 @@ class MapField(ContainerField):
     def rebuild(self, value: Mapping, converted: list) -> dict:
         return dict(zip(converted[0::2], converted[1::2], strict=True))
 
+    @paused_gc()  # many new dicts, no cycles: collections would only walk them
     def get_db_prep_column(self, values: list, connection) -> list:
         """The column for an INSERT: all keys prepared as one column of ``key_field``,
         all values as one of ``value_field`` (see insert_values.prepare_column)."""
         from ..sql.insert_values import prepare_column  # the SQL package imports fields
 
-        for value in values:
-            if not isinstance(value, Mapping):
-                if value is None:
-                    raise self.none_refused(value)
-                raise self.refuse(value, f"is not {self.shape_name}")
+        if not set(map(type, values)) <= {dict}:
+            self.refuse_misshapen(values)
+            values = list(map(dict, values))  # other mappings
         lengths = list(map(len, values))
         keys = list(chain.from_iterable(values))
-        elements = list(chain.from_iterable(map(Mapping.values, values)))
+        elements = list(chain.from_iterable(map(dict.values, values)))
         try:
             if None in keys or (not self.value_field.null and None in elements):
                 raise IntegrityError("None in a column that is not nullable")
@@ -97,7 +97,7 @@ class MapField(ContainerField):
             elements = prepare_column(self.value_field, elements, connection)
         except (DataError, IntegrityError, exceptions.ValidationError, ValueError, TypeError):
             raise self.locate_refusal(values, connection) from None
-        offsets = list(pairwise(accumulate(lengths, initial=0)))
+        offsets = pairwise(accumulate(lengths, initial=0))
         return [
             dict(zip(keys[start:end], elements[start:end], strict=True)) for start, end in offsets
         ]

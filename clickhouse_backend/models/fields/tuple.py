@@ -15,12 +15,14 @@ import keyword
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from django.apps import apps
 from django.core import checks, exceptions
 from django.db import DataError, IntegrityError, models
 from django.db.models import Transform
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from ...driver.gcpause import paused_gc
 from .array import element_type
 from .container import ContainerField, Step, element_converter
 
@@ -57,10 +59,20 @@ class TupleField(ContainerField):
 
     @cached_property
     def value_class(self) -> type[tuple]:
-        """The Python type of values: a namedtuple for a named tuple."""
+        """The Python type of values: a namedtuple for a named tuple, which pickles (as
+        Django's cache does with model instances) by its model and field."""
         if self.names is None:
             return tuple
-        return collections.namedtuple(f"{self.name or 'Tuple'}_value", self.names, rename=True)
+        named = collections.namedtuple(f"{self.name or 'Tuple'}_value", self.names)
+        field = self
+
+        def reduce(value: tuple) -> tuple:
+            model = getattr(field, "model", None)
+            if model is None:
+                return tuple, (tuple(value),)
+            return _unpickle_value, (model._meta.label, field.name, tuple(value))
+
+        return type(named.__name__, (named,), {"__slots__": (), "__reduce__": reduce})
 
     def type_arguments(self, connection) -> str:
         types = [element_type(field, connection) for field in self.element_fields()]
@@ -135,20 +147,21 @@ class TupleField(ContainerField):
             return tuple(elements)
         return self.value_class(*elements)
 
+    @paused_gc()  # many new tuples, no cycles: collections would only walk them
     def get_db_prep_column(self, values: list, connection) -> list:
         """The column for an INSERT: each element position prepared as one column of its
         field (see insert_values.prepare_column), then zipped back into tuples."""
         from ..sql.insert_values import prepare_column  # the SQL package imports fields
 
-        rows = []
-        for value in values:
-            if not self.is_shaped(value):
-                if value is None:
-                    raise self.none_refused(value)
-                raise self.refuse(value, f"is not {self.shape_name}")
-            rows.append(self.positional(value))
-        if not rows:
+        if not values:
             return []
+        rows = values
+        kinds = set(map(type, values))
+        if not kinds <= {tuple, list, self.value_class} or len(set(map(len, values))) != 1:
+            self.refuse_misshapen(values)
+            rows = list(map(self.positional, values))  # dicts by name
+        elif len(values[0]) != len(self.base_fields):
+            self.refuse_misshapen(values)
         try:
             columns = []
             for field, column in zip(self.element_fields(), zip(*rows, strict=True), strict=True):
@@ -194,6 +207,11 @@ class TupleField(ContainerField):
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _unpickle_value(model_label: str, field_name: str, elements: tuple) -> tuple:
+    """A pickled named-tuple value, made again by its field."""
+    return apps.get_model(model_label)._meta.get_field(field_name).make_value(elements)
 
 
 class TupleElement(Transform):
