@@ -164,6 +164,20 @@ def test_edge_values_round_trip_through_create_bulk_create_get_and_values():
     ]
 
 
+def test_bulk_update_writes_containers():
+    first, second = Typed.objects.bulk_create(
+        [Typed(tags=["x"], attrs={"a": 1}), Typed(tags=["y", "z"], point=(1, "a"))]
+    )
+    first.tags, second.tags = ["new"], []
+    first.attrs, second.point = {"z": 3}, (9, "nine")
+    Typed.objects.bulk_update([first, second], ["tags", "attrs", "point"])
+    # An empty array has no first element: NULL, which sorts last (as on PostgreSQL).
+    assert list(Typed.objects.order_by("tags__0").values_list("tags", "attrs", "point")) == [
+        (["new"], {"z": 3}, (0, "")),
+        ([], {}, (9, "nine")),
+    ]
+
+
 def test_model_instances_with_containers_pickle():
     """As Django's cache stores them: named tuples come back with their names."""
     Typed.objects.create(**EDGES)
@@ -376,6 +390,30 @@ def test_array_positions_are_zero_based_and_miss_past_the_end(rows):
     assert texts(found(numbers__1_3=[])) == ["second", "third"]
     values = Typed.objects.filter(text="first").values_list("tags__1", "numbers__0_2", "grid__1")
     assert list(values) == [("b", [1, 2], [3])]
+
+
+def test_element_lookups_are_the_element_fields(rows):
+    """Positions and has() compare as the element field does: addresses as addresses
+    (and as text), enum values, datetimes, LowCardinality strings."""
+    Typed.objects.create(
+        text="typed",
+        labels=["tcp"],
+        addresses=["10.0.0.1", "2001:db8::1"],
+        actions=[Typed.Action.ALERT],
+        stamps=[datetime.datetime(2024, 5, 6, 1, tzinfo=UTC)],
+    )
+    found = Typed.objects.filter
+    assert texts(found(labels__0="tcp")) == ["typed"]
+    assert texts(found(addresses__0="10.0.0.1")) == ["first", "typed"]
+    assert texts(found(addresses__1__startswith="2001:")) == ["typed"]
+    assert texts(found(addresses__has="2001:db8:0::1")) == ["typed"]
+    assert texts(found(actions__has=Typed.Action.ALERT)) == ["typed"]
+    assert texts(found(actions__0=-3)) == ["typed"]
+    assert texts(found(stamps__0__year=2024)) == ["typed"]
+    assert texts(found(stamps__0__hour=1)) == ["typed"]  # in the current zone, as Django
+    assert list(found(text="typed").values_list("addresses__1", "actions__0")) == [
+        ("2001:db8::1", -3)
+    ]
 
 
 def test_map_lookups(rows):
