@@ -593,6 +593,9 @@ def test_checks_refuse_what_clickhouse_refuses():
     assert check_ids(ch.ArrayField(ch.ArrayField(ch.StringField(), null=True))) == [
         "clickhouse_backend.E120"
     ]
+    # A list or dict default would be shared by every instance (Django's warning).
+    assert check_ids(ch.ArrayField(ch.StringField(), default=[])) == ["fields.E010"]
+    assert check_ids(ch.MapField(ch.StringField(), ch.UInt8Field(), default={})) == ["fields.E010"]
     allowed = ch.ArrayField(ch.StringField(null=True, low_cardinality=True))
     assert check_ids(allowed) == []
     assert allowed.db_type(clickhouse()) == "Array(LowCardinality(Nullable(String)))"

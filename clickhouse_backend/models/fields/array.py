@@ -15,6 +15,7 @@ from typing import Any
 from django.core import checks, exceptions
 from django.db import DataError, IntegrityError, models
 from django.db.models import Lookup, Transform
+from django.db.models.fields.mixins import CheckFieldDefaultMixin
 from django.db.models.lookups import FieldGetDbPrepValueMixin
 from django.utils.translation import gettext_lazy as _
 
@@ -36,13 +37,14 @@ def element_type(field: models.Field, connection) -> str:
     return column_type
 
 
-class ArrayField(ContainerField):
+class ArrayField(CheckFieldDefaultMixin, ContainerField):
     """``Array(T)``: a list of values of ``base_field``'s type.
 
     ``size`` is a maximum number of elements, checked in Python (ClickHouse has none).
     """
 
     description = _("Array of %(base_field)s")
+    _default_hint = ("list", "[]")  # a shared mutable default is a warning
     type_name = "Array"
     shape_name = "a list"
     empty_value = list

@@ -10,6 +10,7 @@ from typing import Any
 from django.core import checks, exceptions
 from django.db import DataError, IntegrityError, models
 from django.db.models import Lookup, Transform, lookups
+from django.db.models.fields.mixins import CheckFieldDefaultMixin
 from django.utils.translation import gettext_lazy as _
 
 from ...driver.gcpause import paused_gc
@@ -20,11 +21,12 @@ from .integer import UInt64Field
 __all__ = ["MapField"]
 
 
-class MapField(ContainerField):
+class MapField(CheckFieldDefaultMixin, ContainerField):
     """``Map(K, V)``: a dict from values of ``key_field``'s type to values of
     ``value_field``'s type."""
 
     description = _("Map of %(key_field)s to %(value_field)s")
+    _default_hint = ("dict", "{}")  # a shared mutable default is a warning
     type_name = "Map"
     shape_name = "a dict"
     empty_value = dict
