@@ -164,6 +164,51 @@ def test_edge_values_round_trip_through_create_bulk_create_get_and_values():
     ]
 
 
+class Nesting(models.Model):
+    """Containers in containers (created by the test that uses it)."""
+
+    lists = ch.MapField(ch.StringField(), ch.ArrayField(ch.UInt8Field()))
+    record = ch.TupleField([ch.ArrayField(ch.StringField(null=True)), ch.Int8Field()])
+    records = ch.ArrayField(ch.TupleField([("k", ch.StringField()), ("at", ch.DateField())]))
+
+    class Meta:
+        app_label = "container_nesting"
+        apps = Apps()
+
+
+def test_containers_nest_in_each_other():
+    connection = clickhouse()
+    with connection.schema_editor() as editor:
+        editor.create_model(Nesting)
+    try:
+        assert column_types("container_nesting_nesting")["lists"] == "Map(String, Array(UInt8))"
+        day = datetime.date(2149, 6, 6)
+        objects = Nesting.objects.using("clickhouse")
+        objects.bulk_create(
+            [
+                Nesting(lists={"a": [1, 255], "b": []}, record=([None, "x"], -128),
+                        records=[("k", day)]),
+                Nesting(lists={}, record=([], 127), records=[]),
+            ]
+        )  # fmt: skip
+        assert list(objects.order_by("record__1").values_list("lists", "record", "records")) == [
+            ({"a": [1, 255], "b": []}, ([None, "x"], -128), [("k", day)]),
+            ({}, ([], 127), []),
+        ]
+        assert objects.get(lists__a__1=255).records[0].at == day
+        assert objects.filter(lists__b=[]).count() == 2  # a missing key is empty too
+        assert objects.filter(lists__zz__len=0).count() == 2
+        assert objects.filter(record__0__has="x").count() == 1
+        with refused(r"Nesting\.lists: \{'a': \[256\]\} cannot be stored: at \['a'\]\[0\]"):
+            objects.create(lists={"a": [256]}, record=([], 0))
+        with refused(r"at \[0\]\.at, datetime\.date\(2149, 6, 7\) is outside"):
+            objects.create(record=([], 0), records=[("k", datetime.date(2149, 6, 7))])
+        assert objects.count() == 2
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Nesting)
+
+
 def test_bulk_update_writes_containers():
     first, second = Typed.objects.bulk_create(
         [Typed(tags=["x"], attrs={"a": 1}), Typed(tags=["y", "z"], point=(1, "a"))]

@@ -20,21 +20,12 @@ from django.db.models.lookups import FieldGetDbPrepValueMixin
 from django.utils.translation import gettext_lazy as _
 
 from ...driver.gcpause import paused_gc
-from .container import ContainerField, Step, element_converter
+from .container import ELEMENT_ERRORS, ContainerField, Step, element_converter, element_type
 from .integer import UInt64Field
 
 __all__ = ["ArrayField"]
 
 _ROW_KINDS = frozenset({list, tuple})
-
-
-def element_type(field: models.Field, connection) -> str:
-    """The ClickHouse type of an element: Nullable when the element field is null=True
-    (LowCardinality fields say so themselves, in ClickHouse's order)."""
-    column_type = field.db_type(connection)
-    if field.null and not column_type.startswith(("Nullable(", "LowCardinality(Nullable(")):
-        return f"Nullable({column_type})"
-    return column_type
 
 
 class ArrayField(CheckFieldDefaultMixin, ContainerField):
@@ -84,7 +75,7 @@ class ArrayField(CheckFieldDefaultMixin, ContainerField):
     # -- walking values -------------------------------------------------------------
 
     def is_shaped(self, value: Any) -> bool:
-        return type(value) in _ROW_KINDS
+        return isinstance(value, (list, tuple))
 
     def elements(self, value: list) -> Iterator[Step]:
         base_field = self.base_field
@@ -128,7 +119,7 @@ class ArrayField(CheckFieldDefaultMixin, ContainerField):
             if not base_field.null and None in elements:
                 raise IntegrityError("None in a column that is not nullable")
             prepared = prepare_column(base_field, elements, connection)
-        except (DataError, IntegrityError, exceptions.ValidationError, ValueError, TypeError):
+        except ELEMENT_ERRORS:
             raise self.locate_refusal(values, connection) from None
         offsets = accumulate(lengths, initial=0)
         return [prepared[start:end] for start, end in pairwise(offsets)]

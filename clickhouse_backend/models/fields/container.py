@@ -29,7 +29,7 @@ from .base import ClickHouseField
 # A step into a container: its text in messages ("[0]", "['k']", ".x"), the element's
 # field and the element's value.
 Step = tuple[str, models.Field, Any]
-_ELEMENT_ERRORS = (exceptions.ValidationError, DataError, IntegrityError, ValueError, TypeError)
+ELEMENT_ERRORS = (exceptions.ValidationError, DataError, IntegrityError, ValueError, TypeError)
 _JSON_NATIVE = (str, int, float, type(None))
 
 
@@ -200,7 +200,7 @@ class ContainerField(ClickHouseField, models.Field):
                 continue
             try:
                 converted.append(leaf(field, element))
-            except _ELEMENT_ERRORS as error:
+            except ELEMENT_ERRORS as error:
                 raise ElementError(where, element, error) from error
         return self.rebuild(value, converted)
 
@@ -370,11 +370,25 @@ class ContainerField(ClickHouseField, models.Field):
         )
 
 
+def element_type(field: models.Field, connection) -> str:
+    """The ClickHouse type of an element: Nullable when the element field is null=True
+    (LowCardinality fields say so themselves, in ClickHouse's order)."""
+    column_type = field.db_type(connection)
+    if field.null and not column_type.startswith(("Nullable(", "LowCardinality(Nullable(")):
+        return f"Nullable({column_type})"
+    return column_type
+
+
 def refuse_null_element(field: models.Field, element: Any) -> None:
     if element is None and not field.null:
         raise IntegrityError(
             "None: the elements are not nullable (give the element field null=True to allow it)"
         )
+
+
+def unchanged(value: Any) -> Any:
+    """The converter of an element that needs none, beside one that does."""
+    return value
 
 
 def element_converter(field: models.Field, connection) -> Callable[[Any], Any] | None:

@@ -8,14 +8,21 @@ from itertools import accumulate, chain, pairwise
 from typing import Any
 
 from django.core import checks, exceptions
-from django.db import DataError, IntegrityError, models
+from django.db import IntegrityError, models
 from django.db.models import Lookup, Transform, lookups
 from django.db.models.fields.mixins import CheckFieldDefaultMixin
 from django.utils.translation import gettext_lazy as _
 
 from ...driver.gcpause import paused_gc
-from .array import ArrayField, element_type
-from .container import ContainerField, Step, element_converter
+from .array import ArrayField
+from .container import (
+    ELEMENT_ERRORS,
+    ContainerField,
+    Step,
+    element_converter,
+    element_type,
+    unchanged,
+)
 from .integer import UInt64Field
 
 __all__ = ["MapField"]
@@ -97,7 +104,7 @@ class MapField(CheckFieldDefaultMixin, ContainerField):
                 raise IntegrityError("None in a column that is not nullable")
             keys = prepare_column(self.key_field, keys, connection)
             elements = prepare_column(self.value_field, elements, connection)
-        except (DataError, IntegrityError, exceptions.ValidationError, ValueError, TypeError):
+        except ELEMENT_ERRORS:
             raise self.locate_refusal(values, connection) from None
         offsets = pairwise(accumulate(lengths, initial=0))
         return [
@@ -111,8 +118,8 @@ class MapField(CheckFieldDefaultMixin, ContainerField):
         convert_value = element_converter(self.value_field, connection)
         if convert_key is None and convert_value is None:
             return None
-        convert_key = convert_key or _same
-        convert_value = convert_value or _same
+        convert_key = convert_key or unchanged
+        convert_value = convert_value or unchanged
 
         def convert_map(value: dict) -> dict:
             return {
@@ -128,10 +135,6 @@ class MapField(CheckFieldDefaultMixin, ContainerField):
         if transform is not None:
             return transform
         return functools.partial(MapValue, name)
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 def _key_param(map_field: MapField, key: Any, connection) -> Any:

@@ -16,15 +16,21 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.apps import apps
-from django.core import checks, exceptions
-from django.db import DataError, IntegrityError, models
+from django.core import checks
+from django.db import IntegrityError, models
 from django.db.models import Transform
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from ...driver.gcpause import paused_gc
-from .array import element_type
-from .container import ContainerField, Step, element_converter
+from .container import (
+    ELEMENT_ERRORS,
+    ContainerField,
+    Step,
+    element_converter,
+    element_type,
+    unchanged,
+)
 
 __all__ = ["TupleField"]
 
@@ -168,7 +174,7 @@ class TupleField(ContainerField):
                 if not field.null and None in column:
                     raise IntegrityError("None in a column that is not nullable")
                 columns.append(prepare_column(field, list(column), connection))
-        except (DataError, IntegrityError, exceptions.ValidationError, ValueError, TypeError):
+        except ELEMENT_ERRORS:
             raise self.locate_refusal(values, connection) from None
         return list(zip(*columns, strict=True))
 
@@ -179,7 +185,7 @@ class TupleField(ContainerField):
         make_value, names = self.make_value, self.names
         if names is None and not any(converters):
             return None
-        converters = [convert or _same for convert in converters]
+        converters = [convert or unchanged for convert in converters]
 
         def convert_tuple(value: Any) -> tuple:
             if isinstance(value, Mapping):  # clickhouse-driver's namedtuple_as_json
@@ -203,10 +209,6 @@ class TupleField(ContainerField):
         else:
             return None
         return functools.partial(TupleElement, position, self.element_fields()[position])
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 def _unpickle_value(model_label: str, field_name: str, elements: tuple) -> tuple:
