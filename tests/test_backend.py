@@ -309,7 +309,10 @@ def test_inspectdb_writes_a_model_that_loads(clickhouse, events_table):
     assert "note = clickhouse_backend.models.StringField(blank=True, null=True)" in source
     assert "code = clickhouse_backend.models.FixedStringField(max_bytes=3)" in source
     assert "ip = clickhouse_backend.models.IPv6Field()" in source
-    assert "tags = models.TextField()  # This field type is a guess." in source
+    assert (
+        "tags = clickhouse_backend.models.ArrayField(base_field=clickhouse_backend.models"
+        ".StringField())" in source
+    )
     assert "db_table_comment = 'network events'" in source
     namespace = {"__name__": "inspected.models"}
     exec(

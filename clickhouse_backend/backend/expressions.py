@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import DateTimeField, Func, IntegerField, TimeField
-from django.db.models.expressions import CombinedExpression, DurationExpression
+from django.db.models.expressions import Case, CombinedExpression, DurationExpression, Value
 from django.db.models.functions import (
     MD5,
     SHA1,
@@ -99,6 +99,24 @@ def _cast(node: Cast, compiler, connection) -> tuple[str, tuple]:
         sql, params = compiler.compile(node.source_expressions[0])
         return connection.ops.datetime_cast_time_sql(sql, params, None)
     return node.as_sql(compiler, connection)
+
+
+def _case(node: Case, compiler, connection) -> tuple[str, tuple]:
+    """A CASE of arrays, maps or tuples (``bulk_update()`` of such a field) whose ELSE is
+    NULL: ClickHouse has no NULL container, so the ELSE is the type's default value."""
+    default = node.default
+    if isinstance(default, Value) and default.value is None:
+        field = node._output_field_or_none
+        column_type = field.db_type(connection) if field is not None else None
+        if column_type and column_type.startswith(_CONTAINER_TYPES):
+            node = node.copy()
+            node.default = Func(
+                Value(column_type), function="defaultValueOfTypeName", output_field=field
+            )
+    return node.as_sql(compiler, connection)
+
+
+_CONTAINER_TYPES = ("Array(", "Map(", "Tuple(")
 
 
 def _duration(node: DurationExpression, compiler, connection) -> tuple[str, tuple]:
@@ -192,6 +210,7 @@ _SPELLINGS: dict[type, Spelling] = {
     Greatest: _common_type,
     Least: _common_type,
     DurationExpression: _duration,
+    Case: _case,
 }
 
 

@@ -12,6 +12,7 @@ from django.db.backends.base.introspection import FieldInfo as BaseFieldInfo
 from django.db.backends.base.introspection import TableInfo as BaseTableInfo
 
 from .sqltext import column_name, engine_parts, key_parts, split_top_level
+from .type_names import parse as parse_type
 
 TableInfo = namedtuple("TableInfo", [*BaseTableInfo._fields, "comment"])
 FieldInfo = namedtuple("FieldInfo", [*BaseFieldInfo._fields, "comment"])
@@ -34,6 +35,14 @@ _ESCAPED = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f
 _INTEGER_TYPES = [f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64, 128, 256)]
 _FIELDS = "clickhouse_backend.models."
 _CHECK = re.compile(r"^\s*CONSTRAINT\s+(`[^`]+`|\S+)\s+CHECK\s+(.+?),?$", re.M)
+
+
+class FieldSource(str):
+    """Python source of a field instance: inspectdb writes field options with repr(),
+    which gives this text as it is."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _unquote(literal: str) -> str:
@@ -84,14 +93,21 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         "Enum8": f"{_FIELDS}Enum8Field",
         "Enum16": f"{_FIELDS}Enum16Field",
         "JSON": "JSONField",
+        "Array": f"{_FIELDS}ArrayField",
+        "Map": f"{_FIELDS}MapField",
+        "Tuple": f"{_FIELDS}TupleField",
     }
 
-    def get_field_type(self, data_type: str, description: FieldInfo) -> str:
+    def get_field_type(self, data_type: str, description: FieldInfo | None) -> str:
+        """The field for a type; KeyError (inspectdb then writes a guessed TextField)
+        when it, or any element type of a container, has none."""
         base, _ = unwrap(data_type)
-        name = base.split("(", 1)[0]
-        if name.startswith("Decimal"):
-            name = "Decimal"
-        return self.data_types_reverse[name]  # KeyError: inspectdb writes a guessed TextField
+        parsed = parse_type(base)
+        name = "Decimal" if parsed.name.startswith("Decimal") else parsed.name
+        field_type = self.data_types_reverse[name]
+        for _, element_type in parsed.elements():
+            self.get_field_type(element_type, None)
+        return field_type
 
     def get_field_options(self, data_type: str) -> tuple[dict[str, Any], list[str]]:
         """The keyword arguments get_field_type()'s field needs to give ``data_type``
@@ -118,7 +134,34 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             options["choices"] = [
                 (int(number), _unquote(label)) for label, number in _ENUM_MEMBER.findall(base)
             ]
+        elif (parsed := parse_type(base)).elements():
+            elements = []
+            for name, element_type in parsed.elements():
+                source, element_notes = self.element_field_source(element_type)
+                elements.append(source if name is None else (name, source))
+                notes.extend(element_notes)
+            if parsed.name == "Array":
+                options["base_field"] = elements[0]
+            elif parsed.name == "Map":
+                options["key_field"], options["value_field"] = elements
+            else:
+                options["base_fields"] = elements
         return options, notes
+
+    def element_field_source(self, data_type: str) -> tuple[FieldSource, list[str]]:
+        """The Python source of the element field of a container that holds this type."""
+        field_type = self.get_field_type(data_type, None)
+        if "." not in field_type:
+            field_type = f"models.{field_type}"
+        options, notes = self.get_field_options(data_type)
+        base, nullable = unwrap(data_type)
+        if decimal := _DECIMAL.fullmatch(base):
+            options["max_digits"] = int(decimal[1])
+            options["decimal_places"] = int(decimal[2] or 0)
+        if nullable:
+            options["null"] = options["blank"] = True
+        arguments = ", ".join(f"{name}={value!r}" for name, value in options.items())
+        return FieldSource(f"{field_type}({arguments})"), notes
 
     def get_table_list(self, cursor) -> list[TableInfo]:
         """Tables ("t") and views ("v") of the connection's current database."""

@@ -156,3 +156,33 @@ class Typed(models.Model):
     key = clickhouse.UUIDField(low_cardinality=True, null=True, blank=True)
     clock = models.TimeField(null=True, blank=True)
     duration = models.DurationField(null=True, blank=True)
+
+    # -- containers (tests/test_fields_containers.py) ----------------------------------
+    tags = clickhouse.ArrayField(clickhouse.StringField(), default=list, blank=True)
+    numbers = clickhouse.ArrayField(clickhouse.UInt8Field(), size=4, default=list, blank=True)
+    grid = clickhouse.ArrayField(
+        clickhouse.ArrayField(clickhouse.Int256Field()), default=list, blank=True
+    )
+    optional_texts = clickhouse.ArrayField(
+        clickhouse.StringField(null=True, blank=True), default=list, blank=True
+    )
+    labels = clickhouse.ArrayField(
+        clickhouse.StringField(low_cardinality=True), default=list, blank=True
+    )
+    addresses = clickhouse.ArrayField(clickhouse.IPv6Field(), default=list, blank=True)
+    stamps = clickhouse.ArrayField(
+        clickhouse.DateTime64Field(precision=3, timezone="Asia/Tokyo"), default=list, blank=True
+    )
+    actions = clickhouse.ArrayField(
+        clickhouse.EnumField(choices=Action.choices), default=list, blank=True
+    )
+    attrs = clickhouse.MapField(
+        clickhouse.StringField(), clickhouse.UInt64Field(), default=dict, blank=True
+    )
+    point = clickhouse.TupleField(
+        [("x", clickhouse.Int32Field()), ("y", clickhouse.StringField(blank=True))],
+        default=(0, ""),
+    )
+    pair = clickhouse.TupleField(
+        [clickhouse.UInt8Field(), clickhouse.StringField(null=True, blank=True)], default=(0, None)
+    )

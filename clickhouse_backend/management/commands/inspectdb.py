@@ -26,6 +26,8 @@ from clickhouse_backend.backend.sqltext import column_name, split_top_level
 _PACKAGE = "clickhouse_backend.models"
 _MODEL_CLASS = re.compile(r"class (\w+)\(models\.Model\):")
 _CALL = re.compile(r"(\w+)\((.*)\)", re.S)
+# Django's note on a column whose type introspection does not know (written as TextField).
+_GUESSED = "This field type is a guess."
 _INDEX_TYPES = {
     cls.type_name: cls.__name__
     for cls in vars(clickhouse).values()
@@ -51,7 +53,7 @@ class Command(inspectdb.Command):
 
     def get_field_type(self, connection, table_name, row):
         field_type, params, notes = super().get_field_type(connection, table_name, row)
-        if connection.vendor == "clickhouse":
+        if connection.vendor == "clickhouse" and _GUESSED not in notes:
             options, more_notes = connection.introspection.get_field_options(row.type_code)
             params.update(options)
             notes.extend(more_notes)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import decimal
+import math
 import struct
 from typing import Any
 
 from django import forms
 from django.core import checks
 from django.db import models
+from django.db.models import lookups
 from django.utils.translation import gettext_lazy as _
 
 from ..sql.insert_values import FLOAT32_MAX, decimal_problem, fits_float32
@@ -63,6 +65,17 @@ class Float32Field(BoundedMixin, Float64Field):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"min_value": -FLOAT32_MAX, "max_value": FLOAT32_MAX, **kwargs})
+
+
+@Float64Field.register_lookup
+class FloatExact(lookups.Exact):
+    """``ratio=math.nan`` finds the NaNs (``isNaN``): ``=`` is never true for NaN."""
+
+    def as_sql(self, compiler, connection):
+        if isinstance(self.rhs, float) and math.isnan(self.rhs):
+            lhs, params = self.process_lhs(compiler, connection)
+            return f"isNaN({lhs})", params
+        return super().as_sql(compiler, connection)
 
 
 class DecimalInput(forms.TextInput):
