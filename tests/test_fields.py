@@ -471,6 +471,24 @@ def test_enums_give_the_choice_values():
     assert changed.action == 2 and changed.get_action_display() == "Drop"
 
 
+def test_enums_filter_and_read_by_label():
+    """``__label`` is ClickHouse's label: the choice's label for integer choices, the
+    value for text choices; every string lookup works on it."""
+    Typed.objects.bulk_create(
+        [Typed(action=Typed.Action.ALERT, kind="icmp"), Typed(action=Typed.Action.PASS)]
+    )
+    assert Typed.objects.get(action__label="Alert!").kind == "icmp"
+    assert Typed.objects.filter(action__label__in=["Pass", "Drop"]).count() == 1
+    assert Typed.objects.filter(kind__label__startswith="ic").count() == 1
+    assert list(
+        Typed.objects.order_by("action__label").values_list("action__label", flat=True)
+    ) == [
+        "Alert!",
+        "Pass",
+    ]
+    assert Typed.objects.filter(action__label="it' OR 1=1 --").count() == 0
+
+
 def test_unknown_enum_values_are_refused():
     with pytest.raises(ValidationError) as caught:
         Typed(action=5).full_clean()

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from django.core import checks, exceptions
 from django.db import models
+from django.db.models import Transform
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +164,22 @@ class Enum16Field(EnumField):
     """``Enum16``: numbers from -32768 to 32767."""
 
     width = 16
+
+
+@EnumField.register_lookup
+class EnumLabel(Transform):
+    """``action__label="Drop"``: ClickHouse's label of the value (for text choices,
+    the value itself), to filter, order or read by the name rather than the value."""
+
+    lookup_name = "label"
+
+    @cached_property
+    def output_field(self) -> models.Field:
+        return models.CharField()
+
+    def as_sql(self, compiler, connection):
+        lhs, params = compiler.compile(self.lhs)
+        return f"toString({lhs})", params
 
 
 def _is_integer(value: Any) -> bool:
