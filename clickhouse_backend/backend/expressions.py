@@ -41,6 +41,8 @@ from django.db.models.functions import (
 from django.db.models.functions.datetime import TruncBase
 from django.db.models.functions.text import ConcatPair
 
+from .json_paths import SPELLINGS as JSON_SPELLINGS
+
 Spelling = Callable[..., tuple[str, tuple]]
 
 
@@ -192,6 +194,7 @@ _SPELLINGS: dict[type, Spelling] = {
     Greatest: _common_type,
     Least: _common_type,
     DurationExpression: _duration,
+    **JSON_SPELLINGS,
 }
 
 

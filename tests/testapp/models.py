@@ -139,3 +139,18 @@ class Typed(models.Model):
     )
     action = clickhouse.EnumField(choices=Action.choices, default=Action.PASS)
     kind = clickhouse.Enum16Field(choices=Protocol.choices, null=True, blank=True)
+
+    # JSON and geo types (tests/test_fields_json.py, tests/test_fields_geo.py)
+    data = clickhouse.JSONField(default=dict, blank=True)
+    tuned = clickhouse.JSONField(
+        null=True,
+        blank=True,
+        max_dynamic_paths=16,
+        max_dynamic_types=4,
+        skip_paths=["secret.token"],
+        skip_regexps=["^tmp_"],
+    )
+    point = clickhouse.PointField(default=(0.0, 0.0))
+    ring = clickhouse.RingField(default=list, blank=True)
+    polygon = clickhouse.PolygonField(default=list, blank=True)
+    multipolygon = clickhouse.MultiPolygonField(default=list, blank=True)
