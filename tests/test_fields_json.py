@@ -7,9 +7,11 @@ import json
 
 import pytest
 from django import forms
+from django.apps.registry import Apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DataError, IntegrityError, NotSupportedError, connections, models
+from django.db.models import Value
 from django.db.models.fields.json import KT, KeyTextTransform
 from django.forms import modelform_factory
 from testapp.models import Typed
@@ -221,6 +223,13 @@ def test_null_semantics_are_refused_with_a_reason(typed):
         list(query().filter(data__a=None))
     with pytest.raises(NotSupportedError, match="isnull"):
         list(query().filter(data=None))
+    with pytest.raises(NotSupportedError, match="does not keep null values"):
+        list(query().filter(data__a=Value(None, models.JSONField())))
+    with pytest.raises(NotSupportedError, match="does not keep null values"):
+        list(query().filter(data__a__in=[1, None]))
+    assert names(query().filter(data__a=Value({"b": 1, "c": "x"}, models.JSONField()))) == {
+        "nested"
+    }
 
 
 @pytest.mark.parametrize(
@@ -327,3 +336,109 @@ def test_builtin_json_field_gets_path_lookups_too(notes):
     assert notes.filter(body__contains={"tags": ["x"]}).count() == 1
     assert notes.filter(body__isnull=True).count() == 1
     assert sorted(map(repr, notes.values_list("body__a__b", flat=True))) == ["'1'", "1", "None"]
+
+
+# -- inspectdb and migrations ------------------------------------------------------------
+
+
+def inspect(table: str) -> str:
+    out = io.StringIO()
+    call_command("inspectdb", table, database="clickhouse", stdout=out)
+    return out.getvalue()
+
+
+def test_inspectdb_maps_json_with_its_options():
+    raw(
+        "CREATE TABLE documents (id UInt64, plain JSON, tuned Nullable(JSON(max_dynamic_paths=8, "
+        "max_dynamic_types=2, SKIP `a.b`, SKIP `we``ird`, SKIP REGEXP '^tmp\\\\d'))) "
+        "ENGINE = MergeTree ORDER BY id"
+    )
+    try:
+        source = inspect("documents")
+    finally:
+        raw("DROP TABLE documents")
+    assert "plain = clickhouse_backend.models.JSONField()" in source
+    assert (
+        "tuned = clickhouse_backend.models.JSONField(max_dynamic_types=2, max_dynamic_paths=8, "
+        "skip_paths=['a.b', 'we`ird'], skip_regexps=['^tmp\\\\d'], blank=True, null=True)"
+    ) in source
+
+
+UNREADABLE_TABLE = """
+CREATE TABLE unreadable (
+    id UInt64, payload Variant(String, UInt64), anything Dynamic, half BFloat16,
+    typed JSON(a.b UInt32), label Enum8('Variant' = 1)
+) ENGINE = MergeTree ORDER BY id
+"""
+
+
+def test_inspectdb_comments_types_the_driver_cannot_read():
+    """No field pretends to hold them: a comment names the column, its type and why."""
+    raw(UNREADABLE_TABLE)
+    try:
+        source = inspect("unreadable")
+        raw("INSERT INTO unreadable (id, payload) VALUES (1, 'x')")
+        with pytest.raises(NotSupportedError) as selected:
+            raw("SELECT id, payload FROM unreadable")
+    finally:
+        raw("DROP TABLE unreadable")
+    assert (
+        "    # payload: Variant(String, UInt64) — clickhouse-driver cannot read this type; "
+        "cast it in queries" in source
+    )
+    assert "    # anything: Dynamic — clickhouse-driver cannot read this type" in source
+    assert "    # half: BFloat16 — clickhouse-driver cannot read this type" in source
+    assert "    # typed: JSON(`a.b` UInt32) — clickhouse-driver writes JSON over TCP" in source
+    assert "label = clickhouse_backend.models.Enum8Field(" in source
+    assert "'payload' of type Variant(String, UInt64)" in str(selected.value)
+
+
+def test_inspectdb_comments_time_types():
+    raw("SET enable_time_time64_type = 1")
+    raw("CREATE TABLE clock (id UInt64, t Time, t64 Time64(3)) ENGINE = MergeTree ORDER BY id")
+    try:
+        source = inspect("clock")
+    finally:
+        raw("DROP TABLE clock")
+    assert "    # t: Time — clickhouse-driver cannot read this type" in source
+    assert "    # t64: Time64(3) — clickhouse-driver cannot read this type" in source
+
+
+MIGRATION_APPS = Apps()
+
+
+class Document(models.Model):
+    body = models.TextField()
+
+    class Meta:
+        app_label = "json_migrations"
+        apps = MIGRATION_APPS
+
+
+def test_alter_field_text_to_json_and_its_options_keeps_the_data():
+    connection = connections["clickhouse"]
+    with connection.schema_editor() as editor:
+        editor.create_model(Document)
+    try:
+        Document.objects.using("clickhouse").create(body='{"a": {"b": [1, "x"]}}')
+        old_field = Document._meta.get_field("body")
+        for new_field, column_type in (
+            (ch.JSONField(), "JSON"),
+            (ch.JSONField(max_dynamic_paths=8), "JSON(max_dynamic_paths=8)"),
+        ):
+            new_field.set_attributes_from_name("body")
+            new_field.model = Document
+            with connection.schema_editor() as editor:
+                editor.alter_field(Document, old_field, new_field)
+            types = dict(
+                raw(
+                    "SELECT name, type FROM system.columns "
+                    "WHERE database = currentDatabase() AND table = 'json_migrations_document'"
+                )
+            )
+            assert types["body"] == column_type
+            assert raw("SELECT body FROM json_migrations_document") == [({"a": {"b": [1, "x"]}},)]
+            old_field = new_field
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Document)

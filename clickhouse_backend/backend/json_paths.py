@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import NotSupportedError
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, Value
 from django.db.models.fields.json import (
     ContainedBy,
     DataContains,
@@ -31,6 +31,7 @@ from django.db.models.fields.json import (
     HasKey,
     HasKeys,
     JSONExact,
+    JSONField,
     KeyTextTransform,
     KeyTransform,
     KeyTransformExact,
@@ -180,6 +181,8 @@ def _key_exact(lookup: KeyTransformExact, compiler, connection) -> Sql:
     if isinstance(rhs, KeyTransform):
         other = transform_text(compiler, connection, rhs)
         return f"{lhs.sql} = {other.sql}", (*lhs.params, *other.params)
+    if isinstance(rhs, Value) and isinstance(rhs.output_field, JSONField):
+        rhs = rhs.value  # Value(x, JSONField()): the JSON value x
     if hasattr(rhs, "as_sql"):
         sql, params = compiler.compile(rhs)
         return f"{lhs.sql} = toJSONString({sql})", (*lhs.params, *params)

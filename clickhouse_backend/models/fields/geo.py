@@ -127,13 +127,17 @@ class GeometryField(ClickHouseField, models.Field):
             )
         return messages
 
+    def shaped(self, value: Any) -> Any:
+        """The geometry as tuples and lists of floats; text in Python notation is parsed."""
+        if isinstance(value, str):
+            return parse(value, self.depth)
+        return normalize(value, self.depth)
+
     def to_python(self, value: Any) -> Any:
         if value is None:
             return None
         try:
-            if isinstance(value, str):
-                return parse(value, self.depth)
-            return normalize(value, self.depth)
+            return self.shaped(value)
         except ShapeError as error:
             raise exceptions.ValidationError(str(error), code="invalid") from None
 
@@ -142,7 +146,7 @@ class GeometryField(ClickHouseField, models.Field):
         if value is None or hasattr(value, "as_sql"):
             return value
         try:
-            return normalize(value, self.depth)
+            return self.shaped(value)
         except ShapeError as error:
             raise self.refuse(value, f"cannot be stored: {error}") from None
 
@@ -151,7 +155,7 @@ class GeometryField(ClickHouseField, models.Field):
         prepared = []
         for value in values:
             try:
-                prepared.append(normalize(value, self.depth))
+                prepared.append(self.shaped(value))
             except ShapeError as error:
                 raise self.refuse(
                     value, f"cannot be stored: {error}; nothing of this INSERT was written"
