@@ -17,6 +17,7 @@ from django.forms import modelform_factory
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
+from clickhouse_backend.models.fields.json import json_problem, written_by_driver
 
 pytestmark = pytest.mark.django_db(databases=["clickhouse"], transaction=True)
 
@@ -442,3 +443,33 @@ def test_alter_field_text_to_json_and_its_options_keeps_the_data():
     finally:
         with connection.schema_editor() as editor:
             editor.delete_model(Document)
+
+
+WRITER_CHANGES = [
+    {"a": [1, None]},
+    {"a": [1, "x"]},
+    {"a": [True, 1.5]},
+    {"a": [{"b": 1}, 2]},
+    {"a": {"b": (1, 2)}},
+    {"a": [[1], [2**63]]},
+]
+
+
+@pytest.mark.parametrize("document", WRITER_CHANGES)
+def test_what_the_tcp_writer_would_change_round_trips_here_and_is_refused_over_tcp(document):
+    """The embedded transport sends JSON text, so these documents round-trip; the native
+    transport's writer (clickhouse-driver's) would change them, so there they are
+    refused before anything is sent (json_problem() is what the insert path asks)."""
+    assert not written_by_driver(connections["clickhouse"])
+    obj = query().create(data=document)
+    expected = json.loads(json.dumps(document))  # tuples read back as lists
+    assert query().get(pk=obj.pk).data == expected
+    assert json_problem(document) is None
+    assert "clickhouse-driver, which writes JSON over TCP" in json_problem(
+        document, driver_writer=True
+    )
+
+
+def test_what_the_tcp_writer_keeps_is_accepted_over_tcp():
+    for document in ({"a": [1, 2.5]}, {"a": ["x", None]}, {"a": [{"b": 1}, {"c": [1]}]}, {}):
+        assert json_problem(document, driver_writer=True) is None

@@ -136,6 +136,8 @@ def normalize_path(path: str | os.PathLike) -> str:
 class EmbeddedTransport(Transport):
     """One chDB connection: a session with its own settings and current database."""
 
+    writes_json_as_text = True
+
     def __init__(self, path: str | os.PathLike = MEMORY, database: str | None = None):
         self.path = normalize_path(path)
         self._conn = _engine.connect(self.path, self)

@@ -70,6 +70,9 @@ class Transport(abc.ABC):
     server_version: tuple[int, int, int]
     #: Whether a result of this transport is being streamed right now.
     busy: bool = False
+    #: Whether inserts send JSON columns as JSON text (the server parses it); otherwise
+    #: clickhouse-driver's writer of the JSON type's encoding, which changes some values.
+    writes_json_as_text: bool = False
 
     @property
     def legacy(self) -> bool:

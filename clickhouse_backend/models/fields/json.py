@@ -34,14 +34,61 @@ _MAX_DYNAMIC_PATHS = 10_000
 _MAX_DYNAMIC_TYPES = 254
 
 
-def json_problem(value: Any) -> str | None:
-    """Why ClickHouse's JSON type would refuse or change this document; None if it is fine."""
+def json_problem(value: Any, driver_writer: bool = False) -> str | None:
+    """Why ClickHouse's JSON type would refuse or change this document; None if it is
+    fine. With ``driver_writer``: also what clickhouse-driver's writer would change (see
+    ``written_by_driver()``)."""
     if not isinstance(value, dict):
         return (
             "is not a JSON object: ClickHouse's JSON type holds objects only "
             '(wrap it, e.g. {"value": ...})'
         )
-    return _problem_in(value)
+    problem = _problem_in(value)
+    if problem is None and driver_writer:
+        problem = _driver_writer_problem(value)
+    return problem
+
+
+def written_by_driver(connection: Any) -> bool:
+    """Whether this connection's inserts write JSON with clickhouse-driver's writer of
+    the type's encoding (the native transport) rather than as JSON text."""
+    connection.ensure_connection()
+    return not connection.connection.transport.writes_json_as_text
+
+
+def _driver_writer_problem(value: Any) -> str | None:
+    """What clickhouse-driver's writer of the JSON type's encoding (the native transport
+    uses it) would store changed: it writes a list by one element type, so a list of
+    mixed types becomes strings and None in numbers becomes 0; integers go as Int64."""
+    where = (
+        "; clickhouse-driver, which writes JSON over TCP, would store it changed "
+        "(see docs/limitations.md, JSON inserts over TCP)"
+    )
+    if isinstance(value, dict):
+        for item in value.values():
+            problem = _driver_writer_problem(item)
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(value, tuple):
+        return f"holds the tuple {value!r}: use a list{where}"
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 2**63:
+        return f"holds {value}, above Int64{where}"
+    if not isinstance(value, list):
+        return None
+    kinds = {type(item) for item in value if item is not None}
+    containers = kinds & {dict, list, tuple}
+    if containers and len(kinds) > 1:
+        return f"holds {value!r}, a list of objects or lists mixed with other values{where}"
+    if not containers and len(kinds) > 1 and kinds != {int, float}:
+        return f"holds {value!r}, a list of mixed types{where}"
+    if None in value and kinds - {str}:
+        return f"holds {value!r}, a list with None among numbers or booleans{where}"
+    for item in value:
+        problem = _driver_writer_problem(item)
+        if problem is not None:
+            return problem
+    return None
 
 
 def _problem_in(value: Any) -> str | None:
@@ -194,10 +241,8 @@ class JSONField(ClickHouseField, models.JSONField):
     def get_db_prep_column(self, values: list, connection) -> list:
         """The documents of one INSERT, checked; each is walked once for what the JSON
         type would refuse or change (no column-wise way to look inside documents)."""
-        prepared = [
-            value if value is None or hasattr(value, "as_sql") else self._as_stored(value)
-            for value in values
-        ]
+        prepared = [None if value is None else self._as_stored(value) for value in values]
+        driver_writer = written_by_driver(connection)
         for original, value in zip(values, prepared, strict=True):
             if value is None:
                 if not self.null:
@@ -207,7 +252,7 @@ class JSONField(ClickHouseField, models.JSONField):
                         "was written"
                     )
                 continue
-            problem = json_problem(value)
+            problem = json_problem(value, driver_writer)
             if problem is not None:
                 raise self.refuse(original, f"{problem}; nothing of this INSERT was written")
         return prepared

@@ -41,7 +41,7 @@ from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related import ForeignKey
 from django.utils.functional import Promise
 
-from ..fields.json import json_problem
+from ..fields.json import json_problem, written_by_driver
 
 NoneType = type(None)
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -274,8 +274,9 @@ def _json(column: Column) -> list | None:
         values = [None if text is None else json.loads(text) for text in column.django(str)]
     else:
         values = column.values  # the driver takes the Python objects themselves
+    driver_writer = written_by_driver(column.connection)
     for value in column.present(values):  # documents have no column-wise check
-        problem = json_problem(value)
+        problem = json_problem(value, driver_writer)
         if problem is not None:
             raise column.error(value, problem)
     return values
