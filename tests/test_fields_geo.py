@@ -181,3 +181,38 @@ def test_inspectdb_maps_geo_types_to_their_fields():
         "# l: LineString — clickhouse-driver cannot read this type",
     ):
         assert line in source
+
+
+MIGRATION_APPS = Apps()
+
+
+class Place(models.Model):
+    spot = models.TextField()
+
+    class Meta:
+        app_label = "geo_migrations"
+        apps = MIGRATION_APPS
+
+
+def test_alter_field_text_to_point_keeps_the_data():
+    """AlterField is one MODIFY COLUMN; ClickHouse converts "(x,y)" text to a Point."""
+    connection = connections["clickhouse"]
+    with connection.schema_editor() as editor:
+        editor.create_model(Place)
+    try:
+        Place.objects.using("clickhouse").create(spot="(1.5,2)")
+        new_field = ch.PointField(default=(0.0, 0.0))
+        new_field.set_attributes_from_name("spot")
+        new_field.model = Place
+        with connection.schema_editor(collect_sql=True) as editor:
+            editor.alter_field(Place, Place._meta.get_field("spot"), new_field)
+        (statement,) = editor.collected_sql
+        assert statement.startswith(
+            'ALTER TABLE "geo_migrations_place" MODIFY COLUMN "spot" Point'
+        )
+        with connection.schema_editor() as editor:
+            editor.alter_field(Place, Place._meta.get_field("spot"), new_field)
+        assert raw("SELECT spot FROM geo_migrations_place") == [((1.5, 2.0),)]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Place)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DataError, IntegrityError, NotSupportedError, connections, models
 from django.db.models import Value
-from django.db.models.fields.json import KT, KeyTextTransform
+from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 from django.forms import modelform_factory
 from testapp.models import Typed
 
@@ -70,7 +70,8 @@ def test_ddl_has_the_options():
 
 def test_round_trip(typed):
     for name, doc in DOCUMENTS.items():
-        assert query().get(pk=typed[name].pk).data == doc
+        loaded = query().get(pk=typed[name].pk)
+        assert (loaded.data, loaded.tuned) == (doc, None)  # tuned: Nullable(JSON(...))
 
 
 def test_numbers_at_the_edges_of_int64_uint64_float64():
@@ -244,6 +245,9 @@ def test_injection_in_keys_and_values(typed, key):
     assert list(query().filter(data__s=key)) == []
     assert list(query().filter(data__s__in=[key])) == []
     assert list(query().filter(data__contains={key: key})) == []
+    assert set(query().annotate(k=KT(f"data__{key}")).values_list("k", flat=True)) == {None}
+    values = query().annotate(k=KeyTransform(key, "data")).values_list("k", flat=True)
+    assert set(values) == {None}
     assert query().count() == len(DOCUMENTS)
 
 
@@ -259,6 +263,10 @@ def test_update_and_save(typed):
     assert query().get(pk=obj.pk).data == {"changed": [1, "a"]}
     query().filter(pk=obj.pk).update(data={"again": {"x": 1}})
     assert query().get(pk=obj.pk).data == {"again": {"x": 1}}
+
+
+def test_whole_document_text_lookup(typed):
+    assert names(query().filter(data__icontains="ALPHA")) == {"nested"}
 
 
 def test_exact_whole_document(typed):
