@@ -236,7 +236,17 @@ def test_null_semantics_are_refused_with_a_reason(typed):
 
 @pytest.mark.parametrize(
     "key",
-    ["a`) OR 1=1 --", "a'; DROP TABLE testapp_typed; --", "a\\", "`", "'", "0' OR '1'='1"],
+    [
+        "a`) OR 1=1 --",
+        "a'; DROP TABLE testapp_typed; --",
+        "a\\",
+        "`",
+        "'",
+        "0' OR '1'='1",
+        "a\x00b",
+        "a\nb",
+        "é`\\`",
+    ],
 )
 def test_injection_in_keys_and_values(typed, key):
     assert list(query().filter(**{f"data__{key}": "x"})) == []
