@@ -283,6 +283,7 @@ def test_exact_whole_document(typed):
     assert names(query().filter(data={"s": "beta", "n": 2.5, "flag": True, "a": {"b": "1"}})) == {
         "text"
     }
+    assert names(query().filter(data__in=[{}, DOCUMENTS["unicode"]])) == {"empty", "unicode"}
 
 
 def test_form_uses_a_json_textarea():

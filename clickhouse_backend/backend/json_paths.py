@@ -42,6 +42,7 @@ from django.db.models.fields.json import (
     KeyTransformLt,
     KeyTransformLte,
 )
+from django.db.models.lookups import In
 
 Sql = tuple[str, tuple]
 _NO_NULLS = (
@@ -205,7 +206,15 @@ def _exact(lookup: JSONExact, compiler, connection) -> Sql:
     return lhs_text(lookup, compiler, connection).equals(lookup.rhs, _encoder(lookup))
 
 
-def _key_in(lookup: KeyTransformIn, compiler, connection) -> Sql:
+def _in(lookup: In, compiler, connection) -> Sql:
+    """``data__in=[{...}, ...]``: whole documents, as JSON text; other fields' ``in``
+    is Django's."""
+    if not isinstance(lookup.lhs.output_field, JSONField):
+        return lookup.as_sql(compiler, connection)
+    return _key_in(lookup, compiler, connection)
+
+
+def _key_in(lookup: In, compiler, connection) -> Sql:
     lhs = lhs_text(lookup, compiler, connection)
     if hasattr(lookup.rhs, "as_sql"):
         raise NotSupportedError("a JSON key__in takes a list of values, not a subquery")
@@ -335,6 +344,7 @@ SPELLINGS: dict[type, Callable[..., Sql]] = {
     KeyTransformExact: _key_exact,
     JSONExact: _exact,
     KeyTransformIn: _key_in,
+    In: _in,
     KeyTransformIsNull: _is_null,
     KeyTransformLt: _comparison("<"),
     KeyTransformLte: _comparison("<="),
