@@ -182,6 +182,11 @@ def test_contains(typed):
     assert names(query().filter(data__contains={"s": "beta", "flag": True})) == {"text"}
     assert names(query().filter(data__contains={"tags": ["y"]})) == {"unicode"}
     assert names(query().filter(data__contains={})) == set(DOCUMENTS)
+    assert names(query().filter(data__contains={"items": [{"name": "n1"}]})) == {"nested"}
+    assert names(query().filter(data__contains={"items": [{"name": "n2"}]})) == set()
+    assert names(query().filter(data__contains={"items": [7, {}]})) == {"nested"}
+    assert names(query().filter(data__items__contains=[{"name": "n1"}, 7])) == {"nested"}
+    assert names(query().filter(data__contains={"tags": []})) == {"unicode"}
     with pytest.raises(NotSupportedError, match="contained_by"):
         list(query().filter(data__contained_by={"a": 1}))
 
@@ -255,6 +260,7 @@ def test_injection_in_keys_and_values(typed, key):
     assert list(query().filter(data__s=key)) == []
     assert list(query().filter(data__s__in=[key])) == []
     assert list(query().filter(data__contains={key: key})) == []
+    assert list(query().filter(data__contains={"items": [{key: key}], key: [key]})) == []
     assert set(query().annotate(k=KT(f"data__{key}")).values_list("k", flat=True)) == {None}
     values = query().annotate(k=KeyTransform(key, "data")).values_list("k", flat=True)
     assert set(values) == {None}

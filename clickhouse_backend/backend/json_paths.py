@@ -284,8 +284,7 @@ def _key_under(compiler, connection, lookup, key: str) -> JSONText:
 
 def _contains(lookup: DataContains, compiler, connection) -> Sql:
     """``data__contains={...}``: each key of the value is there with a value that
-    contains the given one (equal for numbers and strings; every element for lists of
-    numbers and strings), as on PostgreSQL."""
+    contains the given one, as on PostgreSQL (see ``_text_contains``)."""
     if hasattr(lookup.rhs, "as_sql"):
         raise NotSupportedError("JSON contains takes a value on ClickHouse, not an expression")
     base, keys = _base_and_keys(lookup.lhs)
@@ -301,34 +300,57 @@ def _base_and_keys(node) -> tuple[Any, list[str]]:
 
 
 def _contained(compiler, connection, base, keys: list[str], value: Any, encoder: Any) -> Sql:
+    """The keys of an object are followed as subcolumns; the rest works on JSON text."""
     if isinstance(value, dict) and value:
-        parts, params = [], []
-        for key, item in value.items():
-            sql, item_params = _contained(
-                compiler, connection, base, [*keys, str(key)], item, encoder
-            )
-            parts.append(sql)
-            params.extend(item_params)
-        return f"({' AND '.join(parts)})", tuple(params)
-    text = path_text(compiler, connection, base, keys)
-    if isinstance(value, dict):  # {} is in every object
-        return f"startsWith(ifNull({text.sql}, ''), '{{')", text.params
-    if isinstance(value, (list, tuple)):
-        if any(isinstance(item, (dict, list, tuple)) for item in value):
-            raise NotSupportedError(
-                "JSON contains on ClickHouse takes lists of numbers and strings only"
-            )
-        items = [value_text(item, encoder, indexed=True) for item in value]
-        array = ", ".join(sql for sql, _ in items)
-        return (
-            f"hasAll(JSONExtractArrayRaw(ifNull({text.sql}, '')), [{array}])",
-            (*text.params, *(param for _, item_params in items for param in item_params)),
+        return _all(
+            _contained(compiler, connection, base, [*keys, str(key)], item, encoder)
+            for key, item in value.items()
         )
+    return _text_contains(path_text(compiler, connection, base, keys), value, encoder, 0)
+
+
+def _text_contains(text: JSONText, value: Any, encoder: Any, depth: int) -> Sql:
+    """Whether the JSON value ``text`` contains ``value``: an object each of its keys
+    with a value that contains the given one, an array each given element (an element
+    that is an object or an array: some element containing it), anything else equal."""
+    if isinstance(value, dict):
+        if not value:  # {} is in every object
+            return f"startsWith(ifNull({text.sql}, ''), '{{')", text.params
+        return _all(
+            _text_contains(text.step(str(key), as_index=False), item, encoder, depth)
+            for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        array = f"JSONExtractArrayRaw(ifNull({text.sql}, ''))"
+        if not value:
+            return f"startsWith(ifNull({text.sql}, ''), '[')", text.params
+        parts = []
+        for item in value:
+            if isinstance(item, (dict, list, tuple)):
+                element = f"_element{depth}"
+                sql, params = _text_contains(
+                    JSONText(element, (), indexed=True), item, encoder, depth + 1
+                )
+                parts.append(
+                    (f"arrayExists({element} -> {sql}, {array})", (*params, *text.params))
+                )
+            else:
+                sql, params = value_text(item, encoder, indexed=True)
+                parts.append((f"has({array}, {sql})", (*text.params, *params)))
+        return _all(parts)
     if value is None:
         raise NotSupportedError(
             "ClickHouse's JSON type does not keep null values, so contains cannot look for one"
         )
     return text.equals(value, encoder)
+
+
+def _all(conditions) -> Sql:
+    parts, params = [], []
+    for sql, condition_params in conditions:
+        parts.append(sql)
+        params.extend(condition_params)
+    return f"({' AND '.join(parts)})", tuple(params)
 
 
 def _contained_by(lookup, compiler, connection) -> Sql:
