@@ -2,6 +2,7 @@
 through testapp.Typed (``data``: plain JSON, ``tuned``: JSON with options), and on
 Django's own JSONField (test_orm.Reading-style model in this module)."""
 
+import collections
 import io
 import json
 
@@ -95,6 +96,11 @@ def test_nulls_and_empty_objects_are_not_stored():
     assert query().get(pk=obj.pk).data == {"kept": [1, None]}
 
 
+def test_keys_and_dict_subclasses_are_written_as_json_writes_them():
+    obj = query().create(data=collections.OrderedDict([("b", 1), ("a", {2: [True]})]))
+    assert query().get(pk=obj.pk).data == {"a": {"2": [True]}, "b": 1}
+
+
 def test_mixed_arrays_and_date_like_strings_round_trip():
     doc = {"mixed": [1, "a", None, 2.5], "day": "2020-01-01", "nested": [[1], [2, 3]]}
     obj = query().create(data=doc)
@@ -112,6 +118,7 @@ def test_options_skip_paths():
         ([1], "is not a JSON object"),
         ("text", "is not a JSON object"),
         ({"a.b": 1}, "has the key 'a.b'"),
+        ({"x": {1.5: 1}}, "has the key 1.5"),
         ({"n": 2**64}, "outside the integers"),
         ({"n": -(2**63) - 1}, "outside the integers"),
         ({"f": float("nan")}, "JSON cannot spell"),

@@ -56,6 +56,13 @@ def written_by_driver(connection: Any) -> bool:
     return not connection.connection.transport.writes_json_as_text
 
 
+def _kind(value: Any) -> type:
+    for kind in (bool, dict, list, tuple, str, int, float):
+        if isinstance(value, kind):
+            return list if kind is tuple else kind
+    return type(value)
+
+
 def _driver_writer_problem(value: Any) -> str | None:
     """What clickhouse-driver's writer of the JSON type's encoding (the native transport
     uses it) would store changed: it writes a list by one element type, so a list of
@@ -76,8 +83,8 @@ def _driver_writer_problem(value: Any) -> str | None:
         return f"holds {value}, above Int64{where}"
     if not isinstance(value, list):
         return None
-    kinds = {type(item) for item in value if item is not None}
-    containers = kinds & {dict, list, tuple}
+    kinds = {_kind(item) for item in value if item is not None}
+    containers = kinds & {dict, list}
     if containers and len(kinds) > 1:
         return f"holds {value!r}, a list of objects or lists mixed with other values{where}"
     if not containers and len(kinds) > 1 and kinds != {int, float}:
@@ -92,27 +99,21 @@ def _driver_writer_problem(value: Any) -> str | None:
 
 
 def _problem_in(value: Any) -> str | None:
-    kind = type(value)
-    if kind is dict:
+    if isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str):
-                return f"has the key {key!r}, which is not a string"
-            if "." in key:
-                return (
-                    f"has the key {key!r}: ClickHouse's JSON type reads a dot as a path "
-                    "of nested keys, so it would come back nested; nest the keys yourself"
-                )
-            problem = _problem_in(item)
+            problem = _key_problem(key) or _problem_in(item)
             if problem is not None:
                 return problem
         return None
-    if kind in (list, tuple):
+    if isinstance(value, (list, tuple)):
         for item in value:
             problem = _problem_in(item)
             if problem is not None:
                 return problem
         return None
-    if kind is int:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
         low, high = _INT_RANGE
         if not low <= value <= high:
             return (
@@ -120,11 +121,22 @@ def _problem_in(value: Any) -> str | None:
                 f"({low} to {high}); store it as a string"
             )
         return None
-    if kind is float:
+    if isinstance(value, float):
         return None if math.isfinite(value) else f"holds {value}, which JSON cannot spell"
-    if value is None or kind in (str, bool):
-        return None
     return f"holds {value!r}, which is not a JSON value"
+
+
+def _key_problem(key: Any) -> str | None:
+    """A key as JSON writes it (``1`` as ``"1"``) must not have a dot."""
+    if not isinstance(key, (str, int, float, bool)) and key is not None:
+        return f"has the key {key!r}, which JSON cannot write"
+    text = key if isinstance(key, str) else json.dumps(key)
+    if "." in text:
+        return (
+            f"has the key {key!r}: ClickHouse's JSON type reads a dot as a path of nested "
+            "keys, so it would come back nested; nest the keys yourself"
+        )
+    return None
 
 
 def _quoted_path(path: str) -> str:
