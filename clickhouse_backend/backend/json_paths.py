@@ -8,9 +8,10 @@ in one row and a number in another. So a path is read as its JSON text,
 ``data.^a.b`` when the path is an object; array indexes take ``JSONExtractRaw()`` on
 that text. A Python value is compared as the JSON text ClickHouse writes for it (the
 server casts it to JSON, so numbers, escapes and key order come out as on the left).
-On 400k rows (chDB 26.9): 36 ms for a path equality, against 570 ms for
-``JSONExtractRaw(toJSONString(data), ...)`` over whole documents; a typed subcolumn
-(``data.a.b.:Int64``, 7 ms) would miss the rows that store the path with another type.
+On 200k rows (chDB 26.9, ``benchmarks/json_paths.py``): 31 ms for a path equality,
+against 460 ms for ``JSONExtractRaw(toJSONString(data), ...)`` over whole documents; a
+typed subcolumn (``data.a.b.:Int64``, 6 ms) would miss the rows that store the path with
+another type.
 
 Keys travel as quoted identifiers (subcolumns take no parameters) or as parameters;
 values always as parameters.
