@@ -161,12 +161,18 @@ def test_regex_backreference_is_refused(scores):
         list(scores.filter(player__regex=r"(b)o\1"))
 
 
-def test_json_object_and_contains_are_refused(scores):
-    """has_json_object_function and supports_json_field_contains are False."""
+def test_json_object_is_refused_and_contains_works(scores):
+    """has_json_object_function is False; supports_json_field_contains is True (but not
+    contained_by)."""
     with pytest.raises(NotSupportedError, match="JSONObject"):
         list(scores.annotate(doc=JSONObject(name=Value("x"))))
-    with pytest.raises(NotSupportedError, match="contains"):
-        list(scores.filter(notes__contains={"a": 1}))
+    scores.create(player="c", points=1, notes={"a": 1, "b": [1, 2]})
+    scores.create(player="d", points=1, notes={"a": 2})
+    assert list(scores.filter(notes__contains={"b": [2]}).values_list("player", flat=True)) == [
+        "c"
+    ]
+    with pytest.raises(NotSupportedError, match="contained_by"):
+        list(scores.filter(notes__contained_by={"a": 1}))
 
 
 def test_json_field_holds_objects_only(scores):

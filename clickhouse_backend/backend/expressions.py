@@ -41,6 +41,8 @@ from django.db.models.functions import (
 from django.db.models.functions.datetime import TruncBase
 from django.db.models.functions.text import ConcatPair
 
+from .json_paths import SPELLINGS as JSON_SPELLINGS
+
 Spelling = Callable[..., tuple[str, tuple]]
 
 
@@ -211,6 +213,7 @@ _SPELLINGS: dict[type, Spelling] = {
     Least: _common_type,
     DurationExpression: _duration,
     Case: _case,
+    **JSON_SPELLINGS,
 }
 
 

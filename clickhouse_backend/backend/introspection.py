@@ -45,6 +45,25 @@ class FieldSource(str):
         return str(self)
 
 
+# Types clickhouse-driver has no reader for, and what to do instead.
+_CAST_HINT = "cast it in queries (toJSONString(column) or toString(column))"
+_UNREADABLE = {
+    "Variant": f"clickhouse-driver cannot read this type; {_CAST_HINT}",
+    "Dynamic": f"clickhouse-driver cannot read this type; {_CAST_HINT}",
+    "BFloat16": "clickhouse-driver cannot read this type; cast it with toFloat32(column)",
+    "Time": "clickhouse-driver cannot read this type; cast it with toString(column)",
+    "Time64": "clickhouse-driver cannot read this type; cast it with toString(column)",
+    "LineString": "clickhouse-driver cannot read this type; CAST(column, 'Array(Point)')",
+    "MultiLineString": (
+        "clickhouse-driver cannot read this type; CAST(column, 'Array(Array(Point))')"
+    ),
+    r"Tuple\(\)": "clickhouse-driver cannot read an empty Tuple()",
+}
+_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'")
+# A JSON(...) parameter list with a typed path: "name Type" (not "max_...=" or "SKIP ...").
+_JSON_TYPED_PATH = re.compile(r"^JSON\((?:.*,\s*)?(?!SKIP\b)(`[^`]+`|[\w.]+)\s+[A-Z]\w*")
+
+
 def _unquote(literal: str) -> str:
     """The text of a quoted ClickHouse string literal, as ClickHouse writes types."""
 
@@ -92,10 +111,14 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         "IPv6": f"{_FIELDS}IPv6Field",
         "Enum8": f"{_FIELDS}Enum8Field",
         "Enum16": f"{_FIELDS}Enum16Field",
-        "JSON": "JSONField",
         "Array": f"{_FIELDS}ArrayField",
         "Map": f"{_FIELDS}MapField",
         "Tuple": f"{_FIELDS}TupleField",
+        "JSON": f"{_FIELDS}JSONField",
+        "Point": f"{_FIELDS}PointField",
+        "Ring": f"{_FIELDS}RingField",
+        "Polygon": f"{_FIELDS}PolygonField",
+        "MultiPolygon": f"{_FIELDS}MultiPolygonField",
     }
 
     def get_field_type(self, data_type: str, description: FieldInfo | None) -> str:
@@ -108,6 +131,19 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         for _, element_type in parsed.elements():
             self.get_field_type(element_type, None)
         return field_type
+
+    def unreadable_reason(self, data_type: str) -> str | None:
+        """Why clickhouse-driver cannot read (or write) a column of this type; None if it can."""
+        base = _STRING_LITERAL.sub("''", unwrap(data_type)[0])
+        if _JSON_TYPED_PATH.search(base):
+            return (
+                "clickhouse-driver writes JSON over TCP without typed paths (reads work); "
+                "use a JSON column without them"
+            )
+        for name, reason in _UNREADABLE.items():
+            if re.search(rf"(?<![\w`]){name}(?![\w`])", base):
+                return reason
+        return None
 
     def get_field_options(self, data_type: str) -> tuple[dict[str, Any], list[str]]:
         """The keyword arguments get_field_type()'s field needs to give ``data_type``
@@ -130,6 +166,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 notes.append("The column follows the server's time zone; the field names UTC.")
             elif _unquote(zone) != "UTC":
                 options["timezone"] = _unquote(zone)
+        elif base.startswith("JSON("):
+            options.update(_json_options(base))
         elif base.startswith("Enum"):
             options["choices"] = [
                 (int(number), _unquote(label)) for label, number in _ENUM_MEMBER.findall(base)
@@ -278,6 +316,25 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 options={"granularity": granularity},
             )
         return constraints
+
+
+def _json_options(base: str) -> dict[str, Any]:
+    """JSONField's keyword arguments for a ``JSON(...)`` column type."""
+    options: dict[str, Any] = {}
+    for part in split_top_level(base[len("JSON(") : -1]):
+        name, _, value = (piece.strip() for piece in part.partition("="))
+        if value and name in ("max_dynamic_paths", "max_dynamic_types"):
+            options[name] = int(value)
+        elif part.startswith("SKIP REGEXP "):
+            options.setdefault("skip_regexps", []).append(_unquote(part[len("SKIP REGEXP ") :]))
+        elif part.startswith("SKIP "):
+            path = part[len("SKIP ") :].strip()
+            options.setdefault("skip_paths", []).append(
+                path[1:-1].replace("\\`", "`").replace("\\\\", "\\")
+                if path.startswith("`")
+                else path
+            )
+    return options
 
 
 def _columns(parts: list[str]) -> list[str]:

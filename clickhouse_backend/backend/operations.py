@@ -204,8 +204,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         return f"::ffff:{value}" if ":" not in value else value
 
     def adapt_json_value(self, value: Any, encoder: Any) -> Any:
-        """The JSON column takes the Python value; an encoder makes it text first."""
-        return json.loads(json.dumps(value, cls=encoder)) if encoder else value
+        """JSON text, which ClickHouse parses into the column (update(), expressions).
+        Inserts take the documents themselves (models/sql/insert_values.py)."""
+        return json.dumps(value, cls=encoder)
 
     # -- values out ------------------------------------------------------------------
 

@@ -17,9 +17,15 @@ from clickhouse_driver.bufferedwriter import BufferedSocketWriter
 from clickhouse_driver.columns.service import read_column
 from clickhouse_driver.connection import ServerInfo
 from clickhouse_driver.context import Context
+from clickhouse_driver.errors import UnknownTypeError
 from clickhouse_driver.reader import read_binary_bytes, read_binary_str
 from clickhouse_driver.streams.native import BlockOutputStream
 from clickhouse_driver.varint import read_varint
+
+from .errors import unreadable_type
+
+# How clickhouse-driver's readers fail on a type they do not know or only partly read.
+_UNREADABLE = (UnknownTypeError, EOFError, ValueError, NotImplementedError, IndexError)
 
 # The client-side options clickhouse-driver's codecs read, with the driver's defaults.
 _CLIENT_SETTINGS = Client("localhost").client_settings
@@ -95,7 +101,11 @@ def read_blocks(
                     column_type = described[index]
             columns_with_types.append((name, column_type))
             if n_rows:
-                data.append(read_column(context, column_type, n_rows, reader))
+                try:
+                    data.append(read_column(context, column_type, n_rows, reader))
+                except _UNREADABLE as error:
+                    # The reader is out of step with the stream: no later column reads.
+                    raise unreadable_type(column_type, name) from error
         yield ColumnOrientedBlock(columns_with_types, data)
 
 

@@ -35,7 +35,7 @@ from .exceptions import (
 )
 from .gcpause import paused_gc
 from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
-from .transport import Result, Settings, Transport
+from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
 MEMORY = ":memory:"
 _DESCRIBABLE = frozenset({"SELECT", "WITH"})
@@ -136,6 +136,8 @@ def normalize_path(path: str | os.PathLike) -> str:
 class EmbeddedTransport(Transport):
     """One chDB connection: a session with its own settings and current database."""
 
+    writes_json_as_text = True
+
     def __init__(self, path: str | os.PathLike = MEMORY, database: str | None = None):
         self.path = normalize_path(path)
         self._conn = _engine.connect(self.path, self)
@@ -146,6 +148,7 @@ class EmbeddedTransport(Transport):
         self.timezone = self._scalar("SELECT timezone()")
         if database and database != "default":
             self._run(f"USE {_identifier(database)}")
+        self.set_session(JSON_AS_TEXT)
 
     @property
     def busy(self) -> bool:
@@ -311,7 +314,16 @@ class EmbeddedTransport(Transport):
         columns_with_types = self._insert_columns(statement)
         context = self._context(settings)
         blocks = _column_blocks(data, columnar, block_size, len(columns_with_types))
-        encoded = (_encode(context, columns_with_types, block, statement) for block in blocks)
+        wire_types = [(name, _json_as_text(kind)) for name, kind in columns_with_types]
+        json_columns = {
+            position
+            for position, (_, kind) in enumerate(columns_with_types)
+            if _json_as_text(kind) != kind
+        }
+        encoded = (
+            _encode(context, wire_types, _with_json_texts(block, json_columns), statement)
+            for block in blocks
+        )
         restore = self._apply(settings)
         try:
             if self._has_check_constraints(statement.target):
@@ -413,6 +425,37 @@ def _identifier(name: str) -> str:
     if not name.replace("_", "a").isalnum() or not name.isascii() or name[0].isdigit():
         raise ProgrammingError(f"{name!r} is not a valid ClickHouse setting or database name")
     return name
+
+
+def _json_as_text(column_type: str) -> str:
+    """The type a JSON column is sent as: String (JSON text), which the server parses
+    into the column's types (Native input converts types). clickhouse-driver's writer of
+    the JSON type's own encoding turns [1, None] into [1, 0], [1, "a"] into ["1", "a"],
+    and knows no typed paths."""
+    if column_type.startswith("JSON"):
+        return "String"
+    if column_type.startswith("Nullable(JSON"):
+        return "Nullable(String)"
+    return column_type
+
+
+def _with_json_texts(block: list[list], json_columns: set[int]) -> list[list]:
+    """The block with the values of its JSON columns as JSON text."""
+    if not json_columns:
+        return block
+    return [
+        list(map(_json_text, column)) if position in json_columns else column
+        for position, column in enumerate(block)
+    ]
+
+
+def _json_text(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{value!r} is not JSON: {error}") from None
 
 
 def _encode(

@@ -134,13 +134,14 @@ def clean_message(message: str) -> str:
     return _TRAILING_NAMES_RE.sub("", text).strip()
 
 
-def unreadable_type(message: str) -> exc.NotSupportedError:
+def unreadable_type(message: str, column: str | None = None) -> exc.NotSupportedError:
     """The error for a result column whose type clickhouse-driver cannot decode."""
     type_name = message.removeprefix("Unknown type ").strip() or "Tuple() (an empty tuple)"
+    which = f"result column {column!r}" if column is not None else "a result column"
     return exc.NotSupportedError(
-        f"cannot read a result column of type {type_name}: clickhouse-driver, which decodes "
+        f"cannot read {which} of type {type_name}: clickhouse-driver, which decodes "
         "results, does not support it; cast the column in the query (for example "
-        "toString(column))",
+        "toString(column), or toJSONString(column) for Variant and Dynamic)",
         code=50,
         name="UNKNOWN_TYPE",
     )

@@ -18,7 +18,7 @@ from .escape import render
 from .exceptions import DataError, OperationalError, ProgrammingError
 from .gcpause import paused_gc
 from .statements import InsertStatement
-from .transport import Result, Settings, Transport
+from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
 # clickhouse-driver logs a traceback for every failed connect or ping; this driver raises
 # an OperationalError that says the same, so the log would only repeat it.
@@ -57,6 +57,9 @@ class NativeTransport(Transport):
         info = self.client.connection.server_info
         self.server_version = info.version_tuple()
         self.check_settings(options.get("settings"))
+        if self.server_version >= (24, 10):  # JSON columns as JSON text (see embedded.py)
+            for name, value in JSON_AS_TEXT.items():
+                self.client.settings.setdefault(name, value)
 
     def check_settings(self, settings: Settings | None) -> None:
         """Refuse unknown settings: clickhouse-driver silently drops them on old servers."""

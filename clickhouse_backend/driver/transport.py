@@ -15,6 +15,10 @@ from .statements import InsertStatement
 
 Columns = list[tuple[str, str]]
 Settings = dict[str, Any]
+# Results carry JSON columns as JSON text (servers from 24.10 on): clickhouse-driver's
+# reader of the JSON type's own encoding cannot read typed paths, arrays of mixed types
+# or the dates ClickHouse infers from strings.
+JSON_AS_TEXT: Settings = {"output_format_native_write_json_as_string": 1}
 
 # Servers before 21.9 lack toDate32 and friends: parameters render the old way there.
 MODERN_SERVER = (21, 9)
@@ -66,6 +70,9 @@ class Transport(abc.ABC):
     server_version: tuple[int, int, int]
     #: Whether a result of this transport is being streamed right now.
     busy: bool = False
+    #: Whether inserts send JSON columns as JSON text (the server parses it); otherwise
+    #: clickhouse-driver's writer of the JSON type's encoding, which changes some values.
+    writes_json_as_text: bool = False
 
     @property
     def legacy(self) -> bool:

@@ -186,3 +186,18 @@ class Typed(models.Model):
     pair = clickhouse.TupleField(
         [clickhouse.UInt8Field(), clickhouse.StringField(null=True, blank=True)], default=(0, None)
     )
+
+    # JSON and geo types (tests/test_fields_json.py, tests/test_fields_geo.py)
+    data = clickhouse.JSONField(default=dict, blank=True)
+    tuned = clickhouse.JSONField(
+        null=True,
+        blank=True,
+        max_dynamic_paths=16,
+        max_dynamic_types=4,
+        skip_paths=["secret.token"],
+        skip_regexps=["^tmp_"],
+    )
+    location = clickhouse.PointField(default=(0.0, 0.0))
+    ring = clickhouse.RingField(default=list, blank=True)
+    polygon = clickhouse.PolygonField(default=list, blank=True)
+    multipolygon = clickhouse.MultiPolygonField(default=list, blank=True)

@@ -28,6 +28,8 @@ _MODEL_CLASS = re.compile(r"class (\w+)\(models\.Model\):")
 _CALL = re.compile(r"(\w+)\((.*)\)", re.S)
 # Django's note on a column whose type introspection does not know (written as TextField).
 _GUESSED = "This field type is a guess."
+_UNREADABLE_MODULE = "_clickhouse_unreadable"
+_UNREADABLE_FIELD = re.compile(rf"(\s+)\w+ = {_UNREADABLE_MODULE}\.(C\d+)\(")
 _INDEX_TYPES = {
     cls.type_name: cls.__name__
     for cls in vars(clickhouse).values()
@@ -44,14 +46,24 @@ class Command(inspectdb.Command):
             yield from super().handle_inspection(options)
             return
         self._clickhouse = connection
+        self._unreadable: dict[str, str] = {}
         for line in super().handle_inspection(options):
             if model := _MODEL_CLASS.fullmatch(line):
                 line = f"class {model[1]}({_PACKAGE}.ClickhouseModel):"
+            elif unreadable := _UNREADABLE_FIELD.match(line):
+                line = f"{unreadable[1]}# {self._unreadable[unreadable[2]]}"
             yield line
             if line == f"from {self.db_module} import models":
                 yield f"import {_PACKAGE}"
 
     def get_field_type(self, connection, table_name, row):
+        if connection.vendor == "clickhouse":
+            reason = connection.introspection.unreadable_reason(row.type_code)
+            if reason is not None:
+                # No field: a comment takes the line Django writes (handle_inspection).
+                marker = f"C{len(self._unreadable)}"
+                self._unreadable[marker] = f"{row.name}: {row.type_code} — {reason}"
+                return f"{_UNREADABLE_MODULE}.{marker}", {}, []
         field_type, params, notes = super().get_field_type(connection, table_name, row)
         if connection.vendor == "clickhouse" and _GUESSED not in notes:
             options, more_notes = connection.introspection.get_field_options(row.type_code)

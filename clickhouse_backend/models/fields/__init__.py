@@ -8,8 +8,12 @@ from .datetime import *  # noqa: F403
 from .datetime import __all__ as _datetime
 from .enum import *  # noqa: F403
 from .enum import __all__ as _enum
+from .geo import *  # noqa: F403
+from .geo import __all__ as _geo
 from .integer import *  # noqa: F403
 from .integer import __all__ as _integer
+from .json import *  # noqa: F403
+from .json import __all__ as _json
 from .map import *  # noqa: F403
 from .map import __all__ as _map
 from .network import *  # noqa: F403
@@ -35,4 +39,6 @@ __all__ = [
     *_array,
     *_map,
     *_tuple,
+    *_json,
+    *_geo,
 ]

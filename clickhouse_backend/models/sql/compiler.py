@@ -9,8 +9,8 @@
   IPv6 addresses are formatted as text by ClickHouse.
 - Updates are ``ALTER TABLE ... UPDATE`` mutations and deletes lightweight ``DELETE``s
   (``TRUNCATE`` when every row goes), all with honest row counts.
-- What ClickHouse would answer wrongly (a subquery correlated with its own table) or
-  cannot express yet (JSON key lookups) is refused with a sentence, in every compiler.
+- What ClickHouse would answer wrongly (a subquery correlated with its own table) is
+  refused with a sentence, in every compiler.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import DateField, DateTimeField, Field, Q, TimeField
 from django.db.models.expressions import Col, DatabaseDefault
-from django.db.models.fields.json import HasKeyLookup, JSONField, KeyTransform
+from django.db.models.fields.json import JSONField
 from django.db.models.sql import Query, compiler
 from django.db.models.sql.compiler import PositionRef
 from django.db.models.sql.constants import MULTI, ROW_COUNT
@@ -40,11 +40,6 @@ class SQLCompiler(compiler.SQLCompiler):
     _text_positions: dict[int, tuple[str, tuple]] = {}
 
     def compile(self, node):
-        if isinstance(node, (KeyTransform, HasKeyLookup)):
-            raise NotSupportedError(
-                "JSONField key lookups and transforms (field__key, has_key) are not "
-                "supported on ClickHouse yet; filter on the JSON in Python, or with raw SQL"
-            )
         if isinstance(node, PositionRef) and node.ordinal in self._text_positions:
             sql, params = self._text_positions[node.ordinal]
             return f"toIPv6({sql})", params  # sorted as addresses, not as their text

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import operator
 import re
 import struct
@@ -41,6 +42,8 @@ from django.db import DataError, IntegrityError, models
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related import ForeignKey
 from django.utils.functional import Promise
+
+from ..json_documents import json_problem, written_by_driver
 
 NoneType = type(None)
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -325,17 +328,15 @@ def _json(column: Column) -> list | None:
     if not column.type.startswith("JSON") or column.field.encoder is not None:
         return None
     if any(issubclass(kind, Promise) for kind in column.kinds):
-        values = column.django(object)  # lazy translations become text first
+        # Lazy translations become text first, in the JSON text Django prepares.
+        values = [None if text is None else json.loads(text) for text in column.django(str)]
     else:
         values = column.values  # the driver takes the Python objects themselves
-    not_objects = {kind for kind in set(map(type, values)) if not issubclass(kind, dict)}
-    if not_objects - {NoneType}:
-        value = next(v for v in values if v is not None and type(v) in not_objects)
-        raise column.error(
-            value,
-            "is not a JSON object: ClickHouse's JSON type holds objects only "
-            '(wrap it, e.g. {"value": ...})',
-        )
+    driver_writer = written_by_driver(column.connection)
+    for value in column.present(values):  # documents have no column-wise check
+        problem = json_problem(value, driver_writer)
+        if problem is not None:
+            raise column.error(value, problem)
     return values
 
 

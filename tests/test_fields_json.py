@@ -1,0 +1,507 @@
+"""clickhouse_backend.models.JSONField and JSON path lookups, on the suite's ClickHouse
+through testapp.Typed (``data``: plain JSON, ``tuned``: JSON with options), and on
+Django's own JSONField (test_orm.Reading-style model in this module)."""
+
+import collections
+import io
+import json
+
+import pytest
+from django import forms
+from django.apps.registry import Apps
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import DataError, IntegrityError, NotSupportedError, connections, models
+from django.db.models import Value
+from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
+from django.forms import modelform_factory
+from testapp.models import Typed
+
+import clickhouse_backend.models as ch
+from clickhouse_backend.models.fields.json import json_problem, written_by_driver
+
+pytestmark = pytest.mark.django_db(databases=["clickhouse"], transaction=True)
+
+DOCUMENTS = {
+    "nested": {"a": {"b": 1, "c": "x"}, "s": "alpha", "n": 5, "items": [{"name": "n1"}, 7]},
+    "text": {"a": {"b": "1"}, "s": "beta", "n": 2.5, "flag": True},
+    "unicode": {"s": "é€😀\x00\n\"'\\/", "n": -3, "tags": ["x", "y"]},
+    "empty": {},
+}
+
+
+def raw(sql: str, params=()) -> list[tuple]:
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+@pytest.fixture
+def typed():
+    objects = {
+        name: Typed.objects.using("clickhouse").create(data=doc) for name, doc in DOCUMENTS.items()
+    }
+    return objects
+
+
+def names(queryset) -> set[str]:
+    by_id = {}
+    for name, doc in DOCUMENTS.items():
+        by_id[json.dumps(doc, sort_keys=True)] = name
+    return {by_id[json.dumps(obj.data, sort_keys=True)] for obj in queryset}
+
+
+def query():
+    return Typed.objects.using("clickhouse")
+
+
+def test_ddl_has_the_options():
+    types = dict(
+        raw(
+            "SELECT name, type FROM system.columns "
+            "WHERE database = currentDatabase() AND table = 'testapp_typed'"
+        )
+    )
+    assert types["data"] == "JSON"
+    assert types["tuned"] == (
+        "Nullable(JSON(max_dynamic_types=4, max_dynamic_paths=16, SKIP `secret.token`, "
+        "SKIP REGEXP '^tmp_'))"
+    )
+
+
+def test_round_trip(typed):
+    for name, doc in DOCUMENTS.items():
+        loaded = query().get(pk=typed[name].pk)
+        assert (loaded.data, loaded.tuned) == (doc, None)  # tuned: Nullable(JSON(...))
+
+
+def test_numbers_at_the_edges_of_int64_uint64_float64():
+    """Int64 and UInt64 extremes and Float64's come back exact; a float without a
+    fraction comes back as an int (ClickHouse writes 1.0 as 1)."""
+    doc = {
+        "min": -(2**63),
+        "max": 2**64 - 1,
+        "big": 1.7976931348623157e308,
+        "tiny": 5e-324,
+        "one": 1.0,
+    }
+    obj = query().create(data=doc)
+    back = query().get(pk=obj.pk).data
+    assert back == doc
+    assert type(back["max"]) is int and type(back["one"]) is int
+
+
+def test_nulls_and_empty_objects_are_not_stored():
+    obj = query().create(data={"gone": None, "empty": {}, "kept": [1, None]})
+    assert query().get(pk=obj.pk).data == {"kept": [1, None]}
+
+
+def test_keys_and_dict_subclasses_are_written_as_json_writes_them():
+    obj = query().create(data=collections.OrderedDict([("b", 1), ("a", {2: [True]})]))
+    assert query().get(pk=obj.pk).data == {"a": {"2": [True]}, "b": 1}
+
+
+def test_mixed_arrays_and_date_like_strings_round_trip():
+    doc = {"mixed": [1, "a", None, 2.5], "day": "2020-01-01", "nested": [[1], [2, 3]]}
+    obj = query().create(data=doc)
+    assert query().get(pk=obj.pk).data == doc
+
+
+def test_options_skip_paths():
+    obj = query().create(tuned={"secret": {"token": "t", "user": "u"}, "tmp_x": 1, "keep": 2})
+    assert query().get(pk=obj.pk).tuned == {"secret": {"user": "u"}, "keep": 2}
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ([1], "is not a JSON object"),
+        ("text", "is not a JSON object"),
+        ({"a.b": 1}, "has the key 'a.b'"),
+        ({"x": {1.5: 1}}, "has the key 1.5"),
+        ({"n": 2**64}, "outside the integers"),
+        ({"n": -(2**63) - 1}, "outside the integers"),
+        ({"f": float("nan")}, "JSON cannot spell"),
+        ({"o": object()}, "is not a JSON value"),
+    ],
+)
+def test_bad_documents_are_refused_and_nothing_is_written(value, problem):
+    with pytest.raises(DataError, match=rf"Typed.data: .* {problem}"):
+        query().bulk_create([Typed(data={"ok": 1}), Typed(data=value)])
+    assert query().count() == 0
+    with pytest.raises(ValidationError, match=f"{problem}|Value must be valid JSON"):
+        Typed(data=value).clean_fields(
+            exclude=[f.name for f in Typed._meta.fields if f.name != "data"]
+        )
+
+
+def test_none_in_a_not_null_json_field_is_refused():
+    with pytest.raises(IntegrityError, match=r"Typed\.data is not nullable"):
+        query().bulk_create([Typed(data=None)])
+    assert query().count() == 0
+
+
+def test_key_transforms(typed):
+    assert names(query().filter(data__a__b=1)) == {"nested"}
+    assert names(query().filter(data__a__b="1")) == {"text"}
+    assert names(query().filter(data__s="é€😀\x00\n\"'\\/")) == {"unicode"}
+    assert names(query().filter(data__n=2.5)) == {"text"}
+    assert names(query().filter(data__flag=True)) == {"text"}
+    assert names(query().filter(data__a={"b": 1, "c": "x"})) == {"nested"}
+    assert names(query().filter(data__tags=["x", "y"])) == {"unicode"}
+
+
+def test_array_index(typed):
+    assert names(query().filter(data__items__0__name="n1")) == {"nested"}
+    assert names(query().filter(data__items__1=7)) == {"nested"}
+    assert names(query().filter(data__items__1__gt=6)) == {"nested"}
+    assert names(query().filter(data__tags__1="y")) == {"unicode"}
+    assert names(query().filter(data__tags__0="y")) == set()
+
+
+def test_comparisons(typed):
+    assert names(query().filter(data__n__gt=2)) == {"nested", "text"}
+    assert names(query().filter(data__n__lte=2.5)) == {"text", "unicode"}
+    assert names(query().filter(data__s__gte="beta")) == {"text", "unicode"}
+    assert names(query().filter(data__n__in=[5, -3])) == {"nested", "unicode"}
+    assert names(query().filter(data__s__in=["alpha", "x"])) == {"nested"}
+
+
+def test_text_lookups(typed):
+    assert names(query().filter(data__s__startswith="al")) == {"nested"}
+    assert names(query().filter(data__s__icontains="ET")) == {"text"}
+    assert names(query().filter(data__s__endswith="ha")) == {"nested"}
+    assert names(query().filter(data__a__c__iexact="X")) == {"nested"}
+    assert names(query().filter(data__n__startswith="2.")) == {"text"}
+
+
+def test_isnull_and_has_key(typed):
+    assert names(query().filter(data__a__isnull=False)) == {"nested", "text"}
+    assert names(query().filter(data__a__b__isnull=True)) == {"unicode", "empty"}
+    assert names(query().filter(data__has_key="flag")) == {"text"}
+    assert names(query().filter(data__a__has_key="c")) == {"nested"}
+    assert names(query().filter(data__has_keys=["s", "n"])) == {"nested", "text", "unicode"}
+    assert names(query().filter(data__has_any_keys=["flag", "tags"])) == {"text", "unicode"}
+
+
+def test_contains(typed):
+    assert names(query().filter(data__contains={"a": {"b": 1}})) == {"nested"}
+    assert names(query().filter(data__contains={"s": "beta", "flag": True})) == {"text"}
+    assert names(query().filter(data__contains={"tags": ["y"]})) == {"unicode"}
+    assert names(query().filter(data__contains={})) == set(DOCUMENTS)
+    assert names(query().filter(data__contains={"items": [{"name": "n1"}]})) == {"nested"}
+    assert names(query().filter(data__contains={"items": [{"name": "n2"}]})) == set()
+    assert names(query().filter(data__contains={"items": [7, {}]})) == {"nested"}
+    assert names(query().filter(data__items__contains=[{"name": "n1"}, 7])) == {"nested"}
+    assert names(query().filter(data__contains={"tags": []})) == {"unicode"}
+    with pytest.raises(NotSupportedError, match="contained_by"):
+        list(query().filter(data__contained_by={"a": 1}))
+
+
+def test_values_and_kt_read_python_values(typed):
+    pk = typed["nested"].pk
+    row = (
+        query()
+        .filter(pk=pk)
+        .values("data__a", "data__a__b", "data__items__0", "data__missing")
+        .get()
+    )
+    assert row == {
+        "data__a": {"b": 1, "c": "x"},
+        "data__a__b": 1,
+        "data__items__0": {"name": "n1"},
+        "data__missing": None,
+    }
+    texts = (
+        query()
+        .filter(pk=pk)
+        .annotate(b=KT("data__a__b"), s=KeyTextTransform("s", "data"), a=KT("data__a"))
+        .values_list("b", "s", "a")
+        .get()
+    )
+    assert texts == ("1", "alpha", '{"b":1,"c":"x"}')
+
+
+def test_order_and_group_by_a_path(typed):
+    ordered = list(
+        query()
+        .filter(data__s__isnull=False)
+        .order_by(KT("data__s"))
+        .values_list(KT("data__s"), flat=True)
+    )
+    assert ordered == ["alpha", "beta", "é€😀\x00\n\"'\\/"]
+
+
+def test_null_semantics_are_refused_with_a_reason(typed):
+    with pytest.raises(NotSupportedError, match=r"data__a=None .*data__a__isnull=True"):
+        list(query().filter(data__a=None))
+    with pytest.raises(NotSupportedError, match="isnull"):
+        list(query().filter(data=None))
+    with pytest.raises(NotSupportedError, match="does not keep null values"):
+        list(query().filter(data__a=Value(None, models.JSONField())))
+    with pytest.raises(NotSupportedError, match="does not keep null values"):
+        list(query().filter(data__a__in=[1, None]))
+    assert names(query().filter(data__a=Value({"b": 1, "c": "x"}, models.JSONField()))) == {
+        "nested"
+    }
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a`) OR 1=1 --",
+        "a'; DROP TABLE testapp_typed; --",
+        "a\\",
+        "`",
+        "'",
+        "0' OR '1'='1",
+        "a\x00b",
+        "a\nb",
+        "é`\\`",
+    ],
+)
+def test_injection_in_keys_and_values(typed, key):
+    assert list(query().filter(**{f"data__{key}": "x"})) == []
+    assert list(query().filter(**{f"data__items__0__{key}": "x"})) == []
+    assert list(query().filter(data__has_key=key)) == []
+    assert list(query().filter(data__s=key)) == []
+    assert list(query().filter(data__s__in=[key])) == []
+    assert list(query().filter(data__contains={key: key})) == []
+    assert list(query().filter(data__contains={"items": [{key: key}], key: [key]})) == []
+    assert set(query().annotate(k=KT(f"data__{key}")).values_list("k", flat=True)) == {None}
+    values = query().annotate(k=KeyTransform(key, "data")).values_list("k", flat=True)
+    assert set(values) == {None}
+    assert query().count() == len(DOCUMENTS)
+
+
+def test_a_key_with_a_dot_is_refused_in_lookups(typed):
+    with pytest.raises(NotSupportedError, match="has a dot"):
+        list(query().filter(**{"data__a.b": 1}))
+
+
+def test_update_and_save(typed):
+    obj = typed["text"]
+    obj.data = {"changed": [1, "a"]}
+    obj.save()
+    assert query().get(pk=obj.pk).data == {"changed": [1, "a"]}
+    query().filter(pk=obj.pk).update(data={"again": {"x": 1}})
+    assert query().get(pk=obj.pk).data == {"again": {"x": 1}}
+
+
+def test_whole_document_text_lookup(typed):
+    assert names(query().filter(data__icontains="ALPHA")) == {"nested"}
+
+
+def test_exact_whole_document(typed):
+    assert names(query().filter(data={"s": "beta", "n": 2.5, "flag": True, "a": {"b": "1"}})) == {
+        "text"
+    }
+    assert names(query().filter(data__in=[{}, DOCUMENTS["unicode"]])) == {"empty", "unicode"}
+
+
+def test_form_uses_a_json_textarea():
+    form_class = modelform_factory(Typed, fields=["data"])
+    field = form_class.base_fields["data"]
+    assert isinstance(field, forms.JSONField)
+    form = form_class(data={"data": '{"a": {"b": [1, 2]}}'})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["data"] == {"a": {"b": [1, 2]}}
+
+
+def test_dumpdata_loaddata_round_trip(typed, tmp_path):
+    out = io.StringIO()
+    call_command("dumpdata", "testapp.Typed", database="clickhouse", stdout=out)
+    fixture = tmp_path / "typed.json"
+    fixture.write_text(out.getvalue())
+    query().all().delete()
+    call_command("loaddata", str(fixture), database="clickhouse", verbosity=0)
+    assert sorted(json.dumps(o.data, sort_keys=True) for o in query()) == sorted(
+        json.dumps(d, sort_keys=True) for d in DOCUMENTS.values()
+    )
+
+
+def test_deconstruct_names_the_public_path():
+    _, path, _, kwargs = Typed._meta.get_field("tuned").deconstruct()
+    assert path == "clickhouse_backend.models.JSONField"
+    assert kwargs["skip_paths"] == ["secret.token"] and kwargs["max_dynamic_paths"] == 16
+
+
+def test_system_checks_on_options():
+    field = ch.JSONField(
+        max_dynamic_paths=-1, max_dynamic_types=1000, skip_paths=[""], skip_regexps=[1]
+    )
+    field.set_attributes_from_name("doc")
+    ids = {message.id for message in field._check_options()}
+    assert ids == {f"clickhouse_backend.E14{n}" for n in range(4)}
+
+
+class Note(models.Model):
+    """Django's own JSONField, as a project that does not use clickhouse_backend.models has."""
+
+    body = models.JSONField(null=True)
+
+    class Meta:
+        app_label = "json_tests"
+
+
+@pytest.fixture
+def notes(django_db_blocker):
+    connection = connections["clickhouse"]
+    with django_db_blocker.unblock():
+        with connection.schema_editor() as editor:
+            editor.create_model(Note)
+        Note.objects.using("clickhouse").bulk_create(
+            [
+                Note(body={"a": {"b": 1}, "tags": ["x"]}),
+                Note(body={"a": {"b": "1"}}),
+                Note(body=None),
+            ]
+        )
+        yield Note.objects.using("clickhouse")
+        with connection.schema_editor() as editor:
+            editor.delete_model(Note)
+
+
+def test_builtin_json_field_gets_path_lookups_too(notes):
+    assert notes.filter(body__a__b=1).count() == 1
+    assert notes.filter(body__a__b="1").count() == 1
+    assert notes.filter(body__has_key="tags").count() == 1
+    assert notes.filter(body__contains={"tags": ["x"]}).count() == 1
+    assert notes.filter(body__isnull=True).count() == 1
+    assert sorted(map(repr, notes.values_list("body__a__b", flat=True))) == ["'1'", "1", "None"]
+
+
+# -- inspectdb and migrations ------------------------------------------------------------
+
+
+def inspect(table: str) -> str:
+    out = io.StringIO()
+    call_command("inspectdb", table, database="clickhouse", stdout=out)
+    return out.getvalue()
+
+
+def test_inspectdb_maps_json_with_its_options():
+    raw(
+        "CREATE TABLE documents (id UInt64, plain JSON, tuned Nullable(JSON(max_dynamic_paths=8, "
+        "max_dynamic_types=2, SKIP `a.b`, SKIP `we``ird`, SKIP REGEXP '^tmp\\\\d'))) "
+        "ENGINE = MergeTree ORDER BY id"
+    )
+    try:
+        source = inspect("documents")
+    finally:
+        raw("DROP TABLE documents")
+    assert "plain = clickhouse_backend.models.JSONField()" in source
+    assert (
+        "tuned = clickhouse_backend.models.JSONField(max_dynamic_types=2, max_dynamic_paths=8, "
+        "skip_paths=['a.b', 'we`ird'], skip_regexps=['^tmp\\\\d'], blank=True, null=True)"
+    ) in source
+
+
+UNREADABLE_TABLE = """
+CREATE TABLE unreadable (
+    id UInt64, payload Variant(String, UInt64), anything Dynamic, half BFloat16,
+    typed JSON(a.b UInt32), label Enum8('Variant' = 1)
+) ENGINE = MergeTree ORDER BY id
+"""
+
+
+def test_inspectdb_comments_types_the_driver_cannot_read():
+    """No field pretends to hold them: a comment names the column, its type and why."""
+    raw(UNREADABLE_TABLE)
+    try:
+        source = inspect("unreadable")
+        raw("INSERT INTO unreadable (id, payload) VALUES (1, 'x')")
+        with pytest.raises(NotSupportedError) as selected:
+            raw("SELECT id, payload FROM unreadable")
+    finally:
+        raw("DROP TABLE unreadable")
+    assert (
+        "    # payload: Variant(String, UInt64) — clickhouse-driver cannot read this type; "
+        "cast it in queries" in source
+    )
+    assert "    # anything: Dynamic — clickhouse-driver cannot read this type" in source
+    assert "    # half: BFloat16 — clickhouse-driver cannot read this type" in source
+    assert "    # typed: JSON(`a.b` UInt32) — clickhouse-driver writes JSON over TCP" in source
+    assert "label = clickhouse_backend.models.Enum8Field(" in source
+    assert "'payload' of type Variant(String, UInt64)" in str(selected.value)
+
+
+def test_inspectdb_comments_time_types():
+    raw("SET enable_time_time64_type = 1")
+    raw("CREATE TABLE clock (id UInt64, t Time, t64 Time64(3)) ENGINE = MergeTree ORDER BY id")
+    try:
+        source = inspect("clock")
+    finally:
+        raw("DROP TABLE clock")
+    assert "    # t: Time — clickhouse-driver cannot read this type" in source
+    assert "    # t64: Time64(3) — clickhouse-driver cannot read this type" in source
+
+
+MIGRATION_APPS = Apps()
+
+
+class Document(models.Model):
+    body = models.TextField()
+
+    class Meta:
+        app_label = "json_migrations"
+        apps = MIGRATION_APPS
+
+
+def test_alter_field_text_to_json_and_its_options_keeps_the_data():
+    connection = connections["clickhouse"]
+    with connection.schema_editor() as editor:
+        editor.create_model(Document)
+    try:
+        Document.objects.using("clickhouse").create(body='{"a": {"b": [1, "x"]}}')
+        old_field = Document._meta.get_field("body")
+        for new_field, column_type in (
+            (ch.JSONField(), "JSON"),
+            (ch.JSONField(max_dynamic_paths=8), "JSON(max_dynamic_paths=8)"),
+        ):
+            new_field.set_attributes_from_name("body")
+            new_field.model = Document
+            with connection.schema_editor() as editor:
+                editor.alter_field(Document, old_field, new_field)
+            types = dict(
+                raw(
+                    "SELECT name, type FROM system.columns "
+                    "WHERE database = currentDatabase() AND table = 'json_migrations_document'"
+                )
+            )
+            assert types["body"] == column_type
+            assert raw("SELECT body FROM json_migrations_document") == [({"a": {"b": [1, "x"]}},)]
+            old_field = new_field
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Document)
+
+
+WRITER_CHANGES = [
+    {"a": [1, None]},
+    {"a": [1, "x"]},
+    {"a": [True, 1.5]},
+    {"a": [{"b": 1}, 2]},
+    {"a": {"b": (1, 2)}},
+    {"a": [[1], [2**63]]},
+]
+
+
+@pytest.mark.parametrize("document", WRITER_CHANGES)
+def test_what_the_tcp_writer_would_change_round_trips_here_and_is_refused_over_tcp(document):
+    """The embedded transport sends JSON text, so these documents round-trip; the native
+    transport's writer (clickhouse-driver's) would change them, so there they are
+    refused before anything is sent (json_problem() is what the insert path asks)."""
+    assert not written_by_driver(connections["clickhouse"])
+    obj = query().create(data=document)
+    expected = json.loads(json.dumps(document))  # tuples read back as lists
+    assert query().get(pk=obj.pk).data == expected
+    assert json_problem(document) is None
+    assert "clickhouse-driver, which writes JSON over TCP" in json_problem(
+        document, driver_writer=True
+    )
+
+
+def test_what_the_tcp_writer_keeps_is_accepted_over_tcp():
+    for document in ({"a": [1, 2.5]}, {"a": ["x", None]}, {"a": [{"b": 1}, {"c": [1]}]}, {}):
+        assert json_problem(document, driver_writer=True) is None
