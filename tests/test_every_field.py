@@ -21,6 +21,7 @@ from django.db import connections
 from testapp.models import Typed
 
 from clickhouse_backend.models import fields as clickhouse_fields
+from clickhouse_backend.models.sql.insert_values import prepare_column
 
 pytestmark = pytest.mark.django_db(databases=["clickhouse"], transaction=True)
 
@@ -289,3 +290,69 @@ def _column_types(table: str) -> dict[str, str]:
             [table],
         )
         return dict(cursor.fetchall())
+
+
+# Typed's columns whose types Debian's clickhouse-server 18.16 also has (it lacks
+# Int128/256, Bool, Date32, DateTime64, IPv4/IPv6, Map, JSON, named tuples, geo types).
+OLD_SERVER_COLUMNS = [
+    *(name for name in _INTEGER_LOWS if name[-3:] not in ("128", "256")),
+    *("text", "name", "protocol", "label", "code", "day", "moment", "moment_berlin"),
+    *("action", "kind", "severity", "float32", "float64", "dec9", "dec18", "dec38"),
+    *("ident", "clock", "duration", "tags", "numbers", "optional_texts", "labels"),
+    *("actions", "pair"),
+]
+
+
+@pytest.mark.parametrize("use_tz", [True, False])
+def test_both_transports_give_the_same_python_values(native, connect, settings, use_tz):
+    """Columns prepared by the fields, inserted and read on a server over TCP and on the
+    embedded engine, give the same Python values after the fields' converters; with
+    USE_TZ on, the values that were written."""
+    settings.USE_TZ = use_tz
+    fields = [Typed._meta.get_field(name) for name in OLD_SERVER_COLUMNS]
+    connection = connections["clickhouse"]
+    definition = ", ".join(f"`{field.column}` {_full_type(field, connection)}" for field in fields)
+    rows = [LOW, HIGH]
+    read = []
+    for transport in (native, connect()):
+        cursor = transport.cursor()
+        if transport is native:  # 18.16 wants it for LowCardinality
+            cursor.execute("SET allow_experimental_low_cardinality_type = 1")
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS across ({definition}) ENGINE = Memory")
+        try:
+            columns = [
+                prepare_column(field, [row[field.name] for row in rows], connection)
+                for field in fields
+            ]
+            names = ", ".join(f"`{field.column}`" for field in fields)
+            cursor.executemany(f"INSERT INTO across ({names}) VALUES", columns, columnar=True)
+            cursor.execute(f"SELECT {names} FROM across ORDER BY int8")
+            read.append([_converted(fields, row, connection) for row in cursor.fetchall()])
+        finally:
+            cursor.execute("DROP TABLE across")
+    native_rows, embedded_rows = read
+    assert [comparable(row) for row in native_rows] == [comparable(row) for row in embedded_rows]
+    if use_tz:
+        wanted = [{field.name: expected(row)[field.name] for field in fields} for row in rows]
+        assert [comparable(row) for row in native_rows] == [comparable(row) for row in wanted]
+
+
+def _full_type(field, connection) -> str:
+    """The column's type in the spelling every server reads (``Nullable(T)``)."""
+    column_type = field.db_type(connection)
+    if field.null and not column_type.startswith(("Nullable(", "LowCardinality(")):
+        return f"Nullable({column_type})"
+    return column_type
+
+
+def _converted(fields: list, row: tuple, connection) -> dict:
+    """A row as the ORM gives it: each value through its column's converters."""
+    values = {}
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(Typed._meta.db_table)
+        converters = connection.ops.get_db_converters(column)
+        converters += column.get_db_converters(connection)
+        for convert in converters:
+            value = convert(value, column, connection)
+        values[field.name] = value
+    return values
