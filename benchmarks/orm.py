@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import decimal
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,6 +42,8 @@ django.setup()
 
 from django.apps.registry import Apps  # noqa: E402
 from django.db import connections, models  # noqa: E402
+
+from clickhouse_backend import models as ch  # noqa: E402
 
 REGISTRY = Apps()
 
@@ -86,7 +90,87 @@ class Table:
         return [field.column for field in self.model._meta.concrete_fields]
 
 
-TABLES = {"events": Table(Event, event_row)}
+class Wide(models.Model):
+    """One column of every ClickHouse field type."""
+
+    class Action(models.IntegerChoices):
+        PASS = 1
+        DROP = 2
+
+    int8 = ch.Int8Field()
+    int16 = ch.Int16Field()
+    int32 = ch.Int32Field()
+    int64 = ch.Int64Field()
+    int128 = ch.Int128Field()
+    int256 = ch.Int256Field()
+    uint8 = ch.UInt8Field()
+    uint16 = ch.UInt16Field()
+    uint32 = ch.UInt32Field()
+    uint64 = ch.UInt64Field()
+    uint128 = ch.UInt128Field()
+    uint256 = ch.UInt256Field()
+    float32 = ch.Float32Field()
+    float64 = ch.Float64Field()
+    amount = ch.DecimalField(max_digits=18, decimal_places=4)
+    flag = ch.BoolField()
+    ident = ch.UUIDField()
+    text = ch.StringField()
+    protocol = ch.StringField(low_cardinality=True)
+    note = ch.StringField(null=True)
+    country = ch.FixedStringField(max_bytes=2)
+    ipv4 = ch.IPv4Field()
+    ipv6 = ch.IPv6Field()
+    day = ch.DateField()
+    day32 = ch.Date32Field()
+    moment = ch.DateTimeField()
+    stamp = ch.DateTime64Field(precision=3)
+    action = ch.EnumField(choices=Action.choices)
+    clock = models.TimeField()
+    duration = models.DurationField()
+    tags = ch.ArrayField(ch.StringField())
+    attrs = ch.MapField(ch.StringField(), ch.UInt64Field())
+    pair = ch.TupleField([ch.UInt8Field(), ch.StringField()])
+    content = ch.JSONField()
+    location = ch.PointField()
+    area = ch.PolygonField()
+
+    class Meta:
+        app_label = "bench"
+        apps = REGISTRY
+
+
+def wide_row(index: int) -> tuple:
+    """One Wide row as a clickhouse-driver user passes it (Enum as its label, a time as
+    text, a duration as microseconds: the storage docs/fields.md gives them)."""
+    moment = START + datetime.timedelta(seconds=index)
+    return (
+        index % 128 - 64, index % 30000, index * 3, index * 2**40, index * 2**100, -index,
+        index % 256, index % 65536, index, index * 2**33, index * 2**90, index * 2**200,
+        index / 7, index / 3, decimal.Decimal(index).scaleb(-4), index % 2 == 0,
+        uuid.UUID(int=index), f"text {index}", ("http", "https", "dns")[index % 3],
+        None if index % 5 else "flagged", ("DE", "FR", "PL")[index % 3],
+        f"10.{index % 256}.{index // 256 % 256}.1", f"2001:db8::{index % 65536:x}",
+        moment.date(), moment.date(), moment, moment, ("Pass", "Drop")[index % 2],
+        f"{index % 24:02}:{index % 60:02}:00.000000", index * 1_000_000,
+        ["a", "b"][: index % 3], {"k": index}, (index % 256, "x"),
+        {"user": {"id": index}, "ok": True}, (index / 3, -index / 3),
+        [[(0.0, 0.0), (float(index), 0.0), (0.0, 1.0)]],
+    )  # fmt: skip
+
+
+def wide_orm_values(row: tuple) -> tuple:
+    """The same row as the model's Python values (the choice's value, time, timedelta)."""
+    values = list(row)
+    values[27] = Wide.Action[values[27].upper()]
+    values[28] = datetime.time.fromisoformat(values[28])
+    values[29] = datetime.timedelta(microseconds=values[29])
+    return tuple(values)
+
+
+TABLES = {
+    "events": Table(Event, event_row),
+    "wide": Table(Wide, wide_row, wide_orm_values),
+}
 
 
 class Pairs:

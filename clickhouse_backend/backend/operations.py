@@ -280,6 +280,8 @@ class DatabaseOperations(BaseDatabaseOperations):
         if value is None:
             return None
         number = int(value)
+        if value.version == 4:  # an IPv4 column
+            return inet_ntop(AF_INET, number.to_bytes(4, "big"))
         if number >> 32 == 0xFFFF:
             return inet_ntop(AF_INET, (number & 0xFFFFFFFF).to_bytes(4, "big"))
         if number >> 48 == 0:
@@ -300,7 +302,7 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     @staticmethod
     def _ipv4_address(value, expression, connection):
-        return None if value is None else str(value)
+        return None if value is None else inet_ntop(AF_INET, int(value).to_bytes(4, "big"))
 
     @staticmethod
     def _json_text(value, expression, connection):
