@@ -216,7 +216,8 @@ class DjangoPreparedMixin(ColumnPreparedMixin):
     A value Django cannot convert is a ``DataError`` on save naming the field and the
     value (Django raises a ``ValidationError`` or ``ValueError`` that names neither, or
     only the field); ``full_clean()`` still gives Django's ``ValidationError``. Checks a
-    subclass adds to ``get_db_prep_save()`` must be made by the column kind too.
+    subclass adds to ``get_db_prep_save()`` must be made column-wise too, by the column
+    kind or in ``prepare_column()``.
     """
 
     invalid_value: ClassVar[str] = "cannot be converted for its column"
