@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from django.core import checks
 from django.core.exceptions import ValidationError
-from django.db import DataError, connections, router
+from django.db import DataError, IntegrityError, connections, router
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -35,9 +35,12 @@ class ClickHouseField:
 
     def refuse(self, value: Any, reason: str) -> DataError:
         """The error for a value that must not reach ClickHouse, naming field and value."""
+        return DataError(f"{self.label}: {value!r} {reason}")
+
+    @property
+    def label(self) -> str:
         model = getattr(self, "model", None)
-        label = f"{model.__name__}.{self.name}" if model is not None else str(self.name)
-        return DataError(f"{label}: {value!r} {reason}")
+        return f"{model.__name__}.{self.name}" if model is not None else str(self.name)
 
 
 class LowCardinality(enum.Enum):
@@ -164,24 +167,57 @@ class BoundedMixin(ClickHouseField):
         return [*self.default_validators, *self._validators, TypeRangeValidator(self)]
 
     def get_db_prep_save(self, value: Any, connection) -> Any:
-        value = super().get_db_prep_save(value, connection)
-        if value is not None and not hasattr(value, "as_sql") and not self.in_range(value):
+        prepared = super().get_db_prep_save(value, connection)
+        if prepared is None or hasattr(prepared, "as_sql"):
+            return prepared
+        if not self.in_range(prepared):
             low, high = self.value_range()
-            raise self.refuse(
+            raise self.refuse(  # the value as given: 10**39, not the float it became
                 value,
                 f"is outside the range of ClickHouse's {self.clickhouse_type()} ({low} to {high})",
             )
-        return value
+        return prepared
 
 
-class DjangoPreparedMixin(ClickHouseField):
+class ColumnPreparedMixin(ClickHouseField):
+    """A field whose INSERT columns are prepared at once (``insert_values``), not value
+    by value: by the column kind of the Django field ``column_kind`` names (the field's
+    own internal type by default), which converts only the values that are not already
+    what the column takes, and checks the column type's range as a whole.
+
+    A value refused column-wise is refused with the error ``save()`` gives, from the
+    field's own ``get_db_prep_save()``: which value, and in which words, does not
+    depend on the path. Subclasses with checks of their own extend ``prepare_column()``.
+    """
+
+    column_kind: ClassVar[str | None] = None
+
+    def get_db_prep_column(self, values: list, connection) -> list:
+        try:
+            return self.prepare_column(values, connection)
+        except (DataError, IntegrityError):
+            for value in values:  # the first value the field refuses, in its words
+                self.get_db_prep_save(value, connection)
+            raise
+
+    def prepare_column(self, values: list, connection) -> list:
+        """The values the driver takes; a DataError (``column_refused()``) if one does
+        not fit, which the field's own error naming the value replaces."""
+        return prepare_builtin_column(self, values, connection, self.column_kind)
+
+    def column_refused(self, reason: str) -> DataError:
+        return DataError(f"{self.label}: a value {reason}")
+
+
+class DjangoPreparedMixin(ColumnPreparedMixin):
     """A field whose values are prepared as its Django class prepares them, so that
     inserts take that class's column-at-a-time path (``insert_values``).
 
     A value Django cannot convert is a ``DataError`` on save naming the field and the
     value (Django raises a ``ValidationError`` or ``ValueError`` that names neither, or
     only the field); ``full_clean()`` still gives Django's ``ValidationError``. Checks a
-    subclass adds to ``get_db_prep_save()`` must be made by the column kind too.
+    subclass adds to ``get_db_prep_save()`` must be made column-wise too, by the column
+    kind or in ``prepare_column()``.
     """
 
     invalid_value: ClassVar[str] = "cannot be converted for its column"
@@ -195,6 +231,3 @@ class DjangoPreparedMixin(ClickHouseField):
             ) from None
         except (ValidationError, TypeError, ValueError, ArithmeticError):
             raise self.refuse(value, self.invalid_value) from None
-
-    def get_db_prep_column(self, values: list, connection) -> list:
-        return prepare_builtin_column(self, values, connection)

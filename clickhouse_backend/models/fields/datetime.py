@@ -25,17 +25,15 @@ from django.utils import timezone as django_timezone
 from django.utils.functional import cached_property
 
 from ...driver.escape import quote_string
-from .base import BoundedMixin, LowCardinality, LowCardinalityMixin
+from .base import BoundedMixin, ColumnPreparedMixin, LowCardinality, LowCardinalityMixin
 
 __all__ = ["Date32Field", "DateField", "DateTime64Field", "DateTimeField"]
 
 UTC = datetime.timezone.utc
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = datetime.timedelta(microseconds=1)
 _DEFAULT_PRECISION = 6
 
 
-class DateField(BoundedMixin, LowCardinalityMixin, models.DateField):
+class DateField(ColumnPreparedMixin, BoundedMixin, LowCardinalityMixin, models.DateField):
     """``Date``: days from 1970-01-01 to 2149-06-06."""
 
     low_cardinality_support = LowCardinality.SUSPICIOUS
@@ -59,7 +57,7 @@ class Date32Field(DateField):
         return "Date32"
 
 
-class DateTimeField(BoundedMixin, LowCardinalityMixin, models.DateTimeField):
+class DateTimeField(ColumnPreparedMixin, BoundedMixin, LowCardinalityMixin, models.DateTimeField):
     """``DateTime(timezone)``: whole seconds from 1970 to 2106-02-07 06:28:15 UTC."""
 
     low_cardinality_support = LowCardinality.SUSPICIOUS
@@ -180,19 +178,3 @@ class DateTime64Field(DateTimeField):
         if self.precision == 9:
             return self.first_instant, self.last_nanosecond_instant
         return self.first_instant, self.last_instant
-
-    def get_db_prep_column(self, values: list, connection) -> list:
-        """The column as ticks of 10**-precision seconds since 1970, which the driver
-        writes as they are: exact before 1970 too, where its own conversion of a
-        datetime with a fraction of a second is a second late."""
-        scale = 10 ** (6 - self.precision) if self.precision < 6 else None
-        factor = 10 ** (self.precision - 6)
-        ticks = []
-        for value in values:
-            value = self.get_db_prep_save(value, connection)
-            if value is None:
-                ticks.append(None)
-                continue
-            micros = (value - _EPOCH) // _MICROSECOND
-            ticks.append(micros // scale if scale else micros * factor)
-        return ticks

@@ -25,14 +25,15 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from ...driver.escape import quote_string
-from .base import LowCardinality, LowCardinalityMixin
+from ..sql.insert_values import exactly, prepare_values
+from .base import ColumnPreparedMixin, LowCardinality, LowCardinalityMixin
 
 __all__ = ["Enum8Field", "Enum16Field", "EnumField"]
 
 _WIDTHS = {8: (-(2**7), 2**7 - 1), 16: (-(2**15), 2**15 - 1)}
 
 
-class EnumField(LowCardinalityMixin, models.Field):
+class EnumField(ColumnPreparedMixin, LowCardinalityMixin, models.Field):
     """``Enum8`` when every number fits in 8 bits, else ``Enum16``."""
 
     description = _("Enum")
@@ -143,6 +144,17 @@ class EnumField(LowCardinalityMixin, models.Field):
             choices = ", ".join(repr(value) for value, _, _ in self.members)
             raise self.refuse(value, f"is not one of the choices ({choices})")
         return value
+
+    def prepare_column(self, values: list, connection) -> list:
+        """Choice values as they are (the driver looks their labels up), the others
+        converted by ``get_db_prep_save()``; the set of them checked against the choices."""
+        kind = int if self.holds_integers else str
+        prepared = prepare_values(self, values, connection, exactly(kind))
+        distinct = set(prepared)
+        distinct.discard(None)
+        if not distinct <= self._values:
+            raise self.column_refused("is not one of the choices")
+        return prepared
 
     def get_db_converters(self, connection) -> list:
         converters = super().get_db_converters(connection)

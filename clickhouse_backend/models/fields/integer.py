@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.db import models
 
-from .base import BoundedMixin, LowCardinality, LowCardinalityMixin
+from .base import BoundedMixin, ColumnPreparedMixin, LowCardinality, LowCardinalityMixin
 
 __all__ = [
     "Int8Field",
@@ -35,8 +35,12 @@ class WideIntegerInput(forms.TextInput):
         super().__init__({"inputmode": "numeric", "pattern": "-?[0-9]+", **(attrs or {})})
 
 
-class ClickHouseIntegerField(BoundedMixin, LowCardinalityMixin, models.IntegerField):
+class ClickHouseIntegerField(
+    ColumnPreparedMixin, BoundedMixin, LowCardinalityMixin, models.IntegerField
+):
     """An integer column of one ClickHouse width; subclasses name it."""
+
+    column_kind = "IntegerField"
 
     type_name: ClassVar[str]
     internal_type: ClassVar[str]

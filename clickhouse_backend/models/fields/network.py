@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import lookups
 from django.utils.functional import cached_property
 
-from .base import LowCardinality, LowCardinalityMixin
+from .base import ColumnPreparedMixin, LowCardinality, LowCardinalityMixin
 
 __all__ = ["GenericIPAddressField", "IPv4Field", "IPv6Field"]
 
@@ -23,7 +23,9 @@ _IPV4_MAPPED = 0xFFFF_0000_0000
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class GenericIPAddressField(LowCardinalityMixin, models.GenericIPAddressField):
+class GenericIPAddressField(
+    ColumnPreparedMixin, LowCardinalityMixin, models.GenericIPAddressField
+):
     """An ``IPv6`` column, or ``IPv4`` with ``protocol="ipv4"``.
 
     Reading needs no code here: the backend turns ``IPv4Address``/``IPv6Address`` into

@@ -10,13 +10,31 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from .base import LowCardinalityMixin
+from .base import ColumnPreparedMixin, LowCardinalityMixin
 
 __all__ = ["FixedStringField", "StringField"]
 
 
 def byte_length(value: str | bytes) -> int:
     return len(value) if isinstance(value, bytes) else len(value.encode())
+
+
+def most_characters(values: list) -> int:
+    """The largest length of the str values (bytes and None are skipped)."""
+    if bytes in set(map(type, values)):
+        values = [value for value in values if type(value) is str]
+    return max(map(len, filter(None, values)), default=0)
+
+
+def most_bytes(values: list) -> int:
+    """The largest UTF-8 length of the str and bytes values (None is skipped), with
+    C-level operations: ASCII text is as many bytes as characters."""
+    present = list(filter(None, values))
+    if bytes in set(map(type, present)):
+        return max(map(byte_length, present), default=0)
+    if not all(map(str.isascii, present)):
+        present = map(str.encode, present)
+    return max(map(len, present), default=0)
 
 
 @deconstructible
@@ -31,7 +49,7 @@ class MaxBytesValidator(BaseValidator):
         return byte_length(value)
 
 
-class StringField(LowCardinalityMixin, models.CharField):
+class StringField(ColumnPreparedMixin, LowCardinalityMixin, models.CharField):
     """``String``: text of any length, ``LowCardinality(String)`` with
     ``low_cardinality=True``.
 
@@ -40,6 +58,7 @@ class StringField(LowCardinalityMixin, models.CharField):
     """
 
     description = _("String")
+    column_kind = "CharField"
 
     def __init__(self, *args, max_length: int | None = None, **kwargs):
         super().__init__(*args, max_length=max_length, **kwargs)
@@ -56,6 +75,13 @@ class StringField(LowCardinalityMixin, models.CharField):
         if limit is not None and isinstance(value, str) and len(value) > limit:
             raise self.refuse(value, f"is longer than max_length={self.max_length}")
         return value
+
+    def prepare_column(self, values: list, connection) -> list:
+        prepared = super().prepare_column(values, connection)
+        limit = self.max_length
+        if limit is not None and most_characters(prepared) > limit:
+            raise self.column_refused(f"is longer than max_length={limit}")
+        return prepared
 
 
 class FixedStringField(StringField):
@@ -109,6 +135,12 @@ class FixedStringField(StringField):
         if isinstance(value, (str, bytes)) and byte_length(value) > self.max_bytes:
             raise self.refuse(value, f"is longer than FixedString({self.max_bytes}) bytes")
         return value
+
+    def prepare_column(self, values: list, connection) -> list:
+        prepared = super().prepare_column(values, connection)
+        if most_bytes(prepared) > self.max_bytes:
+            raise self.column_refused(f"is longer than FixedString({self.max_bytes}) bytes")
+        return prepared
 
     def formfield(self, **kwargs):
         # A character never takes less than a byte: max_bytes bounds the characters too.

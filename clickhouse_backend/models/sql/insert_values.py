@@ -5,9 +5,10 @@ millions of Python calls for a large ``bulk_create()``, most of which hand the v
 back unchanged. Here each column is looked at once instead. When its values are all of
 the Python types the field would pass through (ints for an ``IntegerField``, aware
 datetimes for a ``DateTimeField``, ...), the column is checked and converted as a
-whole; otherwise Django's own per-value preparation runs, exactly as on any backend,
-and its result is checked the same way. A value that does not fit its column is a
-``DataError`` naming the field and the value, raised before anything is sent.
+whole; otherwise Django's own per-value preparation runs for the values that need it,
+exactly as on any backend, and its results are checked the same way. A value that
+does not fit its column is a ``DataError`` naming the field and the value, raised
+before anything is sent.
 
 A field class can prepare its columns itself by defining::
 
@@ -19,7 +20,8 @@ or ``DatabaseDefault``) and returns a new list of values the driver encodes for 
 field's ClickHouse type, raising ``django.db.DataError`` (naming the field and the
 value) for one that does not fit. Django's built-in fields are handled by ``_KINDS``,
 keyed by ``get_internal_type()``, as long as the field's class keeps Django's own
-preparation methods; any other field is prepared value by value with
+preparation methods; our fields name the kind they use (``ColumnPreparedMixin`` in
+``fields/base.py``); any other field is prepared value by value with
 ``get_db_prep_save()``.
 """
 
@@ -27,12 +29,15 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
+import ipaddress
 import json
 import operator
 import re
 import struct
 import sys
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from socket import AF_INET, AF_INET6, inet_pton
 from typing import Any
@@ -57,15 +62,20 @@ _INTEGER_RANGES = {
         (0, 2**bits - 1) if prefix else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
     )
     for prefix in ("", "U")
-    for bits in (8, 16, 32, 64)
+    for bits in (8, 16, 32, 64, 128, 256)
 }
 _DATE_RANGES = {
     "Date": (datetime.date(1970, 1, 1), datetime.date(2149, 6, 6)),
     "Date32": (datetime.date(1900, 1, 1), datetime.date(2299, 12, 31)),
 }
-# DateTime64's range, in microseconds from 1970 (1900-01-01 to 2299-12-31 23:59:59.999999).
+# DateTime64's range, in microseconds from 1970 (1900-01-01 to 2299-12-31 23:59:59.999999);
+# DateTime64(9)'s nanoseconds in an Int64 end at 2262-04-11 23:47:16.854775807.
 _DATETIME64_RANGE = (-2_208_988_800_000_000, 10_413_791_999_999_999)
-_DATETIME64 = re.compile(r"DateTime64\((\d)(?:,\s*'[^']*')?\)")
+_NANOSECOND_LAST = (2**63 - 1) // 1000
+# DateTime's range: whole seconds from 1970 to 2106-02-07 06:28:15 (a UInt32).
+_DATETIME_RANGE = (0, (2**32 - 1) * 1_000_000)
+# DateTime, DateTime('zone'), DateTime64(digits) or DateTime64(digits, 'zone').
+_DATETIME = re.compile(r"DateTime(?:64\((\d)(?:,\s*'([^']*)')?\)|\('([^']*)'\))?")
 _DECIMAL = re.compile(r"Decimal\((\d+),\s*(\d+)\)")
 _WRAPPERS = ("LowCardinality(", "Nullable(")
 FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
@@ -86,10 +96,10 @@ class Column:
         """Whether every value is of one of these exact types, or None."""
         return self.kinds <= {*kinds, NoneType}
 
-    def django(self, *kinds: type) -> list:
-        """Django's own preparation, value by value; its results must be ``kinds``."""
-        field, connection = self.field, self.connection
-        values = [field.get_db_prep_save(value, connection) for value in self.values]
+    def django(self, *kinds: type, ready: Callable[[Any], bool] | None = None) -> list:
+        """Django's own preparation, value by value, of the values ``ready`` does not
+        accept as they are (all values without it); its results must be ``kinds``."""
+        values = prepare_values(self.field, self.values, self.connection, ready)
         self.kinds = set(map(type, values))
         for kind in self.kinds - {NoneType}:
             if not issubclass(kind, kinds):
@@ -127,6 +137,26 @@ class Column:
         )
 
 
+def prepare_values(
+    field: models.Field, values: list, connection: Any, ready: Callable[[Any], bool] | None
+) -> list:
+    """The field's ``get_db_prep_save()`` of each value, except None and the values
+    ``ready`` accepts as they are (those Django would hand back unchanged)."""
+    prepare = field.get_db_prep_save
+    if ready is None:
+        return [prepare(value, connection) for value in values]
+    return [
+        value if value is None or ready(value) else prepare(value, connection) for value in values
+    ]
+
+
+def exactly(*kinds: type) -> Callable[[Any], bool]:
+    """``ready`` for values of exactly these types (not of their subclasses: a bool is
+    no int here, an enum member no str)."""
+    kinds_set = frozenset(kinds)
+    return lambda value: type(value) in kinds_set
+
+
 def _label(field: models.Field) -> str:
     model = getattr(field, "model", None)
     return f"{model._meta.label}.{field.name}" if model is not None else field.name
@@ -138,7 +168,7 @@ def _label(field: models.Field) -> str:
 def _integers(column: Column) -> list | None:
     if column.type not in _INTEGER_RANGES:
         return None
-    values = column.values if column.of(int) else column.django(int)
+    values = column.values if column.of(int) else column.django(int, ready=exactly(int))
     column.check_range(values, *_INTEGER_RANGES[column.type])
     return values
 
@@ -225,9 +255,13 @@ def decimal_problem(value: decimal.Decimal, precision: int, scale: int) -> str |
 
 
 def _strings(column: Column) -> list | None:
-    if column.type != "String" and not column.type.startswith("FixedString("):
+    if column.type == "String":
+        kinds = (str,)
+    elif column.type.startswith("FixedString("):
+        kinds = (str, bytes)  # FixedString holds bytes too
+    else:
         return None
-    return column.values if column.of(str) else column.django(str)
+    return column.values if column.of(*kinds) else column.django(*kinds, ready=exactly(*kinds))
 
 
 def _booleans(column: Column) -> list | None:
@@ -245,34 +279,58 @@ def _uuids(column: Column) -> list | None:
 def _dates(column: Column) -> list | None:
     if column.type not in _DATE_RANGES:
         return None
-    values = column.values if column.of(datetime.date) else column.django(datetime.date)
+    if column.of(datetime.date):
+        values = column.values
+    else:
+        values = column.django(datetime.date, ready=exactly(datetime.date))
     column.check_range(values, *_DATE_RANGES[column.type])
     return values
 
 
 def _datetimes(column: Column) -> list | None:
-    """Datetimes become DateTime64 ticks here: cheaper than the driver's conversion,
-    and exact before 1970 too (the driver's is a second off there)."""
-    match = _DATETIME64.fullmatch(column.type)
+    """Datetimes become the ticks of their column here (seconds for DateTime,
+    10**-digits seconds for DateTime64(digits)): cheaper than the driver's conversion,
+    and exact before 1970 too (the driver's is a second off there).
+
+    With USE_TZ = False a naive datetime is a wall-clock time in the column's zone
+    (Django's own DateTimeField has a UTC column). Any other value that is not an
+    aware datetime is the field's ``get_db_prep_save()``'s to convert."""
+    match = _DATETIME.fullmatch(column.type)
     if match is None:
         return None
-    naive = not settings.USE_TZ  # naive values are then UTC, as adapt_datetimefield_value says
-    values = column.values
-    if not (column.of(datetime.datetime) and _all_naive_or_aware(column, naive)):
-        # Django's conversion (and its warning about naive values) gives aware UTC ones.
-        values, naive = column.django(datetime.datetime), False
-    epoch = _NAIVE_EPOCH if naive else _EPOCH
+    digits, zone_name = match.group(1), match.group(2) or match.group(3) or "UTC"
+    values, epoch = column.values, _EPOCH
+    zones = _zones(column) if column.of(datetime.datetime) else None
+    if zones == {None} and not settings.USE_TZ:  # wall-clock times in the column's zone
+        if zone_name == "UTC":
+            epoch = _NAIVE_EPOCH
+        else:
+            values = column.map(_in_zone(zoneinfo.ZoneInfo(zone_name)), values)
+    elif zones is None or None in zones:  # Django's conversion (and its naive warning)
+        values = column.django(datetime.datetime, ready=_is_aware_datetime)
     micros = column.map(_MICROSECOND.__rfloordiv__, column.map(epoch.__rsub__, values))
-    column.check_range(micros, *_DATETIME64_RANGE, shown=values)
-    digits = int(match.group(1))  # DateTime64(digits): ticks of 10**-digits seconds
+    if digits is None:
+        column.check_range(micros, *_DATETIME_RANGE, shown=column.values)
+        return column.map((1_000_000).__rfloordiv__, micros)
+    digits = int(digits)  # DateTime64(digits): ticks of 10**-digits seconds
+    low, high = _DATETIME64_RANGE
+    column.check_range(micros, low, _NANOSECOND_LAST if digits == 9 else high, column.values)
     if digits < 6:
         return column.map((10 ** (6 - digits)).__rfloordiv__, micros)
     return micros if digits == 6 else column.map((10 ** (digits - 6)).__mul__, micros)
 
 
-def _all_naive_or_aware(column: Column, naive: bool) -> bool:
-    zones = set(map(operator.attrgetter("tzinfo"), column.present(column.values)))
-    return zones <= {None} if naive else None not in zones
+def _in_zone(zone: datetime.tzinfo) -> Callable[[datetime.datetime], datetime.datetime]:
+    return functools.partial(datetime.datetime.replace, tzinfo=zone)
+
+
+def _is_aware_datetime(value: Any) -> bool:
+    return type(value) is datetime.datetime and value.tzinfo is not None
+
+
+def _zones(column: Column) -> set:
+    """The tzinfo of the values (datetimes or times) that are not None."""
+    return set(map(operator.attrgetter("tzinfo"), column.present(column.values)))
 
 
 def _durations(column: Column) -> list | None:
@@ -289,7 +347,7 @@ def _durations(column: Column) -> list | None:
 def _times(column: Column) -> list | None:
     if column.type != "String":
         return None
-    if column.of(datetime.time) and _all_naive_or_aware(column, naive=True):
+    if column.of(datetime.time) and _zones(column) <= {None}:
         return column.map(_time_text, column.values)
     return column.django(str)
 
@@ -299,29 +357,56 @@ def _time_text(value: datetime.time) -> str:
 
 
 def _ip_addresses(column: Column) -> list | None:
-    """Addresses as the 16 bytes of an IPv6 column, parsed by the C library; anything
-    it does not parse goes through Django's cleaning first, as before."""
-    if column.type != "IPv6":
+    """Addresses as the driver writes them (an IPv6 column's 16 bytes, an IPv4 column's
+    number), parsed by the C library. A value it does not parse goes through the
+    field's ``get_db_prep_save()``, which cleans text (Django's field) or gives an
+    ``ipaddress`` object of the column's type (ours)."""
+    pack = _IP_PACKERS.get(column.type)
+    if pack is None:
         return None
     if column.of(str):
         try:
-            return column.map(_ipv6_packed, column.values)
+            return column.map(pack, column.values)
         except (OSError, ValueError):
             pass
-    cleaned = column.django(str)
     packed = []
-    for original, value in zip(column.values, cleaned, strict=True):
-        try:
-            packed.append(None if value is None else _ipv6_packed(value))
-        except (OSError, ValueError):
-            raise column.error(original, "is not an IP address") from None
+    for value in column.values:
+        if type(value) is str:
+            try:
+                packed.append(pack(value))
+                continue
+            except (OSError, ValueError):
+                pass
+        packed.append(_prepared_address(column, pack, value))
+    column.kinds = set(map(type, packed))
     return packed
+
+
+def _prepared_address(column: Column, pack: Callable[[str], Any], original: Any) -> Any:
+    value = column.field.get_db_prep_save(original, column.connection)
+    if value is None or isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return value  # the driver writes these as they are
+    if not isinstance(value, str):
+        raise column.error(
+            original, f"is a {type(value).__name__}, which its {column.type} column does not take"
+        )
+    try:
+        return pack(value)
+    except (OSError, ValueError):
+        raise column.error(original, "is not an IP address") from None
 
 
 def _ipv6_packed(text: str) -> bytes:
     if ":" in text:
         return inet_pton(AF_INET6, text)
     return _IPV4_MAPPED + inet_pton(AF_INET, text)
+
+
+def _ipv4_number(text: str) -> int:
+    return int.from_bytes(inet_pton(AF_INET, text), "big")
+
+
+_IP_PACKERS: dict[str, Callable[[str], Any]] = {"IPv6": _ipv6_packed, "IPv4": _ipv4_number}
 
 
 def _json(column: Column) -> list | None:
@@ -421,12 +506,15 @@ def prepare_column(field: models.Field, values: list, connection: Any) -> list:
     return _checked_nulls(field, hook(values, connection))
 
 
-def prepare_builtin_column(field: models.Field, values: list, connection: Any) -> list:
-    """``get_db_prep_column()`` for a field that prepares values as the Django field of
-    its internal type does, plus checks of its own that the column kind makes too
-    (Float32's range, Decimal's digits): the kind's column-wise path, and the field's
-    ``get_db_prep_save()`` for values the kind does not take as they are."""
-    entry = _KINDS.get(field.get_internal_type())
+def prepare_builtin_column(
+    field: models.Field, values: list, connection: Any, internal_type: str | None = None
+) -> list:
+    """``get_db_prep_column()`` for a field whose values the column kind of a Django field
+    (``internal_type``; the field's own by default) takes: the kind's column-wise path,
+    and the field's ``get_db_prep_save()`` for values the kind does not take as they
+    are. The kind checks what the column type holds (an integer's range, Float32's,
+    Decimal's digits); checks of the field's own are the field's to make."""
+    entry = _KINDS.get(internal_type or field.get_internal_type())
     return _prepare(field, entry and entry[1], values, connection)
 
 
