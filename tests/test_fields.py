@@ -731,3 +731,18 @@ def test_inspectdb_notes_a_datetime_without_a_zone():
         )
     finally:
         raw("DROP TABLE zoneless")
+
+
+def test_datetime64_widgets_show_the_fraction_of_a_second():
+    """ModelForm's and the admin's widgets show microseconds, so saving the form keeps
+    them (Django's widgets would drop them)."""
+    from django.contrib import admin
+
+    value = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    form = modelform_factory(Typed, fields=["stamp"])(instance=Typed(stamp=value))
+    assert "2024-05-06 07:08:09.123456" in str(form["stamp"])
+    field = Typed._meta.get_field("stamp")
+    admin_field = admin.ModelAdmin(Typed, admin.site).formfield_for_dbfield(field, request=None)
+    _, time = admin_field.widget.decompress(admin_field.prepare_value(value))
+    assert admin_field.widget.widgets[1].format_value(time) == "07:08:09.123456"
+    assert admin_field.clean(["2024-05-06", "07:08:09.123456"]) == value

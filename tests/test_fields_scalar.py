@@ -752,3 +752,15 @@ def test_inspectdb_maps_scalar_types_to_these_fields():
             raw("DROP TABLE inspected_scalars_again")
     finally:
         raw("DROP TABLE inspected_scalars")
+
+
+def test_float_form_fields_take_nan_and_infinities():
+    """A form (and the admin) shows and takes back every value a float column holds;
+    Float32's form refuses finite values beyond its range."""
+    form_class = modelform_factory(Typed, fields=["float32", "float64"])
+    form = form_class({"float32": "nan", "float64": "-inf"})
+    assert form.is_valid(), form.errors
+    assert math.isnan(form.cleaned_data["float32"]) and form.cleaned_data["float64"] == -INF
+    assert 'inputmode="decimal"' in str(form["float64"])
+    too_large = form_class({"float32": "1e39", "float64": "1e39"})
+    assert list(too_large.errors) == ["float32"]

@@ -18,6 +18,7 @@ import datetime
 import zoneinfo
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core import checks
 from django.db import models
@@ -174,7 +175,26 @@ class DateTime64Field(DateTimeField):
             kwargs["precision"] = self.precision
         return name, path, args, kwargs
 
+    def formfield(self, **kwargs):
+        """Django's form field, whose widgets show the fraction of a second too: they
+        would drop it, and saving the form (or the admin's page) would lose it."""
+        field = super().formfield(**kwargs)
+        if self.precision:
+            _show_fractions(field.widget)
+        return field
+
     def value_range(self) -> tuple[datetime.datetime, datetime.datetime]:
         if self.precision == 9:
             return self.first_instant, self.last_nanosecond_instant
         return self.first_instant, self.last_instant
+
+
+def _show_fractions(widget: forms.Widget) -> None:
+    """Make this widget (the admin's split date and time too) show microseconds."""
+    widget.supports_microseconds = True
+    for part in getattr(widget, "widgets", [widget]):
+        part.supports_microseconds = True
+        if isinstance(part, forms.DateTimeInput):
+            part.format = "%Y-%m-%d %H:%M:%S.%f"
+        elif isinstance(part, forms.TimeInput):
+            part.format = "%H:%M:%S.%f"

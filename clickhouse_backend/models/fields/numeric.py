@@ -36,6 +36,9 @@ class Float64Field(DjangoPreparedMixin, LowCardinalityMixin, models.FloatField):
     def clickhouse_type(self) -> str:
         return "Float64"
 
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": FloatFormField, **kwargs})
+
 
 class Float32Field(BoundedMixin, Float64Field):
     """``Float32``: a single-precision float, about 7 significant digits.
@@ -64,7 +67,41 @@ class Float32Field(BoundedMixin, Float64Field):
         return struct.unpack("<f", struct.pack("<f", value))[0]
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"min_value": -FLOAT32_MAX, "max_value": FLOAT32_MAX, **kwargs})
+        return super().formfield(**{"largest": FLOAT32_MAX, **kwargs})
+
+
+class FloatFormField(forms.FloatField):
+    """Takes every value a float column holds: ``nan``, ``inf`` and ``-inf`` too, which
+    Django's form field refuses (so the admin could not save a row holding one). A text
+    box, as a browser's number box refuses them; finite values beyond ``largest`` are
+    refused."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "too_large": _("Ensure this value is between -%(limit)s and %(limit)s.")
+    }
+
+    def __init__(self, *, largest: float | None = None, **kwargs):
+        self.largest = largest
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget) -> dict:
+        attrs = super().widget_attrs(widget)
+        if not isinstance(widget, forms.NumberInput):
+            attrs.setdefault("inputmode", "decimal")
+        return attrs
+
+    def validate(self, value) -> None:
+        forms.Field.validate(self, value)  # not FloatField's: it refuses nan and infinities
+        if (
+            self.largest is not None
+            and value not in self.empty_values
+            and math.isfinite(value)
+            and abs(value) > self.largest
+        ):
+            raise forms.ValidationError(
+                self.error_messages["too_large"], code="too_large", params={"limit": self.largest}
+            )
 
 
 @Float64Field.register_lookup
