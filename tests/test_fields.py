@@ -127,6 +127,23 @@ def test_integer_boundaries_round_trip():
     assert Typed.objects.values_list("uint256", "int128").get(pk=highs.pk) == (0, -(2**127))
 
 
+def test_updates_computed_beyond_the_range_are_refused_before_anything_changes():
+    """``F("uint8") - 1`` on a row holding 0 would wrap around to 255 in ClickHouse: the
+    update is refused naming the field, and no row changes; in range it runs."""
+    Typed.objects.bulk_create([Typed(uint8=0, int8=5), Typed(uint8=7, int8=127)])
+    with refused(r"Typed\.uint8: .* would be outside the range of its column \(0 to 255\)"):
+        Typed.objects.update(uint8=models.F("uint8") - 1)
+    with refused(r"Typed\.int8: .*outside the range .* in 1 row"):
+        Typed.objects.update(int8=models.F("int8") + 1)
+    assert sorted(Typed.objects.values_list("uint8", "int8")) == [(0, 5), (7, 127)]
+    assert Typed.objects.filter(uint8__gt=0).update(uint8=models.F("uint8") - 1) == 1
+    obj = Typed.objects.get(int8=5)
+    obj.uint8 = models.F("uint8") - 1
+    with refused(r"Typed\.uint8"):
+        obj.save()
+    assert sorted(Typed.objects.values_list("uint8", flat=True)) == [0, 6]
+
+
 @pytest.mark.parametrize("name", list(INTEGERS))
 def test_out_of_range_integers_are_refused_before_anything_is_written(name):
     """full_clean() names the field; bulk_create() and update() raise a DataError naming

@@ -20,10 +20,11 @@ import operator
 import time
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import NotSupportedError
+from django.db import DataError, NotSupportedError
 from django.db.models import DateField, DateTimeField, Field, Q, TimeField
-from django.db.models.expressions import Col, DatabaseDefault
+from django.db.models.expressions import Col, DatabaseDefault, Value
 from django.db.models.fields.json import JSONField
+from django.db.models.lookups import GreaterThan, LessThan
 from django.db.models.sql import Query, compiler
 from django.db.models.sql.compiler import PositionRef
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, ROW_COUNT
@@ -238,7 +239,34 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
             with self.connection.cursor() as cursor:
                 cursor.execute(count_sql, where_params)
                 return cursor.fetchone()[0]
+        self._refuse_computed_integers_out_of_range()
         return _run_counted(sql, params, count_sql, where_params, self.connection)
+
+    def _refuse_computed_integers_out_of_range(self) -> None:
+        """An integer column set from an expression (``F("stock") - 1``) must stay in
+        its type's range: ClickHouse would wrap the value around (0 - 1 in a UInt32 is
+        4294967295), where other databases refuse it. Values are checked in Python;
+        expressions by counting the matched rows they would take out of range."""
+        for field, _, value in self.query.values:
+            if not hasattr(value, "resolve_expression") or isinstance(value, Value):
+                continue
+            try:
+                low, high = self.connection.ops.integer_field_range(field.get_internal_type())
+            except KeyError:
+                continue  # not an integer column
+            outside = self.query.chain(klass=Query)
+            outside.add_q(Q(LessThan(value, low)) | Q(GreaterThan(value, high)))
+            where, params = outside.get_compiler(self.using).compile(outside.where)
+            table = self.connection.ops.quote_name(self.query.get_meta().db_table)
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SELECT count() FROM {table} WHERE {where}", params)
+                count = cursor.fetchone()[0]
+            if count:
+                model = self.query.get_meta().label
+                raise DataError(
+                    f"{model}.{field.name}: {value} would be outside the range of its "
+                    f"column ({low} to {high}) in {count} row(s); nothing was updated"
+                )
 
     def _drop_unchanged_key_columns(self) -> bool:
         """Leave out assignments to key columns that keep their value.
