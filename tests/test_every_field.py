@@ -18,10 +18,12 @@ import pytest
 from django import forms
 from django.apps.registry import Apps
 from django.core.management import call_command
-from django.db import connections
+from django.db import connections, models
+from django.db.models.functions import Now
 from django.forms import modelform_factory
 from testapp.models import Typed
 
+from clickhouse_backend import models as ch
 from clickhouse_backend.models import fields as clickhouse_fields
 from clickhouse_backend.models.sql.insert_values import prepare_column
 
@@ -404,3 +406,56 @@ def test_a_model_form_shows_and_takes_back_every_value(values):
     assert comparable(Typed.objects.values(*column_names()).get(pk=saved.pk)) == comparable(
         expected(values)
     )
+
+
+DEFAULTS_APPS = Apps()
+
+
+class Defaults(models.Model):
+    """A db_default on a field of each family (ClickHouse computes the value)."""
+
+    array = ch.ArrayField(ch.StringField(), db_default=["x", "it's"])
+    map = ch.MapField(ch.StringField(), ch.UInt64Field(), db_default={"k": 2**64 - 1})
+    pair = ch.TupleField([ch.UInt8Field(), ch.StringField()], db_default=(1, "z"))
+    document = ch.JSONField(db_default={"a": {"b": 1}})
+    location = ch.PointField(db_default=(1.5, -2.0))
+    ident = ch.UUIDField(db_default=uuid.UUID(int=5))
+    amount = ch.DecimalField(max_digits=40, decimal_places=2, db_default=decimal.Decimal("1.50"))
+    ratio = ch.Float32Field(db_default=0.5)
+    flag = ch.BoolField(db_default=True)
+    stamp = ch.DateTime64Field(precision=3, timezone="Asia/Tokyo", db_default=Now())
+    day = ch.Date32Field(db_default=datetime.date(1901, 2, 3))
+    action = ch.EnumField(choices=[(1, "A"), (-2, "B")], db_default=-2)
+    address = ch.IPv6Field(db_default="10.0.0.1")
+    big = ch.UInt256Field(db_default=2**256 - 1)
+    code = ch.FixedStringField(max_bytes=3, low_cardinality=True, db_default="ab")
+
+    class Meta:
+        app_label = "every_field"
+        apps = DEFAULTS_APPS
+
+
+@pytest.fixture
+def defaults():
+    connection = connections["clickhouse"]
+    with connection.schema_editor() as editor:
+        editor.create_model(Defaults)
+    yield Defaults.objects.using("clickhouse")
+    with connection.schema_editor() as editor:
+        editor.delete_model(Defaults)
+
+
+def test_db_defaults_of_every_family_are_written_by_clickhouse(defaults):
+    """create() and bulk_create() without values: each column holds its db_default."""
+    before = datetime.datetime.now(UTC).replace(microsecond=0)
+    defaults.create()
+    defaults.bulk_create([Defaults(), Defaults(ratio=0.25)])
+    names = [field.name for field in Defaults._meta.fields if field.name not in ("id", "stamp")]
+    wanted = {name: Defaults._meta.get_field(name).db_default for name in names}
+    wanted["address"] = "10.0.0.1"
+    rows = list(defaults.order_by("ratio").values(*names, "stamp"))
+    assert [row.pop("ratio") for row in rows] == [0.25, 0.5, 0.5]
+    del wanted["ratio"]
+    for row in rows:
+        assert before <= row.pop("stamp") <= datetime.datetime.now(UTC)
+        assert row == wanted

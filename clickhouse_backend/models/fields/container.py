@@ -100,8 +100,9 @@ class ContainerField(ClickHouseField, models.Field):
         return type(self).__name__
 
     def get_default(self) -> Any:
-        """An empty container without a default (ClickHouse has no NULL one)."""
-        if self.has_default() or self.empty_value is None:
+        """An empty container without a default or a db_default (ClickHouse has no NULL
+        one)."""
+        if self.has_default() or self.has_db_default() or self.empty_value is None:
             return super().get_default()
         return self.empty_value()
 
