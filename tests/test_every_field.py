@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.db import connections, models
 from django.db.models.functions import Now
 from django.forms import modelform_factory
+from field_helpers import column_types
 from testapp.models import Typed
 
 from clickhouse_backend import models as ch
@@ -254,12 +255,12 @@ def test_inspectdb_gives_a_model_that_creates_and_reads_the_same_table():
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE inspected_copy AS testapp_typed")
     try:
-        copy_types = _column_types("inspected_copy")
+        copy_types = column_types("inspected_copy")
         inspected._meta.db_table = "inspected_again"
         with connection.schema_editor() as editor:
             editor.create_model(inspected)
         try:
-            assert _column_types("inspected_again") == copy_types
+            assert column_types("inspected_again") == copy_types
         finally:
             with connection.schema_editor() as editor:
                 editor.delete_model(inspected)
@@ -284,16 +285,6 @@ def test_inspectdb_gives_a_model_that_creates_and_reads_the_same_table():
 
 def _differences(read: dict, wanted: dict) -> dict:
     return {name: (read[name], value) for name, value in wanted.items() if read[name] != value}
-
-
-def _column_types(table: str) -> dict[str, str]:
-    with connections["clickhouse"].cursor() as cursor:
-        cursor.execute(
-            "SELECT name, type FROM system.columns "
-            "WHERE database = currentDatabase() AND table = %s ORDER BY position",
-            [table],
-        )
-        return dict(cursor.fetchall())
 
 
 # Typed's columns whose types Debian's clickhouse-server 18.16 also has (it lacks

@@ -13,9 +13,10 @@ from django import forms
 from django.apps.registry import Apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import DataError, connections, models
+from django.db import models
 from django.db.models.functions import ExtractHour, TruncDay
 from django.forms import modelform_factory
+from field_helpers import clickhouse, column_types, raw, refused
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -33,31 +34,6 @@ INTEGERS = {
     for unsigned in (False, True)
     for bits in (8, 16, 32, 64, 128, 256)
 }
-
-
-def clickhouse():
-    return connections["clickhouse"]
-
-
-def column_types(table: str) -> dict[str, str]:
-    with clickhouse().cursor() as cursor:
-        cursor.execute(
-            "SELECT name, type FROM system.columns "
-            "WHERE database = currentDatabase() AND table = %s ORDER BY position",
-            [table],
-        )
-        return dict(cursor.fetchall())
-
-
-def raw(sql: str, params=()) -> list[tuple]:
-    with clickhouse().cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def refused(match: str):
-    """A DataError naming the field and the value."""
-    return pytest.raises(DataError, match=match)
 
 
 # -- DDL -------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from django.apps.registry import Apps
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import DataError, IntegrityError, connections, models
+from django.db import IntegrityError, models
 from django.forms import modelform_factory
 from django.test import RequestFactory
+from field_helpers import clickhouse, column_types, raw, refused
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -70,31 +71,6 @@ EMPTY = {
     "point": (0, ""),
     "pair": (0, None),
 }
-
-
-def clickhouse():
-    return connections["clickhouse"]
-
-
-def column_types(table: str) -> dict[str, str]:
-    with clickhouse().cursor() as cursor:
-        cursor.execute(
-            "SELECT name, type FROM system.columns "
-            "WHERE database = currentDatabase() AND table = %s ORDER BY position",
-            [table],
-        )
-        return dict(cursor.fetchall())
-
-
-def raw(sql: str, params=()) -> list[tuple]:
-    with clickhouse().cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def refused(match: str):
-    """A DataError naming the field and the value."""
-    return pytest.raises(DataError, match=match)
 
 
 def values_of(obj) -> dict:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DataError, connections, models
 from django.forms import modelform_factory
+from field_helpers import raw
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -24,12 +25,6 @@ FAR = [(10.0, 10.0), (11.0, 10.0), (11.0, 11.0)]
 
 def query():
     return Typed.objects.using("clickhouse")
-
-
-def raw(sql: str, params=()) -> list[tuple]:
-    with connections["clickhouse"].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def test_ddl():

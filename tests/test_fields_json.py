@@ -15,6 +15,7 @@ from django.db import DataError, IntegrityError, NotSupportedError, connections,
 from django.db.models import Value
 from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 from django.forms import modelform_factory
+from field_helpers import raw
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -28,12 +29,6 @@ DOCUMENTS = {
     "unicode": {"s": "é€😀\x00\n\"'\\/", "n": -3, "tags": ["x", "y"]},
     "empty": {},
 }
-
-
-def raw(sql: str, params=()) -> list[tuple]:
-    with connections["clickhouse"].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from unittest import mock
 import pytest
 from django.db import IntegrityError
 from django.utils.translation import gettext_lazy
-from test_fields import INTEGERS, clickhouse, raw, refused
+from field_helpers import clickhouse, raw, refused
+from test_fields import INTEGERS
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
