@@ -1,7 +1,12 @@
 """Helpers the field tests share: the suite's ClickHouse connection, raw SQL on it, the
-types of a table's columns, and the DataError a refused value raises."""
+types of a table's columns, the DataError a refused value raises, and the model
+inspectdb writes for a table."""
+
+import io
 
 import pytest
+from django.apps.registry import Apps
+from django.core.management import call_command
 from django.db import DataError, connections
 
 
@@ -28,3 +33,21 @@ def raw(sql: str, params=()) -> list[tuple]:
 def refused(match: str):
     """A DataError naming the field and the value."""
     return pytest.raises(DataError, match=match)
+
+
+def inspected(table: str) -> tuple[str, type]:
+    """What ``inspectdb`` writes for the table, and its model class, defined in an app
+    registry of its own (its ``Meta.db_table`` can then name a copy to create)."""
+    out = io.StringIO()
+    call_command("inspectdb", table, database="clickhouse", stdout=out)
+    source = out.getvalue()
+    namespace = {"__name__": "inspected_models", "_apps": Apps()}
+    exec(
+        source.replace(
+            "class Meta:", "class Meta:\n        app_label = 'inspected'\n        apps = _apps"
+        ),
+        namespace,
+    )
+    models = [value for value in namespace.values() if getattr(value, "_meta", None)]
+    (model,) = [model for model in models if model._meta.db_table == table]
+    return source, model

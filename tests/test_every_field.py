@@ -9,7 +9,6 @@ migrations) is tested in tests/test_fields*.py.
 
 import datetime
 import decimal
-import io
 import math
 import uuid
 import zoneinfo
@@ -17,11 +16,10 @@ import zoneinfo
 import pytest
 from django import forms
 from django.apps.registry import Apps
-from django.core.management import call_command
 from django.db import connections, models
 from django.db.models.functions import Now
 from django.forms import modelform_factory
-from field_helpers import column_types
+from field_helpers import column_types, inspected
 from testapp.models import Typed
 
 from clickhouse_backend import models as ch
@@ -242,34 +240,26 @@ def test_boundary_values_round_trip_through_the_orm():
 
 def test_inspectdb_gives_a_model_that_creates_and_reads_the_same_table():
     Typed.objects.bulk_create([Typed(**LOW), Typed(**HIGH)])
-    out = io.StringIO()
-    call_command("inspectdb", "testapp_typed", database="clickhouse", stdout=out)
-    apps = Apps()
-    namespace = {"__name__": "inspected_models", "_apps": apps}
-    source = out.getvalue().replace(
-        "class Meta:", "class Meta:\n        app_label = 'inspected'\n        apps = _apps"
-    )
-    exec(source, namespace)
-    inspected = namespace["TestappTyped"]
+    _, model = inspected("testapp_typed")
     connection = connections["clickhouse"]
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE inspected_copy AS testapp_typed")
     try:
         copy_types = column_types("inspected_copy")
-        inspected._meta.db_table = "inspected_again"
+        model._meta.db_table = "inspected_again"
         with connection.schema_editor() as editor:
-            editor.create_model(inspected)
+            editor.create_model(model)
         try:
             assert column_types("inspected_again") == copy_types
         finally:
             with connection.schema_editor() as editor:
-                editor.delete_model(inspected)
+                editor.delete_model(model)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE inspected_copy")
-    inspected._meta.db_table = "testapp_typed"
+    model._meta.db_table = "testapp_typed"
     names = column_names()
-    read = inspected.objects.using("clickhouse").order_by("int8").values(*names)
+    read = model.objects.using("clickhouse").order_by("int8").values(*names)
     for row, values in zip(read, (LOW, HIGH), strict=True):
         wanted = expected(values)
         # An inspected Enum has ClickHouse's numbers as its values (the labels are text

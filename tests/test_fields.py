@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import models
 from django.db.models.functions import ExtractHour, TruncDay
 from django.forms import modelform_factory
-from field_helpers import clickhouse, column_types, raw, refused
+from field_helpers import clickhouse, column_types, inspected, raw, refused
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -689,22 +689,13 @@ def test_inspectdb_gives_fields_that_create_the_same_table():
     column again: the inspected model, created under another name, has the same types."""
     raw(INSPECTED_TABLE)
     try:
-        out = io.StringIO()
-        call_command("inspectdb", "inspected", database="clickhouse", stdout=out)
-        source = out.getvalue()
+        source, model = inspected("inspected")
         assert "import clickhouse_backend.models" in source
         assert "lcn = clickhouse_backend.models.StringField(low_cardinality=True, " in source
         assert 'e8 = clickhouse_backend.models.Enum8Field(choices=[(-1, "it\'s"), ' in source
-        apps = Apps()
-        namespace = {"__name__": "inspected_models", "_apps": apps}
-        exec(
-            source.replace(
-                "class Meta:", "class Meta:\n        app_label = 'inspected'\n        apps = _apps"
-            ).replace("db_table = 'inspected'", "db_table = 'inspected_again'"),
-            namespace,
-        )
+        model._meta.db_table = "inspected_again"
         with clickhouse().schema_editor() as editor:
-            editor.create_model(namespace["Inspected"])
+            editor.create_model(model)
         try:
             assert column_types("inspected_again") == column_types("inspected")
         finally:

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, models
 from django.forms import modelform_factory
 from django.test import RequestFactory
-from field_helpers import clickhouse, column_types, raw, refused
+from field_helpers import clickhouse, column_types, inspected, raw, refused
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -746,9 +746,7 @@ def test_type_names_parse_nested_and_named_types():
 def test_inspectdb_writes_nested_fields_that_create_the_same_table():
     raw(INSPECTED_TABLE)
     try:
-        out = io.StringIO()
-        call_command("inspectdb", "inspected_containers", database="clickhouse", stdout=out)
-        source = out.getvalue()
+        source, model = inspected("inspected_containers")
         assert (
             "words = clickhouse_backend.models.ArrayField(base_field=clickhouse_backend.models"
             ".StringField(null=True, blank=True))" in source
@@ -758,15 +756,7 @@ def test_inspectdb_writes_nested_fields_that_create_the_same_table():
             ".StringField(), value_field=clickhouse_backend.models.UInt64Field())" in source
         )
         assert "base_fields=[('at', clickhouse_backend.models.DateTime64Field(" in source
-        apps = Apps()
-        namespace = {"__name__": "inspected_models", "_apps": apps}
-        exec(
-            source.replace(
-                "class Meta:", "class Meta:\n        app_label = 'inspected'\n        apps = _apps"
-            ).replace("db_table = 'inspected_containers'", "db_table = 'inspected_again'"),
-            namespace,
-        )
-        model = namespace["InspectedContainers"]
+        model._meta.db_table = "inspected_again"
         with clickhouse().schema_editor() as editor:
             editor.create_model(model)
         try:

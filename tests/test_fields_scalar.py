@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, models
 from django.db.models import F, Max, Min, Sum
 from django.forms import modelform_factory
-from field_helpers import clickhouse, column_types, raw, refused
+from field_helpers import clickhouse, column_types, inspected, raw, refused
 from test_fields import check_ids
 from testapp.models import Typed
 
@@ -723,9 +723,7 @@ CREATE TABLE inspected_scalars (
 def test_inspectdb_maps_scalar_types_to_these_fields():
     raw(INSPECTED_SCALARS)
     try:
-        out = io.StringIO()
-        call_command("inspectdb", "inspected_scalars", database="clickhouse", stdout=out)
-        source = out.getvalue()
+        source, model = inspected("inspected_scalars")
         for line in [
             "f32 = clickhouse_backend.models.Float32Field()",
             "f64 = clickhouse_backend.models.Float64Field(blank=True, null=True)",
@@ -737,16 +735,9 @@ def test_inspectdb_maps_scalar_types_to_these_fields():
             "null=True)",
         ]:
             assert line in source, source
-        apps = Apps()
-        namespace = {"__name__": "inspected_models", "_apps": apps}
-        exec(
-            source.replace(
-                "class Meta:", "class Meta:\n        app_label = 'inspected'\n        apps = _apps"
-            ).replace("db_table = 'inspected_scalars'", "db_table = 'inspected_scalars_again'"),
-            namespace,
-        )
+        model._meta.db_table = "inspected_scalars_again"
         with clickhouse().schema_editor() as editor:
-            editor.create_model(namespace["InspectedScalars"])
+            editor.create_model(model)
         try:
             assert column_types("inspected_scalars_again") == column_types("inspected_scalars")
         finally:
