@@ -20,6 +20,10 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "A subquery on a table cannot be correlated with the same table outside it in "
     "ClickHouse; the backend refuses such an OuterRef with NotSupportedError.": {
         "lookup.tests.LookupQueryingTests.test_filter_exists_lhs",
+        "update.tests.AdvancedTests.test_update_annotated_multi_table_queryset",
+        "update.tests.AdvancedTests.test_update_ordered_by_m2m_annotation",
+        "update.tests.AdvancedTests.test_update_ordered_by_m2m_annotation_desc",
+        "update.tests.AdvancedTests.test_update_values_annotation",
         "lookup.tests.LookupQueryingTests.test_filter_subquery_lhs",
         "aggregation.test_filter_argument.FilteredAggregateTests.test_filtered_aggregate_on_exists",
         "aggregation.test_filter_argument.FilteredAggregateTests.test_filtered_aggregate_ref_multiple_subquery_annotation",
