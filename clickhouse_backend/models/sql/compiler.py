@@ -19,7 +19,7 @@ import functools
 import operator
 import time
 
-from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import DataError, NotSupportedError
 from django.db.models import DateField, DateTimeField, Field, Q, TimeField
 from django.db.models.expressions import Col, DatabaseDefault, Value
@@ -255,7 +255,11 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
             except KeyError:
                 continue  # not an integer column
             outside = self.query.chain(klass=Query)
-            outside.add_q(Q(LessThan(value, low)) | Q(GreaterThan(value, high)))
+            try:
+                value = value.resolve_expression(outside, allow_joins=False, for_save=True)
+                outside.add_q(Q(LessThan(value, low)) | Q(GreaterThan(value, high)))
+            except FieldError:  # no type to compare (F("n").bitxor(None) is NULL)
+                continue
             where, params = outside.get_compiler(self.using).compile(outside.where)
             table = self.connection.ops.quote_name(self.query.get_meta().db_table)
             with self.connection.cursor() as cursor:
