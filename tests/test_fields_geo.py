@@ -213,3 +213,24 @@ def test_alter_field_text_to_point_keeps_the_data():
     finally:
         with connection.schema_editor() as editor:
             editor.delete_model(Place)
+
+
+def test_a_column_of_shaped_values_goes_as_it_is_and_any_other_is_checked():
+    """bulk_create() passes a column of float tuples in lists through; integers are
+    taken as floats; one point that is not finite, anywhere, refuses the whole batch."""
+    polygons = [[SQUARE, HOLE], [[(0, 0), (1, 0), (1, 1)]], []]
+    query().bulk_create(
+        [Typed(location=(float(i), -1.5), polygon=p) for i, p in enumerate(polygons)]
+    )
+    rows = list(query().order_by("location").values_list("location", "polygon"))
+    assert rows == [
+        ((0.0, -1.5), [SQUARE, HOLE]),
+        ((1.0, -1.5), [[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)]]),
+        ((2.0, -1.5), []),
+    ]
+    late = [Typed(location=(1.0, 2.0)) for _ in range(3)] + [Typed(location=(1e308, 1e308))]
+    query().bulk_create(late)  # finite, though their sum is not
+    bad = [Typed(polygon=[SQUARE]), Typed(polygon=[[(0.0, 0.0), (float("inf"), 1.0)]])]
+    with pytest.raises(DataError, match=r"Typed\.polygon: .*inf is not finite"):
+        query().bulk_create(bad)
+    assert query().count() == 7
