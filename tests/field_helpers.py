@@ -7,7 +7,7 @@ import io
 import pytest
 from django.apps.registry import Apps
 from django.core.management import call_command
-from django.db import DataError, connections
+from django.db import DataError, connections, models
 
 
 def clickhouse():
@@ -33,6 +33,19 @@ def raw(sql: str, params=()) -> list[tuple]:
 def refused(match: str):
     """A DataError naming the field and the value."""
     return pytest.raises(DataError, match=match)
+
+
+def check_ids(field: models.Field, **kwargs) -> list[str]:
+    """The ids of the system check messages of ``field`` on a ClickHouse model."""
+
+    class Checked(models.Model):
+        value = field
+
+        class Meta:
+            app_label = "testapp"  # routed to ClickHouse
+            apps = Apps()
+
+    return [message.id for message in Checked._meta.get_field("value").check(**kwargs)]
 
 
 def inspected(table: str) -> tuple[str, type]:

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import models
 from django.db.models.functions import ExtractHour, TruncDay
 from django.forms import modelform_factory
-from field_helpers import clickhouse, column_types, inspected, raw, refused
+from field_helpers import check_ids, clickhouse, column_types, inspected, raw, refused
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -600,17 +600,6 @@ def test_adding_an_enum_choice_modifies_the_column(changing):
 
 
 # -- system checks ---------------------------------------------------------------------
-
-
-def check_ids(field: models.Field, **kwargs) -> list[str]:
-    class Checked(models.Model):
-        value = field
-
-        class Meta:
-            app_label = "testapp"  # routed to ClickHouse
-            apps = Apps()
-
-    return [message.id for message in Checked._meta.get_field("value").check(**kwargs)]
 
 
 def test_checks_refuse_what_clickhouse_refuses():

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, models
 from django.forms import modelform_factory
 from django.test import RequestFactory
-from field_helpers import clickhouse, column_types, inspected, raw, refused
+from field_helpers import check_ids, clickhouse, column_types, inspected, raw, refused
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -575,17 +575,6 @@ def test_text_form_round_trips_through_to_python():
 
 
 # -- system checks ---------------------------------------------------------------------
-
-
-def check_ids(field: models.Field, **kwargs) -> list[str]:
-    class Checked(models.Model):
-        value = field
-
-        class Meta:
-            app_label = "testapp"  # routed to ClickHouse
-            apps = Apps()
-
-    return [message.id for message in Checked._meta.get_field("value").check(**kwargs)]
 
 
 def test_checks_refuse_what_clickhouse_refuses():

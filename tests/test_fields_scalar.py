@@ -21,8 +21,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, models
 from django.db.models import F, Max, Min, Sum
 from django.forms import modelform_factory
-from field_helpers import clickhouse, column_types, inspected, raw, refused
-from test_fields import check_ids
+from field_helpers import check_ids, clickhouse, column_types, inspected, raw, refused
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
