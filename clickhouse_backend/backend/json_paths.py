@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import NotSupportedError
 from django.db.models.expressions import Col, Value
+from django.db.models.fields import json as json_fields
 from django.db.models.fields.json import (
     ContainedBy,
     DataContains,
@@ -44,6 +45,9 @@ from django.db.models.fields.json import (
     KeyTransformLte,
 )
 from django.db.models.lookups import In
+
+# JSONField's own "in" lookup from Django 6.1 (before, JSONField used lookups.In).
+JSONIn = getattr(json_fields, "JSONIn", In)
 
 Sql = tuple[str, tuple]
 _NO_NULLS = (
@@ -368,6 +372,7 @@ SPELLINGS: dict[type, Callable[..., Sql]] = {
     JSONExact: _exact,
     KeyTransformIn: _key_in,
     In: _in,
+    JSONIn: _in,
     KeyTransformIsNull: _is_null,
     KeyTransformLt: _comparison("<"),
     KeyTransformLte: _comparison("<="),
