@@ -177,6 +177,21 @@ def test_integer_division_is_integer_division(spans, expression, expected):
     assert {type(value) for value in result.values()} == {type(next(iter(expected.values())))}
 
 
+def test_decimal_division_keeps_the_digits_of_the_quotient(spans):
+    """A decimal quotient is not cut to the dividend's scale, as on PostgreSQL
+    (ClickHouse's / would give 12.50 / 3 = 4.16), by an integer or a decimal."""
+    rows = {
+        name: rest
+        for name, *rest in spans.filter(name__in=["short", "long"])
+        .annotate(third=F("amount") / 3, by_decimal=F("amount") / Value(decimal.Decimal("0.4")))
+        .values_list("name", "third", "by_decimal")
+    }
+    third, by_decimal = rows["short"]
+    assert abs(third - decimal.Decimal("12.50") / 3) < decimal.Decimal("1e-15")
+    assert by_decimal == decimal.Decimal("31.25")
+    assert rows["long"] == [1, decimal.Decimal("7.5")]
+
+
 def test_temporal_subtraction_and_durations(spans):
     """end - start is a timedelta; datetimes and dates move by durations."""
     spans = spans.annotate(took=F("end") - F("start"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import DateTimeField, Func, IntegerField, TimeField
+from django.core.exceptions import FieldError
+from django.db.models import DateTimeField, DecimalField, Func, IntegerField, TimeField
 from django.db.models.expressions import Case, CombinedExpression, DurationExpression, Value
 from django.db.models.functions import (
     MD5,
@@ -146,14 +147,48 @@ def _duration(node: DurationExpression, compiler, connection) -> tuple[str, tupl
 
 
 def _combined(node: CombinedExpression, compiler, connection) -> tuple[str, tuple]:
-    """An integer divided by an integer is an integer in Django, as on PostgreSQL
-    (7 / 2 = 3, -7 / 2 = -3); ClickHouse's ``/`` always gives a float, and its intDiv()
-    truncates towards zero the same way."""
-    if node.connector != node.DIV or not isinstance(node._output_field_or_none, IntegerField):
+    """Division as on PostgreSQL. An integer divided by an integer is an integer
+    (7 / 2 = 3, -7 / 2 = -3): ClickHouse's ``/`` always gives a float, and its intDiv()
+    truncates towards zero the same way. A decimal quotient gets digits beyond its
+    operands' scale (0.01 / 10 = 0.001): ClickHouse's ``/`` keeps the dividend's scale
+    (0.00), its divideDecimal() takes the scale to give."""
+    if node.connector != node.DIV:
+        return node.as_sql(compiler, connection)
+    output = node._output_field_or_none
+    if not isinstance(output, (IntegerField, DecimalField)):
         return node.as_sql(compiler, connection)
     lhs, lhs_params = compiler.compile(node.lhs)
     rhs, rhs_params = compiler.compile(node.rhs)
-    return f"intDiv({lhs}, {rhs})", (*lhs_params, *rhs_params)
+    if isinstance(output, IntegerField):
+        return f"intDiv({lhs}, {rhs})", (*lhs_params, *rhs_params)
+    scales = [_decimal_places(side) for side in (node.lhs, node.rhs)]
+    quotient_scale = min(max(scales) + _QUOTIENT_EXTRA_DIGITS, _MAX_QUOTIENT_SCALE)
+    lhs, rhs = (
+        f"toDecimal256({sql}, {scale})" for sql, scale in zip((lhs, rhs), scales, strict=True)
+    )
+    return (
+        f"divideDecimal({lhs}, {rhs}, {quotient_scale})",
+        (*lhs_params, *rhs_params),
+    )
+
+
+# PostgreSQL gives a quotient at least 16 significant digits; ClickHouse's Decimal256
+# holds 76 digits, of which this scale leaves 38 before the point.
+_QUOTIENT_EXTRA_DIGITS = 16
+_MAX_QUOTIENT_SCALE = 38
+
+
+def _decimal_places(expression) -> int:
+    """The scale a side of a division is taken at: a decimal's own, none for an
+    integer, and for anything else (a float) as many digits as a quotient gets."""
+    try:
+        field = expression._output_field_or_none
+    except FieldError:  # mixed types without an output_field of their own
+        field = None
+    if isinstance(field, IntegerField):
+        return 0
+    places = getattr(field, "decimal_places", None)
+    return places if isinstance(places, int) else _QUOTIENT_EXTRA_DIGITS
 
 
 def _in_characters(function: str) -> Spelling:
