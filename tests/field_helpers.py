@@ -1,8 +1,10 @@
 """Helpers the field tests share: the suite's ClickHouse connection, raw SQL on it, the
-types of a table's columns, the DataError a refused value raises, and the model
-inspectdb writes for a table."""
+types of a table's columns, the DataError a refused value raises, the SQL a field
+change runs, and the model inspectdb writes for a table."""
 
+import contextlib
 import io
+from unittest import mock
 
 import pytest
 from django.apps.registry import Apps
@@ -64,3 +66,26 @@ def inspected(table: str) -> tuple[str, type]:
     models = [value for value in namespace.values() if getattr(value, "_meta", None)]
     (model,) = [model for model in models if model._meta.db_table == table]
     return source, model
+
+
+@contextlib.contextmanager
+def created_as(model: type[models.Model], table: str):
+    """The model's table created under another name for the body, dropped after."""
+    model._meta.db_table = table
+    with clickhouse().schema_editor() as editor:
+        editor.create_model(model)
+    try:
+        yield
+    finally:
+        raw(f"DROP TABLE {table}")
+
+
+def alter(model: type[models.Model], old_field: models.Field, new_field: models.Field) -> list:
+    """Alter a field of the model from old_field to new_field; the SQL that ran (the
+    schema editor runs it as usual, the statements are only recorded)."""
+    new_field.set_attributes_from_name(old_field.name)
+    new_field.model = model
+    editor = clickhouse().schema_editor()
+    with editor, mock.patch.object(editor, "execute", wraps=editor.execute) as execute:
+        editor.alter_field(model, old_field, new_field)
+    return [call.args[0] for call in execute.call_args_list]

@@ -19,7 +19,7 @@ from django.apps.registry import Apps
 from django.db import connections, models
 from django.db.models.functions import Now
 from django.forms import modelform_factory
-from field_helpers import column_types, inspected
+from field_helpers import column_types, created_as, inspected
 from testapp.models import Typed
 
 from clickhouse_backend import models as ch
@@ -246,14 +246,8 @@ def test_inspectdb_gives_a_model_that_creates_and_reads_the_same_table():
         cursor.execute("CREATE TABLE inspected_copy AS testapp_typed")
     try:
         copy_types = column_types("inspected_copy")
-        model._meta.db_table = "inspected_again"
-        with connection.schema_editor() as editor:
-            editor.create_model(model)
-        try:
+        with created_as(model, "inspected_again"):
             assert column_types("inspected_again") == copy_types
-        finally:
-            with connection.schema_editor() as editor:
-                editor.delete_model(model)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE inspected_copy")

@@ -6,7 +6,6 @@ import datetime
 import io
 import json
 import zoneinfo
-from unittest import mock
 
 import pytest
 from django import forms
@@ -16,7 +15,16 @@ from django.core.management import call_command
 from django.db import models
 from django.db.models.functions import ExtractHour, TruncDay
 from django.forms import modelform_factory
-from field_helpers import check_ids, clickhouse, column_types, inspected, raw, refused
+from field_helpers import (
+    alter,
+    check_ids,
+    clickhouse,
+    column_types,
+    created_as,
+    inspected,
+    raw,
+    refused,
+)
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -561,16 +569,6 @@ def changing():
         editor.delete_model(Changing)
 
 
-def alter(connection, old_field: models.Field, new_field: models.Field) -> list[str]:
-    """Alter a field of Changing from old_field to new_field; the SQL that ran."""
-    new_field.set_attributes_from_name(old_field.name)
-    new_field.model = Changing
-    editor = connection.schema_editor()
-    with editor, mock.patch.object(editor, "execute", wraps=editor.execute) as execute:
-        editor.alter_field(Changing, old_field, new_field)
-    return [call.args[0] for call in execute.call_args_list]
-
-
 def test_low_cardinality_and_null_changes_modify_the_column_and_keep_the_data(changing):
     steps = [
         (ch.StringField(low_cardinality=True), "LowCardinality(String)"),
@@ -581,7 +579,7 @@ def test_low_cardinality_and_null_changes_modify_the_column_and_keep_the_data(ch
     ]
     field = Changing._meta.get_field("tag")
     for new_field, column_type in steps:
-        (statement,) = alter(changing, field, new_field)
+        (statement,) = alter(Changing, field, new_field)
         assert statement.startswith('ALTER TABLE "field_migrations_changing" MODIFY COLUMN')
         assert column_types("field_migrations_changing")["tag"] == column_type
         assert sorted(raw("SELECT tag FROM field_migrations_changing")) == [("a",), ("b",)]
@@ -591,7 +589,7 @@ def test_low_cardinality_and_null_changes_modify_the_column_and_keep_the_data(ch
 def test_adding_an_enum_choice_modifies_the_column(changing):
     """choices are part of an Enum's type, so changing them alters the column."""
     old_field = Changing._meta.get_field("action")
-    statements = alter(changing, old_field, ch.EnumField(choices=Typed.Action.choices))
+    statements = alter(Changing, old_field, ch.EnumField(choices=Typed.Action.choices))
     assert statements == [
         'ALTER TABLE "field_migrations_changing" MODIFY COLUMN "action" '
         "Enum8('Alert!' = -3, 'Pass' = 1, 'Drop' = 2) NOT NULL"
@@ -682,13 +680,8 @@ def test_inspectdb_gives_fields_that_create_the_same_table():
         assert "import clickhouse_backend.models" in source
         assert "lcn = clickhouse_backend.models.StringField(low_cardinality=True, " in source
         assert 'e8 = clickhouse_backend.models.Enum8Field(choices=[(-1, "it\'s"), ' in source
-        model._meta.db_table = "inspected_again"
-        with clickhouse().schema_editor() as editor:
-            editor.create_model(model)
-        try:
+        with created_as(model, "inspected_again"):
             assert column_types("inspected_again") == column_types("inspected")
-        finally:
-            raw("DROP TABLE inspected_again")
     finally:
         raw("DROP TABLE inspected")
 

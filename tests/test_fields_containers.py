@@ -8,7 +8,6 @@ import io
 import json
 import pickle
 import zoneinfo
-from unittest import mock
 
 import pytest
 from django import forms
@@ -19,7 +18,16 @@ from django.core.management import call_command
 from django.db import IntegrityError, models
 from django.forms import modelform_factory
 from django.test import RequestFactory
-from field_helpers import check_ids, clickhouse, column_types, inspected, raw, refused
+from field_helpers import (
+    alter,
+    check_ids,
+    clickhouse,
+    column_types,
+    created_as,
+    inspected,
+    raw,
+    refused,
+)
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -652,16 +660,6 @@ def holding():
         editor.delete_model(Holding)
 
 
-def alter(connection, model, old_field: models.Field, new_field: models.Field) -> list[str]:
-    """Alter a field from old_field to new_field; the SQL that ran."""
-    new_field.set_attributes_from_name(old_field.name)
-    new_field.model = model
-    editor = connection.schema_editor()
-    with editor, mock.patch.object(editor, "execute", wraps=editor.execute) as execute:
-        editor.alter_field(model, old_field, new_field)
-    return [call.args[0] for call in execute.call_args_list]
-
-
 def test_altering_elements_modifies_the_column_and_keeps_the_data(holding):
     steps = [
         (ch.ArrayField(ch.UInt16Field(), default=list), "Array(UInt16)"),
@@ -674,7 +672,7 @@ def test_altering_elements_modifies_the_column_and_keeps_the_data(holding):
     ]
     field = Holding._meta.get_field("values")
     for new_field, column_type in steps:
-        (statement,) = alter(holding, Holding, field, new_field)
+        (statement,) = alter(Holding, field, new_field)
         assert statement.startswith(
             'ALTER TABLE "container_migrations_holding" MODIFY COLUMN "values"'
         )
@@ -745,10 +743,7 @@ def test_inspectdb_writes_nested_fields_that_create_the_same_table():
             ".StringField(), value_field=clickhouse_backend.models.UInt64Field())" in source
         )
         assert "base_fields=[('at', clickhouse_backend.models.DateTime64Field(" in source
-        model._meta.db_table = "inspected_again"
-        with clickhouse().schema_editor() as editor:
-            editor.create_model(model)
-        try:
+        with created_as(model, "inspected_again"):
             assert column_types("inspected_again") == column_types("inspected_containers")
             model.objects.using("clickhouse").create(
                 id=1,
@@ -763,8 +758,6 @@ def test_inspectdb_writes_nested_fields_that_create_the_same_table():
             assert got.point == (datetime.datetime(2024, 1, 1, tzinfo=UTC), 1)
             assert (got.grid, got.nested) == ([], {})
             assert got.rows == [("ab", decimal.Decimal("1.50"))]
-        finally:
-            raw("DROP TABLE inspected_again")
     finally:
         raw("DROP TABLE inspected_containers")
 

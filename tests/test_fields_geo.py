@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DataError, connections, models
 from django.forms import modelform_factory
-from field_helpers import raw
+from field_helpers import alter, raw
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -199,16 +199,10 @@ def test_alter_field_text_to_point_keeps_the_data():
     try:
         Place.objects.using("clickhouse").create(spot="(1.5,2)")
         new_field = ch.PointField(default=(0.0, 0.0))
-        new_field.set_attributes_from_name("spot")
-        new_field.model = Place
-        with connection.schema_editor(collect_sql=True) as editor:
-            editor.alter_field(Place, Place._meta.get_field("spot"), new_field)
-        (statement,) = editor.collected_sql
+        (statement,) = alter(Place, Place._meta.get_field("spot"), new_field)
         assert statement.startswith(
             'ALTER TABLE "geo_migrations_place" MODIFY COLUMN "spot" Point'
         )
-        with connection.schema_editor() as editor:
-            editor.alter_field(Place, Place._meta.get_field("spot"), new_field)
         assert raw("SELECT spot FROM geo_migrations_place") == [((1.5, 2.0),)]
     finally:
         with connection.schema_editor() as editor:

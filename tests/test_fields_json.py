@@ -15,7 +15,7 @@ from django.db import DataError, IntegrityError, NotSupportedError, connections,
 from django.db.models import Value
 from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 from django.forms import modelform_factory
-from field_helpers import raw
+from field_helpers import alter, column_types, raw
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -454,17 +454,9 @@ def test_alter_field_text_to_json_and_its_options_keeps_the_data():
             (ch.JSONField(), "JSON"),
             (ch.JSONField(max_dynamic_paths=8), "JSON(max_dynamic_paths=8)"),
         ):
-            new_field.set_attributes_from_name("body")
-            new_field.model = Document
-            with connection.schema_editor() as editor:
-                editor.alter_field(Document, old_field, new_field)
-            types = dict(
-                raw(
-                    "SELECT name, type FROM system.columns "
-                    "WHERE database = currentDatabase() AND table = 'json_migrations_document'"
-                )
-            )
-            assert types["body"] == column_type
+            (statement,) = alter(Document, old_field, new_field)
+            assert statement.startswith('ALTER TABLE "json_migrations_document" MODIFY COLUMN')
+            assert column_types("json_migrations_document")["body"] == column_type
             assert raw("SELECT body FROM json_migrations_document") == [({"a": {"b": [1, "x"]}},)]
             old_field = new_field
     finally:

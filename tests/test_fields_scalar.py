@@ -21,7 +21,16 @@ from django.core.management import call_command
 from django.db import DatabaseError, models
 from django.db.models import F, Max, Min, Sum
 from django.forms import modelform_factory
-from field_helpers import check_ids, clickhouse, column_types, inspected, raw, refused
+from field_helpers import (
+    alter,
+    check_ids,
+    clickhouse,
+    column_types,
+    created_as,
+    inspected,
+    raw,
+    refused,
+)
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -694,12 +703,7 @@ def test_type_null_and_low_cardinality_changes_modify_the_column_and_keep_the_da
     try:
         for name, new_field, column_type in steps:
             old_field, fields[name] = fields[name], new_field
-            new_field.set_attributes_from_name(name)
-            new_field.model = Rescaled
-            editor = connection.schema_editor()
-            with editor, mock.patch.object(editor, "execute", wraps=editor.execute) as execute:
-                editor.alter_field(Rescaled, old_field, new_field)
-            (statement,) = [call.args[0] for call in execute.call_args_list]
+            (statement,) = alter(Rescaled, old_field, new_field)
             assert statement.startswith(f'ALTER TABLE "{table}" MODIFY COLUMN "{name}"')
             assert column_types(table)[name] == column_type
             assert raw(f"SELECT ratio, amount, on, ident FROM {table}") == [
@@ -734,13 +738,8 @@ def test_inspectdb_maps_scalar_types_to_these_fields():
             "null=True)",
         ]:
             assert line in source, source
-        model._meta.db_table = "inspected_scalars_again"
-        with clickhouse().schema_editor() as editor:
-            editor.create_model(model)
-        try:
+        with created_as(model, "inspected_scalars_again"):
             assert column_types("inspected_scalars_again") == column_types("inspected_scalars")
-        finally:
-            raw("DROP TABLE inspected_scalars_again")
     finally:
         raw("DROP TABLE inspected_scalars")
 
