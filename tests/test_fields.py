@@ -380,8 +380,8 @@ def test_datetime_boundaries_round_trip():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="clickhouse-driver reads DateTime64 through a float: after about 2255 the "
-    "microseconds may be off by one",
+    reason="clickhouse-driver reads DateTime64 through a float: from 2242 on the "
+    "microseconds may be up to 2 off",
 )
 def test_read_of_the_last_microsecond_of_2299():
     value = datetime.datetime(2299, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

@@ -269,6 +269,21 @@ def test_injection_in_keys_and_values(typed, key):
     assert query().count() == len(DOCUMENTS)
 
 
+@pytest.mark.parametrize("key", ["a%b", "%s", "%(x)s", "100%", "%%"])
+def test_keys_with_percent_signs_are_found(key):
+    """A % in a key is part of the path, not a placeholder."""
+    wanted = query().create(data={key: 1, "nested": {key: "x"}, "items": [{key: 2}]})
+    query().create(data={"other": 1})
+    assert list(query().filter(**{f"data__{key}": 1})) == [wanted]
+    assert list(query().filter(**{f"data__nested__{key}": "x"})) == [wanted]
+    assert list(query().filter(**{f"data__items__0__{key}": 2})) == [wanted]
+    assert list(query().filter(**{f"data__{key}__isnull": False})) == [wanted]
+    assert list(query().filter(data__has_key=key)) == [wanted]
+    assert list(query().filter(data__contains={key: 1})) == [wanted]
+    values = query().annotate(k=KT(f"data__nested__{key}")).values_list("k", flat=True)
+    assert set(values) == {"x", None}
+
+
 def test_a_key_with_a_dot_is_refused_in_lookups(typed):
     with pytest.raises(NotSupportedError, match="has a dot"):
         list(query().filter(**{"data__a.b": 1}))

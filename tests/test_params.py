@@ -212,3 +212,90 @@ def test_values_that_cannot_exist_in_clickhouse(cursor):
         cursor.execute("SELECT %s", [decimal.Decimal("1" * 80)])
     with pytest.raises(DataError, match="256 bits"):
         cursor.execute("SELECT %s", [2**256])
+
+
+def test_an_ipv6_scope_id_cannot_reach_the_sql(cursor):
+    """The scope id of an IPv6Address is free text; it is refused, never pasted."""
+    cursor.execute("CREATE TABLE secrets (k String) ENGINE = Memory")
+    cursor.execute("INSERT INTO secrets VALUES ('the secret')")
+    payload = ipaddress.IPv6Address(
+        "::1%') AS v, 'x' AS w UNION ALL SELECT toIPv6('::'), k FROM secrets "
+        "SETTINGS cast_ipv4_ipv6_default_on_conversion_error = 1 --"
+    )
+    with pytest.raises(DataError, match=r"query parameter %\(p\)s: IPv6 address .* scope id"):
+        cursor.execute("SELECT %(p)s AS v, 'sentinel' AS w", {"p": payload})
+    with pytest.raises(DataError, match=r"query parameter 1 \(%s\): .* scope id"):
+        cursor.execute("SELECT %s", [[ipaddress.IPv6Address("fe80::1%eth0")]])
+
+
+def test_subclasses_cannot_print_their_way_out_of_a_literal(cursor, sentinel):
+    """What a subclass's __str__, __format__ or isoformat() prints never reaches the SQL:
+    each value is written by its base type's own code, through the one escaper."""
+    escape = "') UNION ALL SELECT 'injected' --"
+
+    class Int(int):
+        def __str__(self):
+            return escape
+
+        __repr__ = __format__ = __str__
+
+    class Text(str):
+        def translate(self, table):
+            return escape
+
+    class Id(uuid.UUID):
+        def __str__(self):
+            return escape
+
+    class Number(decimal.Decimal):
+        def __format__(self, spec):
+            return escape
+
+    class Moment(datetime.datetime):
+        def isoformat(self, *args, **kwargs):
+            return escape
+
+    values = [
+        (Int(7), 7),
+        (Int(2**100), 2**100),
+        (Text("plain"), "plain"),
+        (Id(int=5), uuid.UUID(int=5)),
+        (Number("1.50"), decimal.Decimal("1.5")),
+        (Moment(2024, 1, 2, 3, 4, 5), datetime.datetime(2024, 1, 2, 3, 4, 5)),
+    ]
+    for value, expected in values:
+        cursor.execute("SELECT %(p)s AS v, 'sentinel' AS w", {"p": value})
+        assert cursor.fetchall() == [(expected, "sentinel")]
+
+
+def test_lone_surrogates_are_a_data_error(cursor):
+    """Text that is not valid Unicode cannot be sent as UTF-8: a DataError naming the
+    parameter, not the embedded engine's TypeError."""
+    with pytest.raises(DataError, match=r"query parameter %\(p\)s: .*lone surrogate"):
+        cursor.execute("SELECT %(p)s", {"p": "a\ud800b"})
+    with pytest.raises(DataError, match="lone surrogate"):
+        cursor.execute("SELECT '\ud800'")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.date(1899, 12, 31),
+        datetime.date(2300, 1, 1),
+        datetime.datetime(1899, 12, 31, 23, 59, 59),
+        datetime.datetime(2300, 1, 1, tzinfo=datetime.timezone.utc),
+    ],
+)
+def test_dates_outside_clickhouse_range_are_a_data_error(cursor, value):
+    """Outside 1900..2299 ClickHouse's Date32/DateTime64 hold nothing (and the driver's
+    reader has no entry for the day): refused, naming the parameter."""
+    with pytest.raises(DataError, match=r"query parameter %\(p\)s: .* outside 1900-01-01"):
+        cursor.execute("SELECT %(p)s", {"p": value})
+
+
+def test_a_result_value_the_reader_cannot_convert_is_a_data_error(cursor):
+    """ClickHouse 26 stores Date32 before 1900; clickhouse-driver has no entry for it."""
+    with pytest.raises(DataError, match=r"result column 'd' of type Date32 .* toString"):
+        cursor.execute("SELECT toDate32('1899-01-01') AS d")
+    cursor.execute("SELECT 1")  # the connection is still usable
+    assert cursor.fetchall() == [(1,)]

@@ -46,6 +46,8 @@ from django.db.models.fields.json import (
 )
 from django.db.models.lookups import In
 
+from ..driver.escape import quote_identifier
+
 # JSONField's own "in" lookup from Django 6.1 (before, JSONField used lookups.In).
 JSONIn = getattr(json_fields, "JSONIn", In)
 
@@ -95,7 +97,8 @@ def _identifier(key: str) -> str:
             f"JSON key {key!r} has a dot, which ClickHouse's JSON type reads as a path of "
             "nested keys; nest the keys instead"
         )
-    return "`" + key.replace("\\", "\\\\").replace("`", "\\`") + "`"
+    # The path is part of SQL that parameters are filled into: % is written %%.
+    return quote_identifier(key).replace("%", "%%")
 
 
 def path_text(compiler, connection, base, keys: list[str]) -> JSONText:

@@ -22,10 +22,13 @@ from clickhouse_driver.reader import read_binary_bytes, read_binary_str
 from clickhouse_driver.streams.native import BlockOutputStream
 from clickhouse_driver.varint import read_varint
 
-from .errors import unreadable_type
+from .errors import unconvertible_value, unreadable_type
 
 # How clickhouse-driver's readers fail on a type they do not know or only partly read.
-_UNREADABLE = (UnknownTypeError, EOFError, ValueError, NotImplementedError, IndexError)
+_UNREADABLE = (UnknownTypeError, EOFError, ValueError, NotImplementedError, IndexError, TypeError)
+# How they fail on a value of a type they read, outside the range they convert (a Date32
+# before 1900 misses their table of days); the column's bytes were read whole.
+UNCONVERTIBLE = (KeyError, OverflowError)
 
 # The client-side options clickhouse-driver's codecs read, with the driver's defaults.
 _CLIENT_SETTINGS = Client("localhost").client_settings
@@ -106,6 +109,8 @@ def read_blocks(
                 except _UNREADABLE as error:
                     # The reader is out of step with the stream: no later column reads.
                     raise unreadable_type(column_type, name) from error
+                except UNCONVERTIBLE as error:
+                    raise unconvertible_value(column_type, name, error) from None
         yield ColumnOrientedBlock(columns_with_types, data)
 
 

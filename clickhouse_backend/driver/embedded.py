@@ -25,7 +25,7 @@ from clickhouse_driver import errors as driver_errors
 
 from . import errors
 from .codec import encode_block, make_context, read_blocks
-from .escape import render
+from .escape import quote_identifier, render
 from .exceptions import (
     DataError,
     InterfaceError,
@@ -371,8 +371,10 @@ class EmbeddedTransport(Transport):
         temporary Memory table first and moves over with one checked statement.
         """
         staging = f"_driver_staging_{uuid.uuid4().hex}"
-        names = ", ".join(f"`{name}`" for name, _ in columns_with_types)
-        definition = ", ".join(f"`{name}` {kind}" for name, kind in columns_with_types)
+        names = ", ".join(quote_identifier(name) for name, _ in columns_with_types)
+        definition = ", ".join(
+            f"{quote_identifier(name)} {kind}" for name, kind in columns_with_types
+        )
         self._run(f"CREATE TEMPORARY TABLE {staging} ({definition}) ENGINE = Memory")
         total = 0
         try:

@@ -147,6 +147,18 @@ def unreadable_type(message: str, column: str | None = None) -> exc.NotSupported
     )
 
 
+def unconvertible_value(type_name: str, column: str | None, error: BaseException) -> exc.DataError:
+    """The error for a value clickhouse-driver cannot turn into Python (out of its range)."""
+    which = f"result column {column!r}" if column is not None else "a result column"
+    return exc.DataError(
+        f"{which} of type {type_name} holds a value that clickhouse-driver cannot convert "
+        f"to Python ({type(error).__name__}: {error}), such as a Date32 before 1900 or "
+        "after 2299; cast the column in the query (for example toString(column))",
+        code=321,
+        name="VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE",
+    )
+
+
 def type_mismatch(message: str) -> exc.DataError:
     """The error for a Python value that does not fit its column in an INSERT."""
     detail = message.replace("Repeat query with types_check=True for detailed info. ", "")

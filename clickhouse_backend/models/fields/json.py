@@ -23,6 +23,7 @@ from typing import Any
 from django.core import checks, exceptions
 from django.db import IntegrityError, models
 
+from ...driver.escape import quote_identifier, quote_string
 from ..json_documents import json_problem, written_by_driver
 from .base import ClickHouseField
 
@@ -31,14 +32,6 @@ __all__ = ["JSONField"]
 # ClickHouse's limits on the type's parameters.
 _MAX_DYNAMIC_PATHS = 10_000
 _MAX_DYNAMIC_TYPES = 254
-
-
-def _quoted_path(path: str) -> str:
-    return "`" + path.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
-def _quoted_string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class JSONField(ClickHouseField, models.JSONField):
@@ -75,8 +68,8 @@ class JSONField(ClickHouseField, models.JSONField):
             options.append(f"max_dynamic_paths={int(self.max_dynamic_paths)}")
         if self.max_dynamic_types is not None:
             options.append(f"max_dynamic_types={int(self.max_dynamic_types)}")
-        options += [f"SKIP {_quoted_path(path)}" for path in self.skip_paths]
-        options += [f"SKIP REGEXP {_quoted_string(regexp)}" for regexp in self.skip_regexps]
+        options += [f"SKIP {quote_identifier(path)}" for path in self.skip_paths]
+        options += [f"SKIP REGEXP {quote_string(regexp)}" for regexp in self.skip_regexps]
         return f"JSON({', '.join(options)})" if options else "JSON"
 
     def deconstruct(self):

@@ -59,6 +59,8 @@ class GenericIPAddressField(
 
     def column_address(self, address: _Address, original: Any) -> _Address:
         """``address`` as the column's type holds it."""
+        if getattr(address, "scope_id", None) is not None:
+            raise self.refuse(original, "has a scope id (%zone), which ClickHouse's types lack")
         if not self.holds_ipv4_only:
             if address.version == 4:
                 return ipaddress.IPv6Address(_IPV4_MAPPED | int(address))
