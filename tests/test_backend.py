@@ -47,6 +47,14 @@ def clickhouse(unblocked):
         ({"settings": {"max threads": 1}}, "not a setting name"),
         ({"embedded": ":memory:", "pool": True}, "pool only apply to a server"),
         ({"embedded": ":memory:", "dsn": "clickhouse://h"}, "dsn only apply to a server"),
+        ({"connect_timeout": -1}, r"connect_timeout must be a number of seconds more than 0"),
+        ({"send_receive_timeout": 0}, "send_receive_timeout must be .* more than 0, not 0"),
+        ({"compression": "gzip"}, "compression must be True, False or one of lz4"),
+        ({"insert_block_size": 0}, "insert_block_size must be at least 1"),
+        ({"pool": {"min_size": 5, "max_size": 2}}, "min_size <= max_size"),
+        ({"pool": {"max_size": 0}}, "max_size >= 1"),
+        ({"pool": {"min_size": 20}}, r"min_size=20, max_size=10"),
+        ({"pool": {"timeout": -1}}, "pool timeout must be .* at least 0"),
     ],
 )
 def test_bad_options_name_the_key(options, message):

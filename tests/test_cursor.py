@@ -302,6 +302,42 @@ def test_unknown_connect_option_is_named():
         driver.connect(host="127.0.0.1", conect_timeout=1)
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"connect_timeout": -1}, "connect_timeout must be a number of seconds more than 0"),
+        ({"send_receive_timeout": float("nan")}, "send_receive_timeout must be"),
+        ({"sync_request_timeout": "5"}, "sync_request_timeout must be"),
+        ({"compression": "gzip"}, "compression must be True, False or one of lz4, lz4hc, zstd"),
+        ({"insert_block_size": 0}, "insert_block_size must be at least 1"),
+        ({"dsn": "clickhouse://127.0.0.1/?connect_timeout=0"}, "connect_timeout must be"),
+    ],
+)
+def test_option_values_no_connection_could_use_are_named(options, message):
+    """Checked before connecting: no socket ValueError or clickhouse-driver error later."""
+    dsn = options.pop("dsn", None)
+    address = {} if dsn else {"host": "127.0.0.1", "port": 1}
+    with pytest.raises(driver.ProgrammingError, match=message):
+        driver.connect(dsn, **address, **options)
+    with pytest.raises(driver.ProgrammingError, match=message):
+        driver.create_pool(dsn, **address, **options, min_size=0)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ({"min_size": 5, "max_size": 2}, "min_size <= max_size"),
+        ({"max_size": 0, "min_size": 0}, "max_size >= 1"),
+        ({"max_size": 2.5}, "max_size must be an int"),
+        ({"timeout": -1}, "pool timeout must be a number of seconds at least 0"),
+        ({"check_idle_after": float("inf")}, "check_idle_after must be"),
+    ],
+)
+def test_pool_sizes_are_checked_before_connecting(sizes, message):
+    with pytest.raises(driver.ProgrammingError, match=message):
+        driver.create_pool(host="127.0.0.1", port=1, **sizes)
+
+
 @pytest.mark.skipif(bool(os.environ.get("CLICKHOUSE_TEST_DSN")), reason="embedded engine only")
 def test_second_embedded_path_is_a_clear_error(conn, tmp_path):
     """chDB runs one engine per process: another path fails clearly while one is open."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import re
 from socket import AF_INET, AF_INET6, inet_ntop
 from typing import Any
 
@@ -15,6 +16,9 @@ from django.utils import timezone
 
 from ..driver.escape import substitute
 from ..driver.exceptions import ProgrammingError
+
+# One double-quoted identifier, its quotes and backslashes escaped.
+_QUOTED_NAME = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 
 # Generated ids count milliseconds from 2025-01-01 UTC, so that they stay positive
 # Int64s until 2094 (ClickHouse's generateSnowflakeID() counts from 1970).
@@ -43,9 +47,12 @@ class DatabaseOperations(BaseDatabaseOperations):
     max_name_length_value = 255
 
     def quote_name(self, name: str) -> str:
-        """A double-quoted identifier; quotes and backslashes inside are escaped."""
-        if name.startswith('"') and name.endswith('"') and len(name) > 1:
-            return name  # already quoted
+        """A double-quoted identifier; quotes and backslashes inside are escaped.
+
+        A name that is already one quoted identifier is kept; ``"a" UNION "b"`` is not
+        one, so it is quoted whole like any other name."""
+        if _QUOTED_NAME.fullmatch(name):
+            return name
         return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     def integer_field_range(self, internal_type: str) -> tuple[int, int]:

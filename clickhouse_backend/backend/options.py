@@ -13,6 +13,9 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ..driver.exceptions import ProgrammingError
+from ..driver.options import POOL_DEFAULTS, check_pool, check_values
+
 NUMBER = (int, float)
 PATH = (str, os.PathLike)
 
@@ -127,6 +130,13 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
     pool = options.get("pool")
     if isinstance(pool, Mapping):
         _check_types(f"{where}['OPTIONS']['pool']", pool, POOL_TYPES, "option")
+    try:
+        check_values(options)
+        if pool:
+            given = pool if isinstance(pool, Mapping) else {}
+            check_pool(**{**POOL_DEFAULTS, **{k: v for k, v in given.items() if v is not None}})
+    except ProgrammingError as error:
+        raise ImproperlyConfigured(f"{where}['OPTIONS']: {error}") from None
     for name in options.get("settings", {}):
         if not isinstance(name, str) or not name.isidentifier():
             raise ImproperlyConfigured(

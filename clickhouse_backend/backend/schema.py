@@ -178,7 +178,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """A table setting's value: numbers as written (SETTINGS takes no parentheses
         around negatives), strings and booleans through the driver's escaping."""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return repr(value)
+            number = int(value) if isinstance(value, int) else float(value)
+            return repr(number)  # the base type's digits, whatever a subclass prints
         return self.quote_value(value)
 
     def key_sql(self, model, parts) -> str:

@@ -27,6 +27,7 @@ from .exceptions import (
     ProgrammingError,
     Warning,
 )
+from .options import POOL_DEFAULTS, check_pool, check_values
 from .pool import ConnectionPool
 from .transport import Transport
 
@@ -82,6 +83,7 @@ def _transport_factory(
         from_dsn = parse_dsn(dsn)
         settings = {**from_dsn.get("settings", {}), **(options.get("settings") or {})}
         options = {**from_dsn, **options, "settings": settings}
+    check_values(options)
     block_size = int(options.pop("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE))
     settings = check_settings(options.pop("settings", None)) or {}
     database = options.pop("database", "default") or "default"
@@ -141,10 +143,10 @@ def connect(
 def create_pool(
     dsn: str | None = None,
     *,
-    min_size: int = 1,
-    max_size: int = 10,
-    timeout: float = 10.0,
-    check_idle_after: float = 30.0,
+    min_size: int = POOL_DEFAULTS["min_size"],
+    max_size: int = POOL_DEFAULTS["max_size"],
+    timeout: float = POOL_DEFAULTS["timeout"],
+    check_idle_after: float = POOL_DEFAULTS["check_idle_after"],
     **options: Any,
 ) -> ConnectionPool:
     """A :class:`ConnectionPool` of sessions opened with ``connect()``'s arguments."""
@@ -153,6 +155,7 @@ def create_pool(
             "the embedded transport needs no pool: its connections are in-process"
         )
     options.pop("embedded", None)
+    check_pool(min_size, max_size, timeout, check_idle_after)
     factory, block_size = _transport_factory(dsn, None, options)
     return ConnectionPool(
         factory,
