@@ -14,6 +14,7 @@ import contextlib
 import os
 import pathlib
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as DriverError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from types import TracebackType
     from typing import Self
 
@@ -254,6 +256,22 @@ class LocalServer:
         if self._process is not None:
             self._process.kill()  # a no-op if it has already exited
         self._reap()
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Stop the server process (SIGSTOP) for the block, and continue it (SIGCONT) after.
+
+        A stopped server still accepts TCP connections (the kernel completes them) but
+        answers nothing: what clients see of a hung or swapped-out server.
+        """
+        process = self._process
+        if process is None or process.poll() is not None:
+            raise RuntimeError("server is not running")
+        process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         """Crash the server and start it again on the same ports and data directory."""

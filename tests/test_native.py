@@ -10,6 +10,7 @@ import datetime
 import decimal
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -435,6 +436,24 @@ def test_connect_to_killed_server_fails_fast(own_server):
     assert caught.value.code == 210
     assert caught.value.name == "NETWORK_ERROR"
     assert str(own_server.tcp_port) in caught.value.message
+
+
+def test_connect_to_frozen_server_fails_within_connect_timeout(own_server):
+    """A server that accepts TCP but never answers (SIGSTOP) fails connect() in
+    connect_timeout, not in send_receive_timeout (300 s): the handshake is bounded too."""
+    with ThreadPoolExecutor(1) as background, own_server.frozen():
+        started = time.monotonic()
+        attempt = background.submit(
+            driver.connect, host=own_server.host, port=own_server.tcp_port, connect_timeout=2
+        )
+        with pytest.raises(driver.OperationalError) as caught:
+            attempt.result(timeout=60)  # a hang fails here; SIGCONT then ends the attempt
+        elapsed = time.monotonic() - started
+    assert 1.5 <= elapsed < 4, f"took {elapsed:.1f}s with connect_timeout=2"
+    assert caught.value.code == 209
+    assert caught.value.name == "SOCKET_TIMEOUT"
+    assert "did not answer within connect_timeout (2s)" in caught.value.message
+    assert f"{own_server.host}:{own_server.tcp_port}" in caught.value.message
 
 
 def test_existing_connection_to_killed_server_breaks(own_server, opened):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -47,6 +50,15 @@ def wait_for_sessions(connection: driver.Connection, expected: int) -> int:
         if count == expected or time.monotonic() > deadline:
             return count
         time.sleep(0.05)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 5) -> None:
+    """Return once ``condition()`` holds; fail the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still not true after {seconds}s")
+        time.sleep(0.01)
 
 
 def query_one(connection: driver.Connection, sql: str, parameters=None):
@@ -287,3 +299,215 @@ def test_closed_pool_closes_sessions_and_refuses_connect(make_pool, native):
     assert wait_for_sessions(native, before) == before
     with pytest.raises(driver.InterfaceError):
         pool.connect()
+
+
+# -- fairness: waiters are served in order ----------------------------------------------
+
+
+def test_waiters_get_sessions_in_order_under_load(make_pool):
+    """8 threads x 1,500 short queries on 4 sessions: no timeouts, and no thread starves.
+
+    The issue's shape. Before the hand-off was FIFO, a thread that gave a session back took it
+    straight back before the waiter woke: threads 4-7 waited ~3 s for their first session
+    and a dozen connect() calls ran out of their 1 s.
+    """
+    pool = make_pool(min_size=4, max_size=4, timeout=1)
+    threads, queries = 8, 1_500
+    start = threading.Barrier(threads)
+    first_session_waits = [float("inf")] * threads
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        start.wait()
+        started = time.monotonic()
+        for _ in range(queries):
+            try:
+                connection = pool.connect()
+            except driver.Error as error:
+                errors.append(error)
+                continue
+            if first_session_waits[worker] == float("inf"):
+                first_session_waits[worker] = time.monotonic() - started
+            try:
+                query_one(connection, "SELECT 1")
+            except driver.Error as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert not [worker for worker in workers if worker.is_alive()]
+    longest = max(first_session_waits)
+    print(f"errors: {len(errors)}, longest first-session wait: {longest:.3f}s")
+    assert errors == []
+    assert longest < 0.5, f"a thread waited {longest:.2f}s for its first session"
+    assert (pool.size, pool.idle) == (4, 4)
+
+
+def start_waiter(pool: driver.ConnectionPool, name: str, served: list[str]) -> threading.Thread:
+    """A thread that queues for a session, records ``name`` when served, and gives it back."""
+
+    def wait_and_give_back() -> None:
+        connection = pool.connect()
+        served.append(name)
+        connection.close()
+
+    waiting = pool.waiting
+    thread = threading.Thread(target=wait_and_give_back)
+    thread.start()
+    wait_until(lambda: pool.waiting == waiting + 1)
+    return thread
+
+
+def test_returned_session_goes_to_the_longest_waiter(make_pool):
+    """A thread that gives a session back and asks again at once queues behind the waiters."""
+    pool = make_pool(min_size=1, max_size=1, timeout=5)
+    holder = pool.connect()
+    served: list[str] = []
+    waiters = [start_waiter(pool, name, served) for name in ("first", "second")]
+    holder.close()
+    again = pool.connect()
+    served.append("giver")
+    for waiter in waiters:
+        waiter.join(timeout=5)
+    assert served == ["first", "second", "giver"]
+    assert query_one(again, "SELECT 9") == 9
+    again.close()
+    assert (pool.size, pool.idle, pool.waiting) == (1, 1, 0)
+
+
+def test_slot_of_discarded_session_goes_to_the_waiter(make_pool):
+    """A session discarded on give-back frees its slot for the waiter, who opens a new one."""
+    pool = make_pool(min_size=1, max_size=1, timeout=5)
+    holder = pool.connect()
+    transport = holder.transport
+    streaming = holder.cursor(stream=True)
+    streaming.execute("SELECT number FROM system.numbers LIMIT 300000")
+    streaming.fetchmany(3)
+    with ThreadPoolExecutor(1) as background:
+        waiter = background.submit(pool.connect)
+        wait_until(lambda: pool.waiting == 1)
+        holder.close()  # mid-result: discarded
+        connection = waiter.result(timeout=5)
+    assert connection.transport is not transport
+    assert query_one(connection, "SELECT 10") == 10
+    connection.close()
+    assert (pool.size, pool.idle, pool.waiting) == (1, 1, 0)
+
+
+def test_waiter_that_times_out_leaves_the_line(make_pool):
+    """A connect() that runs out of time leaves the line: the next give-back is not lost."""
+    pool = make_pool(min_size=1, max_size=1, timeout=0.3)
+    holder = pool.connect()
+    with pytest.raises(driver.OperationalError, match="pool exhausted"):
+        pool.connect()
+    assert pool.waiting == 0
+    holder.close()
+    assert (pool.size, pool.idle) == (1, 1)
+    started = time.monotonic()
+    connection = pool.connect()
+    assert time.monotonic() - started < 0.2
+    connection.close()
+
+
+def test_interrupted_waiter_leaves_the_line(make_pool):
+    """Ctrl-C in a waiting connect() takes it out of line: the next give-back is not lost."""
+    pool = make_pool(min_size=1, max_size=1, timeout=30)
+    holder = pool.connect()
+    ctrl_c = threading.Timer(0.2, signal.pthread_kill, (threading.get_ident(), signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        ctrl_c.start()
+        pool.connect()
+    assert pool.waiting == 0
+    holder.close()
+    assert (pool.size, pool.idle) == (1, 1)
+
+
+def test_no_session_is_lost_when_waiters_time_out_as_it_is_handed_over(make_pool):
+    """Waits about as long as a query: sessions handed to a waiter just as it gives up
+    still come back to the pool, so it ends with every session idle and nobody in line."""
+    pool = make_pool(min_size=0, max_size=2, timeout=0.002)
+    served = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal served
+        for _ in range(200):
+            try:
+                connection = pool.connect()
+            except driver.OperationalError:
+                continue
+            try:
+                query_one(connection, "SELECT 1")
+            finally:
+                connection.close()
+            with lock:
+                served += 1
+
+    workers = [threading.Thread(target=work) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert served > 0
+    assert (pool.size, pool.idle, pool.waiting) == (2, 2, 0)
+    connections = [pool.connect(), pool.connect()]
+    assert [query_one(connection, "SELECT 1") for connection in connections] == [1, 1]
+    for connection in connections:
+        connection.close()
+
+
+def test_closing_the_pool_wakes_every_waiter(make_pool):
+    """pool.close() ends every wait at once with InterfaceError, not after `timeout`."""
+    pool = make_pool(min_size=1, max_size=1, timeout=30)
+    holder = pool.connect()
+    with ThreadPoolExecutor(3) as background:
+        waits = []
+        for expected in (1, 2, 3):
+            waits.append(background.submit(pool.connect))
+            wait_until(lambda expected=expected: pool.waiting == expected)
+        started = time.monotonic()
+        pool.close()
+        for wait in waits:
+            with pytest.raises(driver.InterfaceError, match="pool is closed"):
+                wait.result(timeout=5)
+    assert time.monotonic() - started < 2
+    assert pool.waiting == 0
+    holder.close()
+    assert (pool.size, pool.idle) == (0, 0)
+
+
+# -- a server that stops answering --------------------------------------------------------
+
+
+def test_frozen_server_fails_pool_connect_within_connect_timeout(own_server, pools):
+    """An idle session on a server that stopped answering (SIGSTOP): its health check and
+    the new session's handshake wait connect_timeout each, not send_receive_timeout."""
+    pool = driver.create_pool(
+        host=own_server.host,
+        port=own_server.tcp_port,
+        min_size=1,
+        max_size=1,
+        timeout=2,
+        check_idle_after=0,
+        connect_timeout=2,
+    )
+    pools.append(pool)
+    with ThreadPoolExecutor(1) as background, own_server.frozen():
+        started = time.monotonic()
+        attempt = background.submit(pool.connect)
+        with pytest.raises(driver.OperationalError) as caught:
+            attempt.result(timeout=60)  # a hang fails here; SIGCONT then ends the attempt
+        elapsed = time.monotonic() - started
+    assert elapsed < 6, f"took {elapsed:.1f}s with connect_timeout=2"
+    assert caught.value.code == 209
+    assert "did not answer within connect_timeout (2s)" in caught.value.message
+    assert f"{own_server.host}:{own_server.tcp_port}" in caught.value.message
+    assert (pool.size, pool.idle) == (0, 0)  # the session is discarded
+    connection = pool.connect()  # the server answers again
+    assert query_one(connection, "SELECT 11") == 11
+    connection.close()

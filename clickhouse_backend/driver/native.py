@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 import socket
 import ssl
 from collections.abc import Iterable, Iterator
@@ -51,7 +52,7 @@ class NativeTransport(Transport):
         self._stream_open = False
         self._known_settings: set[str] = set()
         self._connecting = True
-        with self._errors():
+        with self._within_connect_timeout():
             self.client.execute("SELECT 1")
         self._connecting = False
         info = self.client.connection.server_info
@@ -112,6 +113,34 @@ class NativeTransport(Transport):
                 "without an alias); name the column with AS"
             ) from None
 
+    @contextmanager
+    def _within_connect_timeout(self) -> Iterator[None]:
+        """Wait at most ``connect_timeout`` for each answer, not ``send_receive_timeout``.
+
+        clickhouse-driver reads the handshake with the socket timeout of queries (300 s by
+        default) and pings with ``sync_request_timeout``, so a server that accepts TCP but
+        does not answer (stopped, overloaded) would hold connect() and the pool's health
+        check for minutes. Our own Connection objects get ``connect_timeout`` for the
+        duration; their timeouts, and their socket's, are restored after.
+        """
+        client = self.client
+        connections = {id(c): c for c in (client.connection, *client.connections)}.values()
+        saved = [(c, c.send_receive_timeout, c.sync_request_timeout) for c in connections]
+        for connection in connections:
+            connection.send_receive_timeout = connection.connect_timeout
+            connection.sync_request_timeout = connection.connect_timeout
+            if connection.socket is not None:
+                connection.socket.settimeout(connection.connect_timeout)
+        try:
+            with self._errors():
+                yield
+        finally:
+            for connection, send_receive_timeout, sync_request_timeout in saved:
+                connection.send_receive_timeout = send_receive_timeout
+                connection.sync_request_timeout = sync_request_timeout
+                if connection.socket is not None:
+                    connection.socket.settimeout(send_receive_timeout)
+
     def _network_error(self, error: BaseException) -> OperationalError:
         where = f"{self.host}:{self.port}"
         refused = isinstance(error, (driver_errors.NetworkError, ConnectionRefusedError))
@@ -134,9 +163,12 @@ class NativeTransport(Transport):
         else:
             hint = " Is the server still running?"
         if isinstance(error, (driver_errors.SocketTimeoutError, socket.timeout)):
+            if self._connecting:
+                waited = f"within connect_timeout ({self.client.connection.connect_timeout:g}s)"
+            else:
+                waited = "in time; raise send_receive_timeout for long queries"
             return OperationalError(
-                f"ClickHouse at {where} did not answer in time; raise send_receive_timeout "
-                f"for long queries.{hint}",
+                f"ClickHouse at {where} did not answer {waited}.{hint}",
                 code=209,
                 name="SOCKET_TIMEOUT",
             )
@@ -234,14 +266,29 @@ class NativeTransport(Transport):
                 ) from None
 
     def ping(self) -> bool:
+        """Whether the session answers within ``connect_timeout`` (never while streaming).
+
+        A session the server closed (a restart) reconnects here. A live socket gets the
+        protocol's Ping, and is closed, not reconnected, if no Pong comes in time: a server
+        that does not answer would not answer a new handshake either, and a pool opens a
+        fresh session anyway.
+        """
         if self._stream_open:
             return False
+        connection = self.client.connection
         try:
-            with self._errors():
-                self.client.execute("SELECT 1")
+            with self._within_connect_timeout():
+                if connection.connected and not _closed_by_server(connection.socket):
+                    alive = bool(connection.ping())
+                else:
+                    self.client.disconnect()
+                    self.client.execute("SELECT 1")
+                    alive = True
         except OperationalError:
-            return False
-        return True
+            alive = False
+        if not alive:
+            self.client.disconnect()
+        return alive
 
     def close(self) -> None:
         self._stream_open = False
@@ -255,3 +302,9 @@ def _next_rows(packets: Iterator) -> list[tuple] | None:
         if block is not None and block.num_rows:
             return block.get_rows()
     return None
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """Whether an idle session's socket has something to read: only its end can be there."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)

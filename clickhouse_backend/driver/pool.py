@@ -2,9 +2,10 @@
 
 Configured like Django's PostgreSQL pool: ``min_size`` sessions are opened up front,
 at most ``max_size`` exist at once, and a caller waits at most ``timeout`` seconds for a
-free one. A session idle for longer than ``check_idle_after`` seconds is pinged before
-it is handed out; one that was left mid-result or whose network failed is closed, never
-handed out again.
+free one. Callers that wait are served first come, first served. A session idle for
+longer than ``check_idle_after`` seconds is pinged before it is handed out (the ping, and
+opening a replacement, wait at most the session's ``connect_timeout``); one that was left
+mid-result or whose network failed is closed, never handed out again.
 """
 
 from __future__ import annotations
@@ -19,9 +20,31 @@ from .connection import Connection
 from .exceptions import InterfaceError, OperationalError
 from .transport import Transport
 
+#: A session as the pool hands it over: the transport and since when it has been idle;
+#: ``(None, 0.0)`` is a free slot, for the receiver to open a new session in.
+_Session = tuple["Transport | None", float]
+_FREE_SLOT: _Session = (None, 0.0)
+
+
+class _Waiter:
+    """A ``connect()`` waiting in line: the pool fills ``session``, then sets ``ready``."""
+
+    __slots__ = ("ready", "session")
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.session: _Session | None = None
+
 
 class ConnectionPool:
-    """Hands out :class:`Connection` objects whose ``close()`` gives the session back."""
+    """Hands out :class:`Connection` objects whose ``close()`` gives the session back.
+
+    Fairness: a session given back (or the slot of one discarded) goes straight to the
+    longest waiter, assigned under the pool's lock before that waiter wakes. So no thread
+    can take it in between — not even the one that gave it back and asks again at once:
+    it queues behind the others. Each waiter has its own event, so a give-back wakes
+    exactly the thread it serves, not every waiter to race for one session.
+    """
 
     def __init__(
         self,
@@ -46,10 +69,11 @@ class ConnectionPool:
         self._connection_options: dict[str, Any] = {}
         if insert_block_size:
             self._connection_options["insert_block_size"] = insert_block_size
-        self._idle: deque[tuple[Transport, float]] = deque()
+        self._idle: deque[_Session] = deque()
+        self._waiters: deque[_Waiter] = deque()
         self._size = 0
         self._closed = False
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         for _ in range(min_size):
             self._size += 1
             self._idle.append((self._create(), time.monotonic()))
@@ -64,68 +88,132 @@ class ConnectionPool:
         """Sessions open and free."""
         return len(self._idle)
 
-    def _create(self) -> Transport:
-        try:
-            return self._factory()
-        except BaseException:
-            with self._condition:
-                self._size -= 1
-                self._condition.notify()
-            raise
+    @property
+    def waiting(self) -> int:
+        """``connect()`` calls waiting in line for a session."""
+        return len(self._waiters)
 
     def connect(self) -> Connection:
         """A connection from the pool; waits up to ``timeout`` for one to be free."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            transport, idle_since = self._take(deadline)
-            if transport is None:
-                transport = self._create()
-            elif time.monotonic() - idle_since > self.check_idle_after and not transport.ping():
-                self._discard(transport)
-                continue
-            return Connection(transport, on_close=self._give_back, **self._connection_options)
+        transport, idle_since = self._take(time.monotonic() + self.timeout)
+        if transport is not None and time.monotonic() - idle_since > self.check_idle_after:
+            transport = self._checked(transport)
+        if transport is None:
+            transport = self._create()
+        return Connection(transport, on_close=self._give_back, **self._connection_options)
 
-    def _take(self, deadline: float) -> tuple[Transport | None, float]:
-        with self._condition:
-            while True:
-                if self._closed:
-                    raise InterfaceError("the connection pool is closed")
-                if self._idle:
-                    return self._idle.pop()
-                if self._size < self.max_size:
-                    self._size += 1
-                    return None, 0.0
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise OperationalError(
-                        f"pool exhausted: {self.max_size} connections busy for "
-                        f"{self.timeout:g}s; close connections sooner or raise max_size"
-                    )
-                self._condition.wait(remaining)
+    def _checked(self, transport: Transport) -> Transport | None:
+        """The idle session if it still answers; else None, keeping its slot for a new one."""
+        try:
+            alive = transport.ping()
+            if not alive:
+                transport.close()
+        except BaseException:
+            self._discard(transport)  # closes it (again: that is safe) and frees its slot
+            raise
+        return transport if alive else None
+
+    def _create(self) -> Transport:
+        """Open a session in a slot already counted in ``size``; free the slot if it fails."""
+        try:
+            return self._factory()
+        except BaseException:
+            with self._lock:
+                self._free_slot()
+            raise
+
+    def _take(self, deadline: float) -> _Session:
+        """An idle session, a free slot, or — when there is neither — a place in line."""
+        with self._lock:
+            if self._closed:
+                raise InterfaceError("the connection pool is closed")
+            if self._idle:
+                return self._idle.pop()
+            if self._size < self.max_size:
+                self._size += 1
+                return _FREE_SLOT
+            waiter = _Waiter()
+            self._waiters.append(waiter)
+        try:
+            waiter.ready.wait(max(0.0, deadline - time.monotonic()))
+        except BaseException:  # interrupted (Ctrl-C): pass on what was handed meanwhile
+            self._pass_on(self._leave_line(waiter))
+            raise
+        session = self._leave_line(waiter)
+        if session is not None:
+            return session
+        if self._closed:
+            raise InterfaceError("the connection pool is closed")
+        raise OperationalError(
+            f"pool exhausted: {self.max_size} connections busy for "
+            f"{self.timeout:g}s; close connections sooner or raise max_size"
+        )
+
+    def _leave_line(self, waiter: _Waiter) -> _Session | None:
+        """Take ``waiter`` out of line; what it was handed (even just as its wait ended)."""
+        with self._lock:
+            if waiter.session is None and waiter in self._waiters:  # close() empties it
+                self._waiters.remove(waiter)
+            return waiter.session
+
+    def _pass_on(self, session: _Session | None) -> None:
+        """Give back a session (or slot) handed to a waiter that can no longer take it."""
+        if session is None:
+            return
+        transport, _ = session
+        if transport is None:
+            with self._lock:
+                self._free_slot()
+        else:
+            self._release(transport, reusable=True)
+
+    def _hand_to_waiter(self, session: _Session) -> bool:
+        """Give ``session`` to the longest waiter, if any. Call with the lock held."""
+        if not self._waiters:
+            return False
+        waiter = self._waiters.popleft()
+        waiter.session = session
+        waiter.ready.set()
+        return True
+
+    def _free_slot(self) -> None:
+        """A session is gone: its slot goes to the longest waiter. Call with the lock held."""
+        if not self._hand_to_waiter(_FREE_SLOT):
+            self._size -= 1
 
     def _give_back(self, connection: Connection) -> None:
         transport = connection.transport
-        if connection.broken or transport.busy or self._closed:
-            self._discard(transport)
-            return
-        with self._condition:
-            self._idle.append((transport, time.monotonic()))
-            self._condition.notify()
+        self._release(transport, reusable=not (connection.broken or transport.busy))
+
+    def _release(self, transport: Transport, reusable: bool) -> None:
+        """To the longest waiter, else to the idle ones; closed if unusable or pool closed."""
+        if reusable:
+            with self._lock:
+                if not self._closed:
+                    session = (transport, time.monotonic())
+                    if not self._hand_to_waiter(session):
+                        self._idle.append(session)
+                    return
+        self._discard(transport)
 
     def _discard(self, transport: Transport) -> None:
         try:
             transport.close()
         finally:
-            with self._condition:
-                self._size -= 1
-                self._condition.notify()
+            with self._lock:
+                self._free_slot()
 
     def close(self) -> None:
-        """Close every idle session now, and every busy one when it is given back."""
-        with self._condition:
+        """Close every idle session now, and every busy one when it is given back.
+
+        Every waiting ``connect()`` wakes and raises InterfaceError.
+        """
+        with self._lock:
             self._closed = True
             idle, self._idle = list(self._idle), deque()
-            self._condition.notify_all()
+            waiters, self._waiters = list(self._waiters), deque()
+        for waiter in waiters:
+            waiter.ready.set()
         for transport, _ in idle:
             self._discard(transport)
 
