@@ -129,7 +129,7 @@ def clean_message(message: str) -> str:
         if stripped == text:
             break
         text = stripped
-    text = re.split(r"\.?\s*Stack trace:", text, maxsplit=1)[0].strip()
+    text = re.split(r"\.?\s*Stack trace:|\n\s*0\. ", text, maxsplit=1)[0].strip()
     text = _VERSION_TAIL_RE.sub("", text).strip()
     return _TRAILING_NAMES_RE.sub("", text).strip()
 

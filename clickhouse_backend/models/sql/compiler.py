@@ -33,6 +33,7 @@ from ...backend.expressions import spelling
 from ...backend.operations import DatabaseOperations
 from ...driver.gcpause import paused_gc
 from .insert_values import column_type, prepare_column
+from .mutations import run_counted
 
 
 class SQLCompiler(compiler.SQLCompiler):
@@ -141,22 +142,6 @@ def _ipv6_column(field, connection) -> bool:
     )
 
 
-def _run_counted(sql: str, params, count_sql: str, count_params, connection) -> int:
-    """Run a mutation after counting the rows it will change.
-
-    ClickHouse reports no row count for ``ALTER TABLE ... UPDATE`` or a lightweight
-    ``DELETE``, and Django relies on one: ``save()`` of an existing object inserts a
-    duplicate when an update says it changed nothing. So the rows the same WHERE
-    matches are counted first, and a statement that matches nothing is not run.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(count_sql, count_params)
-        (matched,) = cursor.fetchone()
-        if matched:
-            cursor.execute(sql, params)
-    return matched
-
-
 class SQLAggregateCompiler(compiler.SQLAggregateCompiler, SQLCompiler):
     """Django's aggregate compiler with this module's refusals."""
 
@@ -188,7 +173,7 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
         if sql == f"{self._delete_every_row} WHERE 1":
             # TRUNCATE drops the parts at once instead of marking each row deleted.
             sql = f"TRUNCATE TABLE {self.connection.ops.quote_name(self.query.base_table)}"
-        return _run_counted(sql, params, count_sql, params, self.connection)
+        return run_counted(self.connection, self.query.base_table, sql, params, count_sql, params)
 
 
 class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
@@ -240,7 +225,8 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                 cursor.execute(count_sql, where_params)
                 return cursor.fetchone()[0]
         self._refuse_computed_integers_out_of_range()
-        return _run_counted(sql, params, count_sql, where_params, self.connection)
+        table = self.query.base_table
+        return run_counted(self.connection, table, sql, params, count_sql, where_params)
 
     def _refuse_computed_integers_out_of_range(self) -> None:
         """An integer column set from an expression (``F("stock") - 1``) must stay in

@@ -1,0 +1,124 @@
+"""A failed update()/delete()/save() changes nothing, now or later, and blocks nothing.
+
+ClickHouse keeps a failed mutation queued and retries it, and every later mutation of
+the table waits behind it: without cleanup, an update the user saw fail would apply
+once the blocker was killed. On the embedded engine, with the backend's mutations_sync.
+"""
+
+from __future__ import annotations
+
+import decimal
+import time
+
+import pytest
+from django.db import DatabaseError, OperationalError, connections, models
+from django.db.models import F
+
+from clickhouse_backend import models as clickhouse
+
+pytestmark = pytest.mark.django_db(databases=["clickhouse"], transaction=True)
+
+
+class Ledger(clickhouse.ClickhouseModel):
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    flag = clickhouse.UInt8Field(default=0)
+
+    class Meta:
+        app_label = "mutation_tests"
+        engine = clickhouse.MergeTree(order_by="id")
+
+
+@pytest.fixture
+def ledger(django_db_blocker):
+    connection = connections["clickhouse"]
+    with django_db_blocker.unblock():
+        with connection.schema_editor() as editor:
+            editor.create_model(Ledger)
+        Ledger.objects.using("clickhouse").bulk_create(
+            [Ledger(amount=decimal.Decimal("9999999.99")), Ledger(amount=decimal.Decimal("1.5"))]
+        )
+        yield Ledger.objects.using("clickhouse")
+        with connection.cursor() as cursor:  # whatever a failing test left queued
+            cursor.execute("KILL MUTATION WHERE table = %s SYNC", ["mutation_tests_ledger"])
+        with connection.schema_editor() as editor:
+            editor.delete_model(Ledger)
+
+
+def unfinished() -> list[tuple[str, str]]:
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute(
+            "SELECT mutation_id, command FROM system.mutations "
+            "WHERE table = 'mutation_tests_ledger' AND NOT is_done"
+        )
+        return cursor.fetchall()
+
+
+def test_a_failed_update_is_killed_and_the_next_one_applies(ledger):
+    with pytest.raises(DatabaseError, match=r"Decimal math overflow.*mutation \S+ was killed"):
+        ledger.update(amount=F("amount") * 1000)
+    assert unfinished() == []
+    assert ledger.update(flag=7) == 2  # not blocked by the failed one
+    assert sorted(ledger.values_list("amount", "flag")) == [
+        (decimal.Decimal("1.50"), 7),
+        (decimal.Decimal("9999999.99"), 7),
+    ]
+
+
+def test_a_failed_save_is_killed(ledger):
+    row = ledger.get(amount=decimal.Decimal("1.5"))
+    row.amount = F("amount") * 100_000_000
+    with pytest.raises(DatabaseError, match="was killed"):
+        row.save()
+    assert unfinished() == []
+    assert ledger.get(pk=row.pk).amount == decimal.Decimal("1.5")
+
+
+def test_a_delete_that_cannot_run_changes_nothing(ledger):
+    """Its WHERE fails in the count that precedes it: nothing is started or queued."""
+    with pytest.raises(DatabaseError, match="Decimal math overflow"):
+        ledger.filter(amount__gt=F("amount") * 1000).delete()
+    assert unfinished() == []
+    assert ledger.count() == 2
+    assert ledger.filter(flag=0).delete() == (2, {"mutation_tests.Ledger": 2})
+
+
+def test_a_table_blocked_by_a_failed_mutation_is_refused_up_front(ledger):
+    """A failed mutation someone else left is named, and nothing is queued behind it."""
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE mutation_tests_ledger UPDATE amount = amount * 1000 WHERE 1 "
+            "SETTINGS mutations_sync = 0"
+        )
+    wait_for_a_failure()
+    blocker = unfinished()
+    assert len(blocker) == 1
+    with pytest.raises(
+        OperationalError, match=rf"failed mutation, {blocker[0][0]}.*KILL MUTATION"
+    ):
+        ledger.update(flag=1)
+    assert unfinished() == blocker  # nothing queued behind it
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute("KILL MUTATION WHERE table = 'mutation_tests_ledger' SYNC")
+    assert ledger.update(flag=1) == 2
+    assert set(ledger.values_list("flag", flat=True)) == {1}
+
+
+def wait_for_a_failure() -> None:
+    """Until the background merge has tried the mutation and failed (a few ms)."""
+    deadline = time.monotonic() + 10
+    with connections["clickhouse"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count() FROM system.mutations WHERE table = 'mutation_tests_ledger' "
+                "AND latest_fail_reason != ''"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the mutation did not fail within 10 s")
+
+
+def test_a_mutation_error_reads_without_the_server_stack(ledger):
+    with pytest.raises(DatabaseError) as caught:
+        ledger.update(amount=F("amount") * 1000)
+    assert " @ 0x" not in str(caught.value)
