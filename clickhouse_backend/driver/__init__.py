@@ -27,7 +27,7 @@ from .exceptions import (
     ProgrammingError,
     Warning,
 )
-from .options import POOL_DEFAULTS, check_pool, check_values
+from .options import POOL_DEFAULTS, check_values
 from .pool import ConnectionPool
 from .transport import Transport
 
@@ -155,7 +155,6 @@ def create_pool(
             "the embedded transport needs no pool: its connections are in-process"
         )
     options.pop("embedded", None)
-    check_pool(min_size, max_size, timeout, check_idle_after)
     factory, block_size = _transport_factory(dsn, None, options)
     return ConnectionPool(
         factory,

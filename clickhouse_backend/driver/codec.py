@@ -110,7 +110,7 @@ def read_blocks(
                     # The reader is out of step with the stream: no later column reads.
                     raise unreadable_type(column_type, name) from error
                 except UNCONVERTIBLE as error:
-                    raise unconvertible_value(column_type, name, error) from None
+                    raise unconvertible_value(error, column_type, name) from None
         yield ColumnOrientedBlock(columns_with_types, data)
 
 

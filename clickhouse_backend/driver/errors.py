@@ -147,13 +147,16 @@ def unreadable_type(message: str, column: str | None = None) -> exc.NotSupported
     )
 
 
-def unconvertible_value(type_name: str, column: str | None, error: BaseException) -> exc.DataError:
+def unconvertible_value(
+    error: BaseException, type_name: str | None = None, column: str | None = None
+) -> exc.DataError:
     """The error for a value clickhouse-driver cannot turn into Python (out of its range)."""
     which = f"result column {column!r}" if column is not None else "a result column"
+    of_type = f" of type {type_name}" if type_name is not None else ""
     return exc.DataError(
-        f"{which} of type {type_name} holds a value that clickhouse-driver cannot convert "
-        f"to Python ({type(error).__name__}: {error}), such as a Date32 before 1900 or "
-        "after 2299; cast the column in the query (for example toString(column))",
+        f"{which}{of_type} holds a value that clickhouse-driver cannot convert to Python "
+        f"({type(error).__name__}: {error}), such as a Date32 before 1900 or after 2299; "
+        "cast the column in the query (for example toString(column))",
         code=321,
         name="VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE",
     )

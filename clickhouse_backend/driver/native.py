@@ -15,6 +15,7 @@ from clickhouse_driver import Client
 from clickhouse_driver import errors as driver_errors
 
 from . import errors
+from .codec import UNCONVERTIBLE
 from .escape import render
 from .exceptions import DataError, OperationalError, ProgrammingError
 from .gcpause import paused_gc
@@ -106,6 +107,9 @@ class NativeTransport(Transport):
             raise self._network_error(error) from None
         except driver_errors.Error as error:
             raise errors.from_code(error.code, str(error.message)) from None
+        except UNCONVERTIBLE as error:
+            self.client.disconnect()  # the rest of the result is still on the socket
+            raise errors.unconvertible_value(error) from None
         except UnicodeDecodeError:
             self.client.disconnect()
             raise ProgrammingError(

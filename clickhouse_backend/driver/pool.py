@@ -18,6 +18,7 @@ from typing import Any
 
 from .connection import Connection
 from .exceptions import InterfaceError, OperationalError
+from .options import check_pool
 from .transport import Transport
 
 #: A session as the pool hands it over: the transport and since when it has been idle;
@@ -56,11 +57,7 @@ class ConnectionPool:
         check_idle_after: float = 30.0,
         insert_block_size: int | None = None,
     ):
-        if not 0 <= min_size <= max_size or max_size < 1:
-            raise InterfaceError(
-                f"pool sizes need 0 <= min_size <= max_size and max_size >= 1; got "
-                f"min_size={min_size}, max_size={max_size}"
-            )
+        check_pool(min_size, max_size, timeout, check_idle_after)
         self._factory = factory
         self.min_size = min_size
         self.max_size = max_size
