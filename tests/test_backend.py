@@ -448,3 +448,16 @@ def test_checks_warn_about_what_clickhouse_does_not_enforce(clickhouse):
     assert ids("id") == []
     [warning] = clickhouse.validation.check_field(Checked._meta.get_field("code"))
     assert "ReplacingMergeTree" in warning.hint
+
+
+@pytest.mark.parametrize(
+    "name", ["events", 'a"b', "back\\slash", '"x" UNION SELECT "y"', '"', '""x""', "%s"]
+)
+def test_quote_name_gives_one_identifier_that_reads_back_as_the_name(clickhouse, name):
+    """A name already quoted is kept; anything else, even if it starts and ends with a
+    double quote, is quoted whole, so it can only ever be one identifier."""
+    quoted = clickhouse.ops.quote_name(name)
+    assert clickhouse.ops.quote_name(quoted) == quoted
+    with clickhouse.cursor() as cursor:
+        cursor.execute(f"SELECT 1 AS {quoted}".replace("%", "%%"), [])
+        assert [column[0] for column in cursor.description] == [name]
