@@ -11,6 +11,14 @@ ratios ORM/driver, on the embedded engine. Each side starts from the same Python
 made before the clock starts: columns of values for the driver, model objects for
 bulk_create. Runs are paired (the driver's, then the ORM's) so that a ratio compares runs
 under the same machine load; the range is that of the pairs' ratios.
+
+    python benchmarks/orm.py --memory [--memory-rows 100000,300000,1000000]
+
+prints instead what iterator() costs in memory: the peak growth of the process's resident
+set while ``Event.objects.iterator(chunk_size=10_000)`` (and ``values_list().iterator()``)
+reads the whole events table, and the time to its first row, at each size. A streaming
+iterator stays flat as the table grows. Each figure comes from its own process, on an
+engine directory the sizes share, so that one measurement's peak cannot hide another's.
 """
 
 from __future__ import annotations
@@ -18,7 +26,15 @@ from __future__ import annotations
 import argparse
 import datetime
 import decimal
+import gc
+import json
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,12 +43,15 @@ from dataclasses import dataclass
 import django
 from django.conf import settings
 
+ENGINE_PATH_VARIABLE = "ORM_BENCHMARK_ENGINE_PATH"
+
 settings.configure(
     DATABASES={
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
         "clickhouse": {
             "ENGINE": "clickhouse_backend.backend",
-            "OPTIONS": {"embedded": ":memory:"},
+            # The memory figures' processes share an engine directory (see measure_memory).
+            "OPTIONS": {"embedded": os.environ.get(ENGINE_PATH_VARIABLE, ":memory:")},
         },
     },
     USE_TZ=True,
@@ -218,7 +237,25 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--table", choices=[*TABLES, "all"], default="all")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="print iterator()'s peak memory growth and time to first row instead",
+    )
+    parser.add_argument(
+        "--memory-rows",
+        type=lambda text: [int(size) for size in text.split(",")],
+        default=[100_000, 300_000, 1_000_000],
+        help="table sizes of --memory, comma-separated (default 100000,300000,1000000)",
+    )
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # see run_child()
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(*args.child)))
+        return
+    if args.memory:
+        measure_memory(args.memory_rows)
+        return
     names = list(TABLES) if args.table == "all" else [args.table]
     print(f"{args.rows:,} rows, embedded ClickHouse (chDB); median of {args.repeat} paired runs")
     for name in names:
@@ -278,6 +315,120 @@ def measure(name: str, table: Table, count: int, repeat: int) -> None:
         print(Pairs(case, count, driver, orm, repeat).line(), flush=True)
     with connection.schema_editor() as editor:
         editor.delete_model(model)
+
+
+# -- memory: what iterator() holds while it reads a whole table ----------------------
+
+# The events table made by ClickHouse itself (the rows event_row() makes), so that the
+# process that measures has built no Python rows of its own.
+POPULATE_EVENTS = """
+    INSERT INTO {table} (id, timestamp, protocol, port, source, size, note)
+    SELECT number + 1,
+           toDateTime64('2026-01-01 00:00:00', 6, 'UTC') + number,
+           ['http', 'https', 'dns'][number %% 3 + 1],
+           [80, 443, 53][number %% 3 + 1],
+           toIPv6(concat('::ffff:10.0.', toString(number %% 256), '.', toString(number %% 250))),
+           number * 7,
+           if(number %% 5 = 0, 'flagged', NULL)
+    FROM numbers(%s)
+"""
+
+MEMORY_CASES: dict[str, Callable[[models.QuerySet], object]] = {
+    "iterator(chunk_size=10_000)": lambda objects: objects.iterator(chunk_size=10_000),
+    "values_list().iterator()": lambda objects: objects.values_list(
+        "timestamp", "protocol", "port", "source", "size", "note"
+    ).iterator(chunk_size=10_000),
+}
+
+
+def measure_memory(sizes: list[int]) -> None:
+    """Print peak RSS growth and time to first row of each case at each table size."""
+    if not os.path.exists("/proc/self/clear_refs"):
+        sys.exit("--memory reads the peak resident set from /proc (Linux only)")
+    print("events table, embedded ClickHouse (chDB) in a directory; one process per figure")
+    figures: dict[str, dict[int, dict[str, float]]] = {case: {} for case in MEMORY_CASES}
+    directory = tempfile.mkdtemp(prefix="orm-benchmark-")
+    try:
+        for size in sizes:
+            in_child(directory, "populate", size)
+            for case in MEMORY_CASES:
+                figures[case][size] = in_child(directory, case, size)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    print_figures("peak RSS growth (MiB)", figures, sizes, "growth_mib", "{:,.0f}")
+    print_figures("time to first row (s)", figures, sizes, "first_row_s", "{:.3f}")
+    print_figures("whole iteration (s)", figures, sizes, "total_s", "{:.2f}")
+
+
+def in_child(directory: str, action: str, size: int) -> dict[str, float]:
+    """Run ``action`` in a new process on the engine in ``directory``; its figures."""
+    environment = {**os.environ, ENGINE_PATH_VARIABLE: directory}
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", action, str(size)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        sys.exit(f"{action} at {size:,} rows failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def print_figures(
+    title: str,
+    figures: dict[str, dict[int, dict[str, float]]],
+    sizes: list[int],
+    key: str,
+    spec: str,
+) -> None:
+    print(f"\n{title:<30}" + "".join(f"{size:>13,}" for size in sizes))
+    for case, by_size in figures.items():
+        print(f"{case:<30}" + "".join(f"{spec.format(by_size[s][key]):>13}" for s in sizes))
+
+
+def run_child(action: str, size: str) -> dict[str, float]:
+    """One figure in this process: fill the table, or read it through one case."""
+    objects = Event.objects.using("clickhouse")
+    if action == "populate":
+        populate_events(int(size))
+        return {}
+    objects.count()  # the engine and the table's parts are loaded before measuring
+    return peak_while(lambda: MEMORY_CASES[action](objects))
+
+
+def populate_events(size: int) -> None:
+    connection = connections["clickhouse"]
+    table = Event._meta.db_table
+    if table not in connection.introspection.table_names():
+        with connection.schema_editor() as editor:
+            editor.create_model(Event)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE TABLE {table}")
+        cursor.execute(POPULATE_EVENTS.format(table=table), [size])
+
+
+def peak_while(make_iterator: Callable[[], object]) -> dict[str, float]:
+    """Read an iterator to its end: the peak growth of the resident set meanwhile, the
+    seconds to its first item, and to its end."""
+    gc.collect()
+    baseline = resident_kib("VmRSS")
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")  # the peak (VmHWM) starts again from the resident set now
+    started = time.perf_counter()
+    iterator = iter(make_iterator())
+    next(iterator)
+    first_row = time.perf_counter() - started
+    for _ in iterator:
+        pass
+    total = time.perf_counter() - started
+    growth = resident_kib("VmHWM") - baseline
+    return {"growth_mib": growth / 1024, "first_row_s": first_row, "total_s": total}
+
+
+def resident_kib(field: str) -> int:
+    with open("/proc/self/status") as status:
+        return int(re.search(rf"{field}:\s+(\d+) kB", status.read()).group(1))
 
 
 if __name__ == "__main__":

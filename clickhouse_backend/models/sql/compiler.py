@@ -55,9 +55,13 @@ class SQLCompiler(compiler.SQLCompiler):
                      chunk_size=GET_ITERATOR_CHUNK_SIZE):  # fmt: skip
         """Django's rows; a result read whole is converted at once with the garbage
         collector paused: each row makes new lists and values, and collections meanwhile
-        would walk all of them (a third of the time of reading a wide table)."""
+        would walk all of them (a third of the time of reading a wide table).
+
+        A streamed result stays a stream, row by row, in memory bounded by a block.
+        ``ModelIterable`` (every ``Model.objects.iterator()``) hands over the stream it
+        got from ``execute_sql(chunked_fetch=True)`` without saying it is one."""
         rows = super().results_iter(results, tuple_expected, chunked_fetch, chunk_size)
-        if chunked_fetch:
+        if chunked_fetch or _is_stream(results):
             return rows
         with paused_gc():
             return iter(list(rows))
@@ -125,6 +129,12 @@ class SQLCompiler(compiler.SQLCompiler):
                 "the same table outside it (OuterRef would compare each row with itself); "
                 "use a join, an __in filter, or a subquery on another model"
             )
+
+
+def _is_stream(results) -> bool:
+    """Whether ``results`` of ``execute_sql(MULTI)`` are chunks still to be fetched: it
+    returns a list when it read the result whole, a generator when it streams."""
+    return results is not None and not isinstance(results, list)
 
 
 def _plain_json(field) -> bool:
