@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -10,11 +11,26 @@ from typing import Any
 from clickhouse_driver import Client
 
 from .cursor import Cursor
-from .exceptions import InterfaceError, NotSupportedError, ProgrammingError
+from .exceptions import (
+    DataError,
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+)
 from .transport import Settings, Transport
 
 DEFAULT_INSERT_BLOCK_SIZE = 100_000
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NETWORK_CODES = frozenset({209, 210})
+# How long reading one's own streamed result waits for another thread's call: while a
+# result streams, another thread's statements are refused at once (see
+# check_stream_thread), so such a call ends within milliseconds.
+_READ_WAIT_SECONDS = 10.0
+_NOT_THREAD_SAFE = (
+    "connections are not thread-safe (threadsafety = 1): open one connection per "
+    "thread, or take one from a pool in each thread"
+)
 # clickhouse-driver reads these from its settings itself; they change what it returns.
 _CLIENT_OPTIONS = frozenset(Client.available_client_settings)
 
@@ -42,6 +58,10 @@ class Connection:
 
     ClickHouse has no transactions: ``commit()`` does nothing, since every statement is
     final when it returns, and ``rollback()`` raises ``NotSupportedError``.
+
+    A session runs one statement, and streams one result, at a time. Threads may use a
+    connection one after another, but two at once would cut each other's results short
+    (both engines allow one result in flight), so that raises ``ProgrammingError``.
     """
 
     def __init__(
@@ -54,6 +74,8 @@ class Connection:
         self.insert_block_size = insert_block_size
         self._on_close = on_close
         self._streaming: weakref.ref[Cursor] | None = None
+        # Held by the thread inside a call into the transport; never waited for.
+        self._calls = threading.RLock()
         #: Set when the session must not be reused: the network failed under a
         #: statement, or it was closed in the middle of a result. A pool discards it.
         self.broken = False
@@ -80,11 +102,34 @@ class Connection:
         self.transport  # noqa: B018 - raises if closed
         return Cursor(self, stream=stream)
 
+    def call(self) -> TransportCall:
+        """A block of code that talks to the transport (see :class:`TransportCall`)."""
+        return TransportCall(self, 0.0)
+
+    def read_call(self) -> TransportCall:
+        """A call that reads (or ends) a result of this thread: it lets a short call of
+        another thread finish first, which is one being refused (see TransportCall)."""
+        return TransportCall(self, _READ_WAIT_SECONDS)
+
+    def check_stream_thread(self) -> None:
+        """Refuse a statement while another thread reads a streamed result: the statement
+        would end that result, or read it into memory under the other thread's feet."""
+        streaming = self.streaming_cursor()
+        if streaming is not None and streaming.reader_thread != threading.get_ident():
+            raise ProgrammingError(
+                "another thread is still reading a result of this connection; " + _NOT_THREAD_SAFE
+            )
+
+    def streaming_cursor(self) -> Cursor | None:
+        """The cursor whose result is being streamed, if one is."""
+        cursor = self._streaming() if self._streaming is not None else None
+        return cursor if cursor is not None and cursor.stream_open else None
+
     def begin_statement(self, cursor: Cursor) -> Transport:
         """Free the session for ``cursor``'s statement: one result streams at a time, so a
-        result another cursor is still streaming is read into memory first."""
+        result another cursor of this thread is still streaming is read into memory."""
         transport = self.transport
-        other = self._streaming() if self._streaming is not None else None
+        other = self.streaming_cursor()
         if other is not None and other is not cursor:
             other.buffer_rest()
         self._streaming = weakref.ref(cursor) if cursor.stream else None
@@ -96,7 +141,10 @@ class Connection:
 
     def ping(self) -> bool:
         """Whether the session still answers (False while a result is being streamed)."""
-        return not self.closed and self.transport.ping()
+        if self.closed:
+            return False
+        with self.call():
+            return self.transport.ping()
 
     def commit(self) -> None:
         """Nothing to do: ClickHouse writes are final when the statement returns."""
@@ -108,11 +156,20 @@ class Connection:
         )
 
     def close(self) -> None:
-        """Close the session, or hand it back to its pool; safe to call twice."""
+        """Close the session, or hand it back to its pool; safe to call twice.
+
+        Another thread may close it (Django's test runner does), but not while that
+        thread is inside a statement: that raises ``ProgrammingError``."""
+        if self._transport is None:
+            return
+        with self.call():
+            self._close()
+
+    def _close(self) -> None:
         transport, self._transport = self._transport, None
         if transport is None:
             return
-        other = self._streaming() if self._streaming is not None else None
+        other = self.streaming_cursor()
         if other is not None and not other.closed:
             self.broken = True
             other.close()
@@ -130,3 +187,38 @@ class Connection:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+class TransportCall:
+    """Claims the connection for this thread while it talks to the transport.
+
+    A statement started while another thread is inside a call raises
+    ``ProgrammingError`` at once: waiting would only hide the misuse until results came
+    out wrong. Reading the next block of a result waits up to ``wait`` seconds, so that
+    the thread whose result it is reads on while the other is refused. The same thread
+    may nest calls. Also marks the connection broken when the network fails under a
+    statement, and turns text that cannot be encoded into ``DataError``.
+    """
+
+    __slots__ = ("connection", "wait")
+
+    def __init__(self, connection: Connection, wait: float):
+        self.connection = connection
+        self.wait = wait
+
+    def __enter__(self) -> None:
+        calls = self.connection._calls
+        if not (calls.acquire(True, self.wait) if self.wait else calls.acquire(False)):
+            raise ProgrammingError(
+                "another thread is running a statement on this connection; " + _NOT_THREAD_SAFE
+            )
+
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
+        self.connection._calls.release()
+        if isinstance(error, OperationalError) and error.code in _NETWORK_CODES:
+            self.connection.broken = True
+        elif isinstance(error, UnicodeEncodeError):
+            raise DataError(
+                f"the query holds text that is not valid Unicode ({error.reason}); "
+                "pass raw bytes as a bytes parameter"
+            ) from None

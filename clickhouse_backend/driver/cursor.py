@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .escape import substitute
-from .exceptions import DataError, InterfaceError, OperationalError, ProgrammingError
+from .exceptions import InterfaceError, ProgrammingError
 from .statements import parse_insert
-from .transport import Result, Settings
+from .transport import Result, Settings, Transport
 
 if TYPE_CHECKING:
-    from .connection import Connection
+    from .connection import Connection, TransportCall
 
 _DECIMAL = re.compile(r"Decimal(?:32|64|128|256)?\((\d+)(?:,\s*(\d+))?\)")
-_NETWORK_CODES = frozenset({209, 210})
 
 
 def describe(columns: list[tuple[str, str]]) -> list[tuple]:
@@ -40,7 +40,8 @@ class Cursor:
 
     By default a result is read whole when executed. A streaming cursor
     (``connection.cursor(stream=True)``) reads it block by block as rows are fetched,
-    in memory bounded by one block, however large the result.
+    in memory bounded by one block, however large the result. The result belongs to
+    the thread that last read from it (see ``Connection.check_stream_thread``).
     """
 
     arraysize = 1
@@ -56,6 +57,8 @@ class Cursor:
         self._rows: list[tuple] = []
         self._position = 0
         self._closed = False
+        #: The thread that last started or read this cursor's streamed result.
+        self.reader_thread: int | None = None
 
     # -- running statements ---------------------------------------------------------
 
@@ -67,12 +70,11 @@ class Cursor:
         settings: Settings | None = None,
     ) -> None:
         """Run one statement, with ``%(name)s`` / ``%s`` filled from ``parameters``."""
-        transport = self._begin()
-        sql = substitute(operation, parameters, transport.legacy)
-        settings = self.connection.check_settings(settings)
         with self._guard():
-            result = transport.execute(sql, settings, self.stream)
-        self._adopt(result)
+            transport = self._begin()
+            sql = substitute(operation, parameters, transport.legacy)
+            settings = self.connection.check_settings(settings)
+            self._adopt(transport.execute(sql, settings, self.stream))
 
     def executemany(
         self,
@@ -97,38 +99,46 @@ class Cursor:
             for parameters in seq_of_parameters:
                 self.execute(operation, parameters, settings=settings)
             return
-        transport = self._begin()
         settings = self.connection.check_settings(settings)
         size = block_size or self.connection.insert_block_size
         if size < 1:
             raise ProgrammingError(f"block_size must be at least 1, not {size}")
         with self._guard():
+            transport = self._begin()
             count = transport.insert(
                 statement, operation, seq_of_parameters, columnar, size, settings
             )
-        self._adopt(Result(None, iter(()), rowcount=count))
+            self._adopt(Result(None, iter(()), rowcount=count))
 
-    def _begin(self):
+    def _begin(self) -> Transport:
         if self._closed:
             raise InterfaceError("the cursor is closed")
+        self.connection.check_stream_thread()
         self._discard_result()
+        self.reader_thread = threading.get_ident()
         return self.connection.begin_statement(self)
 
-    def _guard(self):
-        return _Guard(self.connection)
+    def _guard(self) -> TransportCall:
+        return self.connection.call()
+
+    @property
+    def stream_open(self) -> bool:
+        """Whether part of this cursor's result is still to be read from the session."""
+        return self._result is not None
 
     def _adopt(self, result: Result) -> None:
         self._result = result
         self.rowcount = result.rowcount
         self.description = describe(result.columns) if result.columns is not None else None
-        if not self.stream:
+        if not self.stream or result.columns is None:  # nothing to stream
             self._rows = next(result, [])
             result.close()
             self._result = None
 
     def _discard_result(self) -> None:
         if self._result is not None:
-            self._result.close()
+            with self.connection.read_call():
+                self._result.close()
             self.connection.end_stream(self)
         self._result = None
         self._rows = []
@@ -138,9 +148,12 @@ class Cursor:
 
     def _next_block(self) -> bool:
         """Load the next block of a streamed result; False when there is none."""
-        if self._result is None:
-            return False
-        with self._guard():
+        with self.connection.read_call():  # another thread may close it meanwhile
+            if self._result is None:
+                if self._closed:  # closed under an iteration: its rows were not all read
+                    raise InterfaceError("the cursor was closed while its rows were being read")
+                return False
+            self.reader_thread = threading.get_ident()
             block = next(self._result, None)
         if block is None:
             self._finish_stream()
@@ -160,12 +173,11 @@ class Cursor:
         if self._result is None:
             return
         # Extended in place, so that an iteration in progress over it carries on.
-        with self._guard():
+        with self.connection.read_call():
             for block in self._result:
                 self._rows.extend(block)
                 self.rowcount = max(self.rowcount, 0) + len(block)
-        self._result = None
-        self.rowcount = max(self.rowcount, 0)
+        self._finish_stream()
 
     # -- fetching -------------------------------------------------------------------
 
@@ -254,22 +266,3 @@ class Cursor:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
-
-
-class _Guard:
-    """Marks the connection broken when the network fails under a statement."""
-
-    def __init__(self, connection: Connection):
-        self.connection = connection
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
-        if isinstance(error, OperationalError) and error.code in _NETWORK_CODES:
-            self.connection.broken = True
-        elif isinstance(error, UnicodeEncodeError):
-            raise DataError(
-                f"the query holds text that is not valid Unicode ({error.reason}); "
-                "pass raw bytes as a bytes parameter"
-            ) from None
