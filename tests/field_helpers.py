@@ -1,6 +1,6 @@
 """Helpers the field tests share: the suite's ClickHouse connection, raw SQL on it, the
-types of a table's columns, the DataError a refused value raises, the SQL a field
-change runs, and the model inspectdb writes for a table."""
+types of a table's columns, the DataError a refused value raises, a model's table for
+a test, the SQL a field change runs, and the model inspectdb writes for a table."""
 
 import contextlib
 import io
@@ -66,6 +66,18 @@ def inspected(table: str) -> tuple[str, type]:
     models = [value for value in namespace.values() if getattr(value, "_meta", None)]
     (model,) = [model for model in models if model._meta.db_table == table]
     return source, model
+
+
+@contextlib.contextmanager
+def table_for(model: type[models.Model]):
+    """The model's table for the body (its manager on ClickHouse), dropped after."""
+    with clickhouse().schema_editor() as editor:
+        editor.create_model(model)
+    try:
+        yield model.objects.using("clickhouse")
+    finally:
+        with clickhouse().schema_editor() as editor:
+            editor.delete_model(model)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from django.db import DataError, IntegrityError, NotSupportedError, connections,
 from django.db.models import Value
 from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 from django.forms import modelform_factory
-from field_helpers import alter, column_types, raw
+from field_helpers import alter, column_types, raw, table_for
 from testapp.models import Typed
 
 import clickhouse_backend.models as ch
@@ -356,20 +356,15 @@ class Note(models.Model):
 
 @pytest.fixture
 def notes(django_db_blocker):
-    connection = connections["clickhouse"]
-    with django_db_blocker.unblock():
-        with connection.schema_editor() as editor:
-            editor.create_model(Note)
-        Note.objects.using("clickhouse").bulk_create(
+    with django_db_blocker.unblock(), table_for(Note) as notes:
+        notes.bulk_create(
             [
                 Note(body={"a": {"b": 1}, "tags": ["x"]}),
                 Note(body={"a": {"b": "1"}}),
                 Note(body=None),
             ]
         )
-        yield Note.objects.using("clickhouse")
-        with connection.schema_editor() as editor:
-            editor.delete_model(Note)
+        yield notes
 
 
 def test_builtin_json_field_gets_path_lookups_too(notes):

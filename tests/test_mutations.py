@@ -13,6 +13,7 @@ import time
 import pytest
 from django.db import DatabaseError, OperationalError, connections, models
 from django.db.models import F
+from field_helpers import table_for
 
 from clickhouse_backend import models as clickhouse
 
@@ -30,18 +31,13 @@ class Ledger(clickhouse.ClickhouseModel):
 
 @pytest.fixture
 def ledger(django_db_blocker):
-    connection = connections["clickhouse"]
-    with django_db_blocker.unblock():
-        with connection.schema_editor() as editor:
-            editor.create_model(Ledger)
-        Ledger.objects.using("clickhouse").bulk_create(
+    with django_db_blocker.unblock(), table_for(Ledger) as ledger:
+        ledger.bulk_create(
             [Ledger(amount=decimal.Decimal("9999999.99")), Ledger(amount=decimal.Decimal("1.5"))]
         )
-        yield Ledger.objects.using("clickhouse")
-        with connection.cursor() as cursor:  # whatever a failing test left queued
+        yield ledger
+        with connections["clickhouse"].cursor() as cursor:  # what a failing test left queued
             cursor.execute("KILL MUTATION WHERE table = %s SYNC", ["mutation_tests_ledger"])
-        with connection.schema_editor() as editor:
-            editor.delete_model(Ledger)
 
 
 def unfinished() -> list[tuple[str, str]]:

@@ -35,6 +35,20 @@ def make_pool(local_server, pools):
     return create
 
 
+@pytest.fixture
+def make_own_pool(own_server, pools):
+    """``make_own_pool(**options)``: a pool on the test's own server (which it may kill,
+    restart or freeze), answering within 2 s; closed after the test."""
+
+    def create(**options):
+        options.setdefault("connect_timeout", 2)
+        pool = driver.create_pool(host=own_server.host, port=own_server.tcp_port, **options)
+        pools.append(pool)
+        return pool
+
+    return create
+
+
 def server_sessions(connection: driver.Connection) -> int:
     """How many native-protocol sessions the server has open, this one included."""
     cursor = connection.cursor()
@@ -222,17 +236,9 @@ def test_connection_with_server_error_is_reused(make_pool):
     again.close()
 
 
-def test_broken_connection_is_discarded(own_server, pools):
+def test_broken_connection_is_discarded(own_server, make_own_pool):
     """A session whose server died under it is discarded on close; new ones work later."""
-    pool = driver.create_pool(
-        host=own_server.host,
-        port=own_server.tcp_port,
-        min_size=1,
-        max_size=2,
-        timeout=2,
-        connect_timeout=2,
-    )
-    pools.append(pool)
+    pool = make_own_pool(min_size=1, max_size=2, timeout=2)
     connection = pool.connect()
     transport = connection.transport
     assert query_one(connection, "SELECT 1") == 1
@@ -254,18 +260,9 @@ def test_broken_connection_is_discarded(own_server, pools):
     fresh.close()
 
 
-def test_every_connection_works_after_server_restart(own_server, pools):
+def test_every_connection_works_after_server_restart(own_server, make_own_pool):
     """After a server restart, every session the pool hands out works on its first query."""
-    pool = driver.create_pool(
-        host=own_server.host,
-        port=own_server.tcp_port,
-        min_size=3,
-        max_size=3,
-        timeout=5,
-        check_idle_after=0,
-        connect_timeout=2,
-    )
-    pools.append(pool)
+    pool = make_own_pool(min_size=3, max_size=3, timeout=5, check_idle_after=0)
     assert pool.idle == 3
     own_server.restart()
     connections = [pool.connect() for _ in range(3)]
@@ -484,19 +481,10 @@ def test_closing_the_pool_wakes_every_waiter(make_pool):
 # -- a server that stops answering --------------------------------------------------------
 
 
-def test_frozen_server_fails_pool_connect_within_connect_timeout(own_server, pools):
+def test_frozen_server_fails_pool_connect_within_connect_timeout(own_server, make_own_pool):
     """An idle session on a server that stopped answering (SIGSTOP): its health check and
     the new session's handshake wait connect_timeout each, not send_receive_timeout."""
-    pool = driver.create_pool(
-        host=own_server.host,
-        port=own_server.tcp_port,
-        min_size=1,
-        max_size=1,
-        timeout=2,
-        check_idle_after=0,
-        connect_timeout=2,
-    )
-    pools.append(pool)
+    pool = make_own_pool(min_size=1, max_size=1, timeout=2, check_idle_after=0)
     with ThreadPoolExecutor(1) as background, own_server.frozen():
         started = time.monotonic()
         attempt = background.submit(pool.connect)

@@ -12,7 +12,6 @@ from clickhouse_driver import Client
 
 from .cursor import Cursor
 from .exceptions import (
-    DataError,
     InterfaceError,
     NotSupportedError,
     OperationalError,
@@ -197,7 +196,7 @@ class TransportCall:
     out wrong. Reading the next block of a result waits up to ``wait`` seconds, so that
     the thread whose result it is reads on while the other is refused. The same thread
     may nest calls. Also marks the connection broken when the network fails under a
-    statement, and turns text that cannot be encoded into ``DataError``.
+    statement. (Text that cannot be encoded never gets here: the escaper refuses it.)
     """
 
     __slots__ = ("connection", "wait")
@@ -217,8 +216,3 @@ class TransportCall:
         self.connection._calls.release()
         if isinstance(error, OperationalError) and error.code in _NETWORK_CODES:
             self.connection.broken = True
-        elif isinstance(error, UnicodeEncodeError):
-            raise DataError(
-                f"the query holds text that is not valid Unicode ({error.reason}); "
-                "pass raw bytes as a bytes parameter"
-            ) from None
