@@ -2,38 +2,35 @@
 
 Everything ``django.db.models`` offers is here too, so a models module can import this
 one alone (as django-clickhouse-backend's users do); the ClickHouse names follow:
-``models.ClickhouseModel``, ``models.MergeTree(...)``, field types such as
+``models.ClickhouseModel``, engines (``models.MergeTree(...)``), field types such as
 ``models.UInt16Field`` and ``models.StringField(low_cardinality=True)``, data-skipping
-indexes (``models.Index(..., type=models.Set(100), granularity=4)``) and aggregates.
+indexes (``models.Index(..., type=models.Set(100), granularity=4)``), ClickHouse
+functions under their own names (``models.toYYYYMMDD("timestamp")``) and aggregates.
 Where both have a name (``Index``, ``DateTimeField``, ``GenericIPAddressField`` ...), the
-ClickHouse one wins.
+ClickHouse one wins. Each module lists what it exports in its own ``__all__``.
 """
 
 from django.db.models import *  # noqa: F403
 from django.db.models import __all__ as _django_names
 
-from .aggregates import Quantile, Uniq
+from .aggregates import *  # noqa: F403
+from .aggregates import __all__ as _aggregate_names
 from .base import ClickhouseModel
-from .engines import BaseMergeTree, Engine, MergeTree, ReplacingMergeTree
+from .engines import *  # noqa: F403
+from .engines import __all__ as _engine_names
 from .fields import *  # noqa: F403
 from .fields import __all__ as _field_names
-from .indexes import BloomFilter, Index, IndexType, MinMax, NgrambfV1, Set, TokenbfV1
+from .functions import *  # noqa: F403
+from .functions import __all__ as _function_names
+from .indexes import *  # noqa: F403
+from .indexes import __all__ as _index_names
 
 __all__ = [
-    "BaseMergeTree",
-    "BloomFilter",
     "ClickhouseModel",
-    "Engine",
-    "Index",
-    "IndexType",
-    "MergeTree",
-    "MinMax",
-    "NgrambfV1",
-    "Quantile",
-    "ReplacingMergeTree",
-    "Set",
-    "TokenbfV1",
-    "Uniq",
+    *_aggregate_names,
+    *_engine_names,
+    *_field_names,
+    *_function_names,
+    *_index_names,
 ]
-__all__ += _field_names
 __all__ += [name for name in _django_names if name not in __all__]

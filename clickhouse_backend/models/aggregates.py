@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import Aggregate, FloatField, PositiveBigIntegerField
 
+__all__ = ["Quantile", "Uniq"]
+
 
 class Quantile(Aggregate):
     """``quantile(level)(expression)``: an approximate quantile (reservoir sampling).
