@@ -462,12 +462,6 @@ def test_every_statement_of_a_clustered_model_runs_on_its_cluster(clickhouse_db)
     assert 'CREATE TABLE "engine_tests_member" (' in "\n".join(editor.collected_sql)
 
 
-def test_a_cluster_that_does_not_exist_is_a_clear_error(clickhouse_db, tables):
-    lost = model("Lost", {"name": models.CharField(max_length=5)}, cluster="nowhere")
-    with pytest.raises(DatabaseError, match="cluster 'nowhere' not found"):
-        tables(lost)
-
-
 # -- system checks ----------------------------------------------------------------------
 
 

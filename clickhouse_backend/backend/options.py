@@ -147,6 +147,10 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
         clashing = sorted((set(options) & NATIVE_ONLY) | ({"dsn"} & set(options)))
         if settings_dict.get("HOST"):
             clashing.append("HOST")
+        if "migration_cluster" in options:
+            clashing.append("OPTIONS['migration_cluster']")
+        if (settings_dict.get("TEST") or {}).get("cluster"):
+            clashing.append("TEST['cluster']")
         if clashing:
             raise ImproperlyConfigured(
                 f"{where} runs embedded (OPTIONS['embedded']); {', '.join(clashing)} "

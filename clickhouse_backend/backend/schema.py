@@ -10,11 +10,10 @@ its data-skipping indexes inline; with ``Meta.cluster`` every statement runs ON 
 
 from __future__ import annotations
 
-import functools
-import re
 from typing import Any
 
 from django.core.exceptions import FieldError
+from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import F
 from django.db.models.expressions import RawSQL
@@ -22,10 +21,12 @@ from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import Query
 
 from ..driver.escape import render
-
-# The statements ON CLUSTER applies to, and the table they name (as quote_name writes it).
-_TABLE_STATEMENT = re.compile(
-    r'(CREATE TABLE|DROP TABLE|ALTER TABLE|RENAME TABLE) ("(?:[^"\\]|\\.)*")'
+from .clusters import (
+    ClusterTemplate,
+    TableClusters,
+    cluster_of,
+    is_migration_recorder,
+    needs_a_server,
 )
 
 
@@ -51,49 +52,60 @@ def engine_of(model):
     return engine
 
 
-def cluster_of(model) -> str | None:
-    """The model's ``Meta.cluster``; a many-to-many table follows its model's."""
-    meta = model._meta
-    cluster = getattr(meta, "cluster", None)
-    if cluster is None and meta.auto_created:
-        cluster = getattr(meta.auto_created._meta, "cluster", None)
-    if cluster is not None and not (isinstance(cluster, str) and cluster):
-        raise TypeError(
-            f"Meta.cluster of {meta.label} must be a cluster's name (a non-empty str), "
-            f"not {cluster!r}"
-        )
-    return cluster
-
-
 def is_skip_index(index) -> bool:
     """A ClickHouse data-skipping index, not a plain Django Index (which has no DDL here)."""
     return isinstance(index, _models().Index)
 
 
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
-    sql_create_table = "CREATE TABLE %(table)s (%(definition)s)"
-    sql_rename_table = "RENAME TABLE %(old_table)s TO %(new_table)s"
-    sql_delete_table = "DROP TABLE %(table)s"
+    # Every statement about a table carries %(on_cluster)s where ClickHouse puts it: after
+    # the table (after the whole rename for RENAME). A ClusterTemplate fills it from the
+    # table's model: " ON CLUSTER <Meta.cluster>", or nothing (see clusters.py).
+    sql_create_table = ClusterTemplate("CREATE TABLE %(table)s%(on_cluster)s (%(definition)s)")
+    sql_rename_table = ClusterTemplate(
+        "RENAME TABLE %(old_table)s TO %(new_table)s%(on_cluster)s", table_key="new_table"
+    )
+    sql_delete_table = ClusterTemplate("DROP TABLE %(table)s%(on_cluster)s")
 
-    sql_create_column = "ALTER TABLE %(table)s ADD COLUMN %(column)s %(definition)s"
-    sql_delete_column = "ALTER TABLE %(table)s DROP COLUMN %(column)s"
-    sql_rename_column = "ALTER TABLE %(table)s RENAME COLUMN %(old_column)s TO %(new_column)s"
-    sql_modify_column = "ALTER TABLE %(table)s MODIFY COLUMN %(column)s %(definition)s"
+    sql_create_column = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s ADD COLUMN %(column)s %(definition)s"
+    )
+    sql_delete_column = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s DROP COLUMN %(column)s"
+    )
+    sql_rename_column = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s RENAME COLUMN %(old_column)s TO %(new_column)s"
+    )
+    sql_modify_column = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s %(definition)s"
+    )
 
     sql_check_constraint = "CHECK %(check)s"
     sql_constraint = "CONSTRAINT %(name)s %(constraint)s"
-    sql_create_check = "ALTER TABLE %(table)s ADD CONSTRAINT %(name)s CHECK %(check)s"
-    sql_delete_check = "ALTER TABLE %(table)s DROP CONSTRAINT %(name)s"
+    sql_create_check = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s ADD CONSTRAINT %(name)s CHECK %(check)s"
+    )
+    sql_delete_check = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s DROP CONSTRAINT %(name)s"
+    )
     sql_delete_constraint = sql_delete_check
 
-    sql_alter_table_comment = "ALTER TABLE %(table)s MODIFY COMMENT %(comment)s"
-    sql_alter_column_comment = "ALTER TABLE %(table)s COMMENT COLUMN %(column)s %(comment)s"
+    sql_alter_table_comment = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MODIFY COMMENT %(comment)s"
+    )
+    sql_alter_column_comment = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s COMMENT COLUMN %(column)s %(comment)s"
+    )
 
     sql_skip_index = "INDEX %(name)s %(expression)s TYPE %(type)s GRANULARITY %(granularity)s"
     # A new index covers only parts written after it, unless materialized: AddIndex does
     # both, so the index covers existing rows too (a mutation, under mutations_sync).
-    sql_add_skip_index = "ALTER TABLE %(table)s ADD %(index)s, MATERIALIZE INDEX %(name)s"
-    sql_drop_skip_index = "ALTER TABLE %(table)s DROP INDEX %(name)s"
+    sql_add_skip_index = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s ADD %(index)s, MATERIALIZE INDEX %(name)s"
+    )
+    sql_drop_skip_index = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s DROP INDEX %(name)s"
+    )
 
     # Not DDL in ClickHouse: see the module docstring.
     sql_create_unique = None
@@ -104,31 +116,85 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Quoted table name -> quoted cluster, for the tables of models with Meta.cluster.
-        self._clusters: dict[str, str] = {}
+        self._tables = TableClusters(self.quote_name)
 
     def execute(self, sql, params=()) -> None:
         # Statements for what ClickHouse has no DDL for (unique_together, ...) are None.
         if sql is not None:
-            super().execute(self._on_cluster(str(sql)), params)
+            super().execute(sql, params)
 
-    def _on_cluster(self, sql: str) -> str:
-        """The statement with ``ON CLUSTER`` when it is about a clustered model's table."""
-        statement = _TABLE_STATEMENT.match(sql)
-        if statement is None or statement[2] not in self._clusters:
-            return sql
-        on_cluster = f" ON CLUSTER {self._clusters[statement[2]]}"
-        if statement[1] == "RENAME TABLE":  # RENAME TABLE a TO b ON CLUSTER c
-            return sql + on_cluster
-        return sql[: statement.end()] + on_cluster + sql[statement.end() :]
+    # -- ON CLUSTER -----------------------------------------------------------------
 
-    def remember_cluster(self, model, *tables: str) -> None:
-        """Note the cluster of the model's table (and of the names it is renamed between),
-        so that every statement about it, deferred ones included, runs ON CLUSTER."""
-        cluster = cluster_of(model)
+    def on_cluster_sql(self, table: str) -> str:
+        """`` ON CLUSTER <cluster>`` for a statement about ``table`` (quoted), or ``""``."""
+        model = self._tables.model_of(table)
+        cluster = self.cluster_of(model) if model is not None else None
+        if cluster is None:
+            return ""
+        if self.runs_embedded:  # collected SQL (sqlmigrate) is shown as a server runs it
+            raise NotSupportedError(needs_a_server(model, f"has Meta.cluster = {cluster!r}"))
+        return f" ON CLUSTER {self.quote_name(cluster)}"
+
+    @property
+    def runs_embedded(self) -> bool:
+        """Whether statements run on the embedded engine (not only collected)."""
+        return "embedded" in self.connection.options and not self.collect_sql
+
+    def cluster_of(self, model) -> str | None:
+        """The model's cluster; the migration recorder's is OPTIONS["migration_cluster"]."""
+        if is_migration_recorder(model):
+            return self.connection.options.get("migration_cluster")
+        return cluster_of(model)
+
+    # The public methods that change tables say which model they are about first, so
+    # that the statements they emit (and defer) find the cluster of every table they name.
+
+    def create_model(self, model) -> None:
+        self._tables.note(model)
+        problem = self.embedded_problem(model) if self.runs_embedded else None
+        if problem:
+            raise NotSupportedError(problem)
+        super().create_model(model)
+
+    def embedded_problem(self, model) -> str | None:
+        """Why the model's table cannot exist on the embedded engine, if it cannot."""
+        if "embedded" not in self.connection.options:
+            return None
+        cluster = self.cluster_of(model)
         if cluster is not None:
-            for table in (model._meta.db_table, *tables):
-                self._clusters[self.quote_name(table)] = self.quote_name(cluster)
+            return needs_a_server(model, f"has Meta.cluster = {cluster!r}")
+        engine = engine_of(model)
+        if engine.name.startswith("Replicated"):
+            return needs_a_server(model, f"has a {engine.name} engine")
+        return None
+
+    def delete_model(self, model) -> None:
+        self._tables.note(model)
+        super().delete_model(model)
+
+    def add_field(self, model, field) -> None:
+        self._tables.note(model)
+        super().add_field(model, field)
+
+    def remove_field(self, model, field) -> None:
+        self._tables.note(model)
+        super().remove_field(model, field)
+
+    def alter_field(self, model, old_field, new_field, strict=False) -> None:
+        self._tables.note(model)
+        super().alter_field(model, old_field, new_field, strict)
+
+    def add_constraint(self, model, constraint) -> None:
+        self._tables.note(model)
+        super().add_constraint(model, constraint)
+
+    def remove_constraint(self, model, constraint) -> None:
+        self._tables.note(model)
+        super().remove_constraint(model, constraint)
+
+    def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
+        self._tables.note(model)
+        super().alter_db_table_comment(model, old_db_table_comment, new_db_table_comment)
 
     def quote_value(self, value: Any) -> str:
         return render(value)
@@ -235,15 +301,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def add_index(self, model, index) -> None:
         """A skip index is added and materialized; a plain Django Index has no DDL."""
+        self._tables.note(model)
         if is_skip_index(index):
             self.execute(index.create_sql(model, self), None)
 
     def remove_index(self, model, index) -> None:
+        self._tables.note(model)
         if is_skip_index(index):
             self.execute(index.remove_sql(model, self), None)
 
     def alter_db_table(self, model, old_db_table, new_db_table) -> None:
-        self.remember_cluster(model, old_db_table, new_db_table)
+        self._tables.note(model, old_db_table, new_db_table)
         super().alter_db_table(model, old_db_table, new_db_table)
 
     # -- columns --------------------------------------------------------------------
@@ -329,34 +397,3 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _create_unique_sql(self, *args, **kwargs):
         return None
-
-
-def _remembering_cluster(method):
-    @functools.wraps(method)
-    def run(editor, model, *args, **kwargs):
-        editor.remember_cluster(model)
-        return method(editor, model, *args, **kwargs)
-
-    return run
-
-
-# Every public method that changes a model's table notes its cluster first.
-for _name in (
-    "create_model",
-    "delete_model",
-    "add_field",
-    "remove_field",
-    "alter_field",
-    "add_index",
-    "remove_index",
-    "rename_index",
-    "add_constraint",
-    "remove_constraint",
-    "alter_unique_together",
-    "alter_index_together",
-    "alter_db_table_comment",
-    "alter_db_tablespace",
-):
-    setattr(
-        DatabaseSchemaEditor, _name, _remembering_cluster(getattr(DatabaseSchemaEditor, _name))
-    )

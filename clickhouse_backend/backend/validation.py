@@ -44,8 +44,18 @@ class DatabaseValidation(BaseDatabaseValidation):
         messages = []
         with self.connection.schema_editor(collect_sql=True) as editor:
             try:
-                editor.remember_cluster(model)
-                editor.table_sql(model)
+                editor.create_model(model)  # collected, not run: is there DDL for it?
+                problem = editor.embedded_problem(model)
+                if problem:
+                    messages.append(
+                        checks.Error(
+                            problem,
+                            hint="Models of a cluster (Meta.cluster, Replicated engines) "
+                            "need ClickHouse servers; see docs/cluster.md.",
+                            obj=model,
+                            id="clickhouse_backend.E002",
+                        )
+                    )
             except (TypeError, ValueError, FieldError) as error:
                 messages.append(
                     checks.Error(

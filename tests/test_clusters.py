@@ -1,0 +1,157 @@
+"""ON CLUSTER: every DDL statement about a clustered model's table carries it, wherever the
+statement comes from; the embedded engine refuses what only a cluster can run.
+
+Nothing here can start a multi-node cluster (docs/cluster.md says what runs where):
+statements are collected as a server would get them and parsed by ClickHouse's own
+parser (formatQuery) on the embedded engine.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.apps.registry import Apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db import NotSupportedError, connections, models
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.migrations.state import ModelState, ProjectState
+from django.db.utils import ConnectionHandler
+
+from clickhouse_backend import models as clickhouse
+
+APP = "cluster_tests"
+ON_CLUSTER = ' ON CLUSTER "analytics"'
+
+
+def server(**options):
+    """A backend for a server that is never reached: statements are only collected."""
+    entry = {"ENGINE": "clickhouse_backend.backend", "HOST": "127.0.0.1", "PORT": 1}
+    handler = ConnectionHandler({"default": {}, "server": {**entry, "OPTIONS": options}})
+    return handler["server"]
+
+
+def model(name, fields, apps, **meta):
+    attrs = {"app_label": APP, "apps": apps, **meta}
+    return type(
+        name,
+        (clickhouse.ClickhouseModel,),
+        {"__module__": __name__, "Meta": type("Meta", (), attrs), **fields},
+    )
+
+
+@pytest.fixture
+def embedded(django_db_blocker):
+    with django_db_blocker.unblock():
+        yield connections["clickhouse"]
+
+
+def parsed(sql: str) -> str:
+    """ClickHouse's own reading of a statement (raises if it does not parse)."""
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute("SELECT formatQuery(%s)", [sql.rstrip(";")])
+        return cursor.fetchone()[0]
+
+
+def test_statements_about_related_tables_and_statement_objects_run_on_the_cluster(embedded):
+    """A many-to-many field's own table follows its model, and what Django builds as
+    Statement objects (constraints, formatted later) carries the clause too."""
+    apps = Apps()
+    tag = model("Tag", {"name": models.CharField(max_length=5)}, apps)
+    post = model("Post", {"title": models.CharField(max_length=5)}, apps, cluster="analytics")
+    tags = models.ManyToManyField(tag)
+    tags.set_attributes_from_name("tags")
+    tags.contribute_to_class(post, "tags")
+    check = models.CheckConstraint(condition=models.Q(title__gt=""), name="titled")
+    with server().schema_editor(collect_sql=True) as editor:
+        editor.create_model(tag)
+        editor.create_model(post)
+        editor.add_constraint(post, check)
+        editor.remove_field(post, tags)
+    local, *clustered = editor.collected_sql
+    assert local.startswith('CREATE TABLE "cluster_tests_tag" (')  # no Meta.cluster
+    assert [sql.split(ON_CLUSTER)[0] for sql in clustered] == [
+        'CREATE TABLE "cluster_tests_post"',
+        'CREATE TABLE "cluster_tests_post_tags"',
+        'ALTER TABLE "cluster_tests_post"',
+        'DROP TABLE "cluster_tests_post_tags"',
+    ]
+    for sql in clustered:
+        assert "ON CLUSTER analytics" in parsed(sql)
+
+
+def test_a_historical_model_gone_from_the_project_keeps_its_cluster(embedded):
+    """Migrations pass models rebuilt from their state: DeleteModel of a model the
+    project no longer has still drops its table on the cluster."""
+    state = ProjectState()
+    state.add_model(
+        ModelState(
+            APP,
+            "Gone",
+            [("id", models.BigAutoField(primary_key=True))],
+            options={"cluster": "analytics"},
+        )
+    )
+    gone = state.apps.get_model(APP, "Gone")
+    with server().schema_editor(collect_sql=True) as editor:
+        editor.delete_model(gone)
+    assert editor.collected_sql == [f'DROP TABLE "cluster_tests_gone"{ON_CLUSTER};']
+    assert parsed(editor.collected_sql[0]) == "DROP TABLE cluster_tests_gone ON CLUSTER analytics"
+
+
+def test_the_migration_recorder_lives_on_the_migration_cluster(embedded):
+    connection = server(migration_cluster="analytics")
+    with connection.schema_editor(collect_sql=True) as editor:
+        editor.create_model(MigrationRecorder.Migration)
+    (create,) = editor.collected_sql
+    assert create.startswith(f'CREATE TABLE "django_migrations"{ON_CLUSTER} (')
+    assert "ON CLUSTER analytics" in parsed(create)
+    with server().schema_editor(collect_sql=True) as editor:  # no migration cluster: local
+        editor.create_model(MigrationRecorder.Migration)
+    assert "ON CLUSTER" not in editor.collected_sql[0]
+
+
+def test_the_embedded_engine_refuses_a_clustered_model_by_name(embedded):
+    apps = Apps()
+    clustered = model(
+        "Clustered", {"name": models.CharField(max_length=5)}, apps, cluster="analytics"
+    )
+    with (
+        pytest.raises(
+            NotSupportedError,
+            match=r"cluster_tests\.Clustered has Meta\.cluster = "
+            r"'analytics', which the embedded engine \(chDB\) cannot run",
+        ),
+        embedded.schema_editor() as editor,
+    ):
+        editor.create_model(clustered)
+    with embedded.cursor() as cursor:
+        cursor.execute("EXISTS TABLE cluster_tests_clustered")
+        assert cursor.fetchone() == (0,)
+    messages = embedded.validation.check_model(clustered)
+    assert [message.id for message in messages] == ["clickhouse_backend.E002"]
+    with embedded.schema_editor(collect_sql=True) as editor:  # sqlmigrate shows the SQL
+        editor.create_model(clustered)
+    assert ON_CLUSTER in editor.collected_sql[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "test", "named"),
+    [
+        ({"migration_cluster": "analytics"}, {}, "OPTIONS['migration_cluster']"),
+        ({}, {"cluster": "analytics"}, "TEST['cluster']"),
+    ],
+)
+def test_cluster_settings_on_the_embedded_engine_are_refused_at_startup(options, test, named):
+    handler = ConnectionHandler(
+        {
+            "default": {},
+            "x": {
+                "ENGINE": "clickhouse_backend.backend",
+                "OPTIONS": {"embedded": ":memory:", **options},
+                "TEST": test,
+            },
+        }
+    )
+    with pytest.raises(ImproperlyConfigured, match=re.escape(named) + ".* only apply to a server"):
+        handler["x"]
