@@ -461,3 +461,16 @@ def test_quote_name_gives_one_identifier_that_reads_back_as_the_name(clickhouse,
     with clickhouse.cursor() as cursor:
         cursor.execute(f"SELECT 1 AS {quoted}".replace("%", "%%"), [])
         assert [column[0] for column in cursor.description] == [name]
+
+
+def test_machine_id_goes_into_every_generated_id(unblocked):
+    """Nodes of a cluster each give their own machine id, so their ids never collide."""
+    connection = wrapper(OPTIONS={"embedded": ":memory:", "machine_id": 37})
+    try:
+        ids = connection.ops.generate_ids(1000)
+    finally:
+        connection.close()
+    assert len(set(ids)) == 1000 and ids == sorted(ids)
+    assert {(new_id >> 12) & 1023 for new_id in ids} == {37}
+    with pytest.raises(ImproperlyConfigured, match=r"\['machine_id'\] must be from 0 to 1023"):
+        wrapper(OPTIONS={"embedded": ":memory:", "machine_id": 1024})

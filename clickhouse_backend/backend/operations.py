@@ -23,6 +23,8 @@ _QUOTED_NAME = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 # Generated ids count milliseconds from 2025-01-01 UTC, so that they stay positive
 # Int64s until 2094 (ClickHouse's generateSnowflakeID() counts from 1970).
 ID_EPOCH_SHIFT = 1_735_689_600_000 << 22
+GENERATE_IDS_SQL = "SELECT generateSnowflakeID(number) - %s FROM numbers(%s)"
+GENERATE_IDS_ON_MACHINE_SQL = "SELECT generateSnowflakeID(number, %s) - %s FROM numbers(%s)"
 
 
 class DatabaseOperations(BaseDatabaseOperations):
@@ -181,13 +183,17 @@ class DatabaseOperations(BaseDatabaseOperations):
 
         The server makes them (``generateSnowflakeID``: a millisecond timestamp, a
         machine id and a counter shared by all its sessions), so they are unique
-        across threads, processes and clients of one server or embedded engine.
+        across threads, processes and clients of one server or embedded engine. Across
+        the nodes of a cluster, each server's default machine id comes from its server
+        UUID and may collide with another's: ``OPTIONS["machine_id"]`` sets one per alias.
         """
+        machine_id = self.connection.options.get("machine_id")
         with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT generateSnowflakeID(number) - %s FROM numbers(%s)",
-                [ID_EPOCH_SHIFT, count],
-            )
+            if machine_id is None:
+                sql, params = GENERATE_IDS_SQL, [ID_EPOCH_SHIFT, count]
+            else:
+                sql, params = GENERATE_IDS_ON_MACHINE_SQL, [machine_id, ID_EPOCH_SHIFT, count]
+            cursor.execute(sql, params)
             return [row[0] for row in cursor.fetchall()]
 
     # -- Python values in: what the driver and the Native codecs take ----------------

@@ -26,6 +26,7 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "pool": (bool, Mapping),
     "settings": (Mapping,),
     "migration_cluster": (str,),
+    "machine_id": (int,),
     # Passed to the native transport as they are (see docs/configuration.md).
     "secure": (bool,),
     "verify": (bool,),
@@ -82,7 +83,9 @@ OTHER_BACKENDS_TEST_KEYS = frozenset(
         "DATAFILE_TMP_EXTSIZE",
     }
 )
-NATIVE_ONLY = frozenset(OPTION_TYPES) - {"embedded", "dsn", "settings", "migration_cluster"}
+# Options of the backend itself, not passed to the driver.
+BACKEND_ONLY = frozenset({"migration_cluster", "machine_id"})
+NATIVE_ONLY = frozenset(OPTION_TYPES) - {"embedded", "dsn", "settings"} - BACKEND_ONLY
 
 
 def _check_types(where: str, values: Mapping, types: Mapping, kind: str) -> None:
@@ -130,6 +133,12 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
     pool = options.get("pool")
     if isinstance(pool, Mapping):
         _check_types(f"{where}['OPTIONS']['pool']", pool, POOL_TYPES, "option")
+    machine_id = options.get("machine_id")
+    if machine_id is not None and not 0 <= machine_id < 1024:
+        raise ImproperlyConfigured(
+            f"{where}['OPTIONS']['machine_id'] must be from 0 to 1023 (10 bits of each "
+            f"generated id), not {machine_id}"
+        )
     try:
         check_values(options)
         if pool:
