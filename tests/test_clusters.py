@@ -129,7 +129,7 @@ def test_the_embedded_engine_refuses_a_clustered_model_by_name(embedded):
         cursor.execute("EXISTS TABLE cluster_tests_clustered")
         assert cursor.fetchone() == (0,)
     messages = embedded.validation.check_model(clustered)
-    assert [message.id for message in messages] == ["clickhouse_backend.E002"]
+    assert [message.id for message in messages] == ["clickhouse_backend.W006"]
     with embedded.schema_editor(collect_sql=True) as editor:  # sqlmigrate shows the SQL
         editor.create_model(clustered)
     assert ON_CLUSTER in editor.collected_sql[0]

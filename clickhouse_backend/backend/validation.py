@@ -48,12 +48,12 @@ class DatabaseValidation(BaseDatabaseValidation):
                 problem = editor.embedded_problem(model)
                 if problem:
                     messages.append(
-                        checks.Error(
+                        checks.Warning(
                             problem,
                             hint="Models of a cluster (Meta.cluster, Replicated engines) "
                             "need ClickHouse servers; see docs/cluster.md.",
                             obj=model,
-                            id="clickhouse_backend.E002",
+                            id="clickhouse_backend.W006",
                         )
                     )
             except (TypeError, ValueError, FieldError) as error:
