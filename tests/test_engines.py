@@ -626,6 +626,7 @@ def test_inspectdb_writes_models_that_recreate_the_tables():
     migrated under new table names, give tables identical to the originals."""
     connection = connections["clickhouse"]
     query(connection, 'CREATE TABLE "log table" ("id" Int64, "line" String) ENGINE = Log')
+    query(connection, "CREATE TABLE noise (id Int64) ENGINE = GenerateRandom(1, 5, 3)")
     query(
         connection,
         "CREATE TABLE mixed (id UInt64, at DateTime, `odd name` String, "
@@ -634,17 +635,15 @@ def test_inspectdb_writes_models_that_recreate_the_tables():
         "ENGINE = MergeTree PARTITION BY (toYYYYMM(at), id %% 4) ORDER BY (at, `odd name`) "
         "SETTINGS index_granularity = 128",
     )
-    try:
-        source = run(
-            "inspectdb",
-            "testapp_reading",
-            "testapp_visit",
-            "mixed",
-            "log table",
-            database="clickhouse",
-        )
-    finally:
-        query(connection, 'DROP TABLE "log table"')
+    source = run(
+        "inspectdb",
+        "testapp_reading",
+        "testapp_visit",
+        "mixed",
+        "log table",
+        "noise",
+        database="clickhouse",
+    )
     assert "import clickhouse_backend.models\n" in source
     assert "class TestappReading(clickhouse_backend.models.ClickhouseModel):" in source
     assert (
@@ -652,7 +651,10 @@ def test_inspectdb_writes_models_that_recreate_the_tables():
         "order_by=('sensor', 'timestamp'), "
         "partition_by=models.Func('timestamp', function='toYYYYMM'), index_granularity=1024)"
     ) in source
-    assert "# engine: Log (clickhouse_backend.models has no class for it yet)" in source
+    assert "engine = clickhouse_backend.models.Log()" in source
+    assert (
+        "# engine: GenerateRandom(1, 5, 3) (clickhouse_backend.models has no class for it yet)"
+    ) in source
     inspected = Apps()
     source = source.replace(
         "        managed = False", "        app_label = 'inspected'\n        apps = APPS"
@@ -660,7 +662,7 @@ def test_inspectdb_writes_models_that_recreate_the_tables():
     source = re.sub(r"db_table = '([^']+)'", r"db_table = 'copy_\1'", source)
     namespace = {"APPS": inspected, "__name__": "inspected.models"}
     exec(compile(source, "inspected", "exec"), namespace)
-    copies = ["testapp_reading", "testapp_visit", "mixed"]
+    copies = ["testapp_reading", "testapp_visit", "mixed", "log table"]
     printed = {
         ("inspected", name): ModelState.from_model(model_)
         for name, model_ in inspected.all_models["inspected"].items()
@@ -674,6 +676,7 @@ def test_inspectdb_writes_models_that_recreate_the_tables():
             assert table_engine(connection, f"copy_{table}") == table_engine(connection, table)
             assert skip_indexes(connection, f"copy_{table}") == skip_indexes(connection, table)
     finally:
-        query(connection, "DROP TABLE mixed")
-        for table in [*copies, "log table"]:
+        for table in ["mixed", "log table", "noise"]:
+            query(connection, f'DROP TABLE "{table}"')
+        for table in [*copies, "noise"]:
             query(connection, f'DROP TABLE IF EXISTS "copy_{table}"')

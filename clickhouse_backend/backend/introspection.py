@@ -11,16 +11,17 @@ from django.db.backends.base.introspection import BaseDatabaseIntrospection
 from django.db.backends.base.introspection import FieldInfo as BaseFieldInfo
 from django.db.backends.base.introspection import TableInfo as BaseTableInfo
 
-from .sqltext import column_name, engine_parts, key_parts, split_top_level
+from .sqltext import column_name, engine_parts, key_parts, split_top_level, ttl_rules
 from .type_names import parse as parse_type
 
 TableInfo = namedtuple("TableInfo", [*BaseTableInfo._fields, "comment"])
 FieldInfo = namedtuple("FieldInfo", [*BaseFieldInfo._fields, "comment"])
 # A table's engine as system.tables reports it: name, arguments (SQL text), keys (lists of
-# SQL text, one item per key part), settings ((name, literal text)), and engine_full.
+# SQL text, one item per key part), TTL rules (SQL text or None), settings ((name,
+# literal text)), and engine_full.
 TableEngine = namedtuple(
     "TableEngine",
-    "name arguments sorting_key partition_key primary_key sampling_key settings full",
+    "name arguments sorting_key partition_key primary_key sampling_key ttl settings full",
 )
 
 _WRAPPERS = ("Nullable(", "LowCardinality(")
@@ -264,7 +265,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             return None
         name, full, *keys = row
         _, arguments, settings = engine_parts(full)
-        return TableEngine(name, arguments, *map(key_parts, keys), settings, full)
+        return TableEngine(name, arguments, *map(key_parts, keys), ttl_rules(full), settings, full)
 
     def get_key_columns(self, cursor, table_name: str) -> set[str]:
         """Columns ClickHouse will not UPDATE: those of the sorting, partition, primary

@@ -226,7 +226,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         engine = engine_of(model)
         try:
             sql = engine.name
-            arguments = [self.expression_sql(model, part) for part in engine.arguments()]
+            arguments = [  # a tuple argument is a list of columns, written as a key
+                self.key_sql(model, part)
+                if isinstance(part, tuple)
+                else self.expression_sql(model, part)
+                for part in engine.arguments()
+            ]
             if arguments:
                 sql += f"({', '.join(arguments)})"
             for keyword, parts in engine.clauses(model):

@@ -78,15 +78,35 @@ def split_settings(engine_clause: str) -> tuple[str, list[str]]:
     return engine_clause, []
 
 
+def ttl_rules(engine_full: str) -> str | None:
+    """``MergeTree ORDER BY id TTL d + toIntervalDay(1) SETTINGS a = 1`` -> the TTL
+    clause's text (``d + toIntervalDay(1)``); None without one. ClickHouse writes TTL
+    after the keys and before SETTINGS."""
+    head, _ = split_settings(engine_full)
+    for index in _top_level(head):
+        if head.startswith(" TTL ", index):
+            return head[index + 5 :].strip()
+    return None
+
+
+def engine_call(engine_clause: str) -> tuple[str, list[str], str]:
+    """``ReplacingMergeTree(v) ORDER BY id`` -> the engine's name, its arguments' text and
+    what follows them (`` ORDER BY id``). ClickHouse quotes some names (```Null```)."""
+    match = re.match(r"`((?:[^`\\]|\\.)*)`|\w*", engine_clause)
+    name = _ESCAPE.sub(r"\1", match[1]) if match[1] is not None else match[0]
+    rest = engine_clause[match.end() :]
+    arguments: list[str] = []
+    if rest.startswith("("):
+        after = next(_top_level(rest), len(rest))  # the first character after ")"
+        arguments = split_top_level(rest[1 : after - 1])
+        rest = rest[after:]
+    return name, arguments, rest
+
+
 def engine_parts(engine_full: str) -> tuple[str, list[str], list[tuple[str, str]]]:
     """``ReplacingMergeTree(v) ORDER BY id SETTINGS a = 1`` -> the engine's name, its
     arguments' text and its settings as (name, literal text)."""
-    name = re.match(r"\w*", engine_full)[0]
-    arguments: list[str] = []
-    rest = engine_full[len(name) :]
-    if rest.startswith("("):
-        closing = next(_top_level(rest), len(rest)) - 1  # the ")" before the rest
-        arguments = split_top_level(rest[1:closing])
+    name, arguments, _ = engine_call(engine_full)
     settings = []
     for item in split_settings(engine_full)[1]:
         setting, _, value = item.partition("=")

@@ -10,6 +10,8 @@ do not change an engine, so a difference is reported, never silently ignored.
 
 from __future__ import annotations
 
+import re
+
 from django.apps import apps
 from django.core import checks
 from django.core.exceptions import FieldError
@@ -17,10 +19,12 @@ from django.db import router
 from django.db.backends.base.validation import BaseDatabaseValidation
 
 from .schema import is_skip_index
-from .sqltext import split_settings
+from .sqltext import engine_call, split_settings
 
 # Wraps a table's engine clause so that ClickHouse's formatter can normalise it.
 _FORMAT_AS = "CREATE TABLE _ (_ Int8) ENGINE = "
+_ENGINE = " ENGINE = "
+_CALL = re.compile(r"\w+\(.*\)", re.S)
 
 
 class DatabaseValidation(BaseDatabaseValidation):
@@ -174,6 +178,29 @@ class DatabaseValidation(BaseDatabaseValidation):
 def _same_engine(wanted: str, actual: str) -> bool:
     """Equal engines and keys, and every setting Meta.engine gives is the table's
     (ClickHouse adds defaults, such as index_granularity, to the table's settings)."""
-    wanted_head, wanted_settings = split_settings(wanted)
-    actual_head, actual_settings = split_settings(actual)
-    return wanted_head == actual_head and set(wanted_settings) <= set(actual_settings)
+    wanted_head, wanted_settings = split_settings(wanted.partition(_ENGINE)[2])
+    actual_head, actual_settings = split_settings(actual.partition(_ENGINE)[2])
+    name, wanted_arguments, wanted_keys = engine_call(wanted_head)
+    actual_name, actual_arguments, actual_keys = engine_call(actual_head)
+    if name.startswith("Replicated") and len(actual_arguments) == len(wanted_arguments) + 2:
+        actual_arguments = actual_arguments[2:]  # the server's default path and replica
+    return (
+        (name, wanted_keys) == (actual_name, actual_keys)
+        and len(wanted_arguments) == len(actual_arguments)
+        and all(map(_same_argument, wanted_arguments, actual_arguments))
+        and set(wanted_settings) <= set(actual_settings)
+    )
+
+
+def _same_argument(wanted: str, actual: str) -> bool:
+    """An engine argument as Meta.engine writes it and as the table has it. ClickHouse
+    stores the value of a constant expression it evaluated at creation (``currentDatabase()``
+    becomes ``'name'``), and of the ``{database}`` and ``{table}`` macros in a path."""
+    if wanted == actual:
+        return True
+    if not actual.startswith("'"):
+        return False
+    if _CALL.fullmatch(wanted):
+        return True
+    pattern = re.escape(wanted).replace(r"\{database\}", ".+").replace(r"\{table\}", ".+")
+    return re.fullmatch(pattern, actual) is not None

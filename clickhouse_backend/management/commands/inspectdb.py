@@ -21,7 +21,8 @@ from django.db import connections
 
 from clickhouse_backend import models as clickhouse
 from clickhouse_backend.backend.introspection import TableEngine
-from clickhouse_backend.backend.sqltext import column_name, split_top_level
+from clickhouse_backend.backend.sqltext import column_name, key_parts, split_top_level
+from clickhouse_backend.models.engines import engine_class
 
 _PACKAGE = "clickhouse_backend.models"
 _MODEL_CLASS = re.compile(r"class (\w+)\(models\.Model\):")
@@ -102,23 +103,29 @@ class _Source:
         self.field_names = field_names
 
     def engine(self, engine: TableEngine) -> str:
-        engine_class = getattr(clickhouse, engine.name, None)
-        if not (isinstance(engine_class, type) and issubclass(engine_class, clickhouse.Engine)):
+        cls = engine_class(engine.name)
+        if cls is None:
             return (
                 f"# engine: {engine.full or engine.name} "
                 "(clickhouse_backend.models has no class for it yet)"
             )
         arguments = [self.argument(argument) for argument in engine.arguments]
-        if issubclass(engine_class, clickhouse.BaseMergeTree):
-            arguments.append(f"order_by={self.key(engine.sorting_key)}")
+        if issubclass(cls, clickhouse.BaseMergeTree):
+            sorting_key = engine.sorting_key
+            versioned = issubclass(cls, clickhouse.VersionedCollapsingMergeTree)
+            if versioned and sorting_key == [*engine.primary_key, engine.arguments[-1]]:
+                sorting_key = engine.primary_key  # ClickHouse appended the version column
+            arguments.append(f"order_by={self.key(sorting_key)}")
             if engine.partition_key:
                 arguments.append(f"partition_by={self.key(engine.partition_key)}")
-            if engine.primary_key != engine.sorting_key:
+            if engine.primary_key != sorting_key:
                 arguments.append(f"primary_key={self.key(engine.primary_key)}")
             if engine.sampling_key:
                 arguments.append(f"sample_by={self.key(engine.sampling_key)}")
+            if engine.ttl:
+                arguments.append(f"ttl={engine.ttl!r}")
         arguments += [f"{name}={_literal(value)!r}" for name, value in engine.settings]
-        return f"engine = {_PACKAGE}.{engine.name}({', '.join(arguments)})"
+        return f"engine = {_PACKAGE}.{cls.__name__}({', '.join(arguments)})"
 
     def index(self, name: str, constraint: dict) -> str:
         call = _CALL.fullmatch(constraint["type"]) or re.fullmatch(r"(\w+)()", constraint["type"])
@@ -155,11 +162,24 @@ class _Source:
         return f"models.expressions.RawSQL({text.replace('%', '%%')!r}, [])"
 
     def argument(self, text: str) -> str:
-        """An engine argument: a column as its field name, a literal as its value."""
-        column = column_name(text)
-        if column in self.field_names:
-            return repr(self.field_names[column])
-        return repr(_literal(text))
+        """An engine argument, positional as the engine's class takes it: a column as its
+        field name, a bare word (Join's ANY, LEFT) or a literal as its value, a tuple of
+        columns (SummingMergeTree's) as a tuple, any other expression as a key part."""
+        name = column_name(text)
+        if name is not None:
+            return repr(self.field_names.get(name, name))
+        if _is_literal(text):
+            return repr(_literal(text))
+        columns = [column_name(part) for part in key_parts(text)]
+        if text.startswith("(") and columns and all(c in self.field_names for c in columns):
+            return repr(tuple(self.field_names[column] for column in columns))
+        return self.part(text)
+
+
+def _is_literal(text: str) -> bool:
+    """Whether ClickHouse wrote a number, string or boolean literal."""
+    value = _literal(text)
+    return value is not text and isinstance(value, (str, int, float))
 
 
 def _literal(text: str):
