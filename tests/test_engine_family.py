@@ -78,6 +78,13 @@ CASES = [
         "TTL moment + toIntervalYear(1) SETTINGS index_granularity = 8192",
     ),
     Case(
+        "KeyedMergeTree",
+        clickhouse.MergeTree(primary_key=("key", "moment")),
+        'MergeTree ORDER BY ("key", "moment") PRIMARY KEY ("key", "moment")',
+        "MergeTree PRIMARY KEY (key, moment) ORDER BY (key, moment) "
+        "SETTINGS index_granularity = 8192",
+    ),
+    Case(
         "ReplacingMergeTree",
         clickhouse.ReplacingMergeTree(
             "version", order_by="key", ttl=Func("moment", 30, function="addDays")

@@ -78,15 +78,22 @@ def split_settings(engine_clause: str) -> tuple[str, list[str]]:
     return engine_clause, []
 
 
+def clause_start(engine_full: str, keyword: str) -> int | None:
+    """Where `` <keyword> `` (``PRIMARY KEY``, ``TTL``) starts in an engine clause, outside
+    brackets and quotes; None when the clause has no such part."""
+    for index in _top_level(engine_full):
+        if engine_full.startswith(f" {keyword} ", index):
+            return index
+    return None
+
+
 def ttl_rules(engine_full: str) -> str | None:
     """``MergeTree ORDER BY id TTL d + toIntervalDay(1) SETTINGS a = 1`` -> the TTL
     clause's text (``d + toIntervalDay(1)``); None without one. ClickHouse writes TTL
     after the keys and before SETTINGS."""
     head, _ = split_settings(engine_full)
-    for index in _top_level(head):
-        if head.startswith(" TTL ", index):
-            return head[index + 5 :].strip()
-    return None
+    start = clause_start(head, "TTL")
+    return None if start is None else head[start + len(" TTL ") :].strip()
 
 
 def engine_call(engine_clause: str) -> tuple[str, list[str], str]:

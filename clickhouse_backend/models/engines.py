@@ -201,9 +201,10 @@ def _frozen(value: Any) -> Any:
 class BaseMergeTree(Engine):
     """The MergeTree family: sorting, partition, primary and sampling keys, and TTL.
 
-    Without ``order_by`` the table is sorted by the model's primary key. An empty
-    ``order_by=()`` means unsorted (``ORDER BY tuple()``). ``ttl`` is SQL text (any
-    number of rules: ``"moment + INTERVAL 1 MONTH DELETE"``) or one expression.
+    Without ``order_by`` the table is sorted by ``primary_key`` (ClickHouse's rule), or
+    by the model's primary key when neither is given. An empty ``order_by=()`` means
+    unsorted (``ORDER BY tuple()``). ``ttl`` is SQL text (any number of rules:
+    ``"moment + INTERVAL 1 MONTH DELETE"``) or one expression.
     """
 
     def __init__(
@@ -224,7 +225,7 @@ class BaseMergeTree(Engine):
         self.ttl = None if ttl is None else (sql_text("ttl", ttl),)
 
     def clauses(self, model) -> list[tuple[str, tuple[BaseExpression, ...] | None]]:
-        order_by = self.order_by
+        order_by = self.order_by if self.order_by is not None else self.primary_key
         if order_by is None:
             order_by = tuple(F(field.name) for field in model._meta.pk_fields)
         return [

@@ -21,7 +21,12 @@ from django.db import connections
 
 from clickhouse_backend import models as clickhouse
 from clickhouse_backend.backend.introspection import TableEngine
-from clickhouse_backend.backend.sqltext import column_name, key_parts, split_top_level
+from clickhouse_backend.backend.sqltext import (
+    clause_start,
+    column_name,
+    key_parts,
+    split_top_level,
+)
 from clickhouse_backend.models.engines import engine_class
 
 _PACKAGE = "clickhouse_backend.models"
@@ -111,21 +116,27 @@ class _Source:
             )
         arguments = [self.argument(argument) for argument in engine.arguments]
         if issubclass(cls, clickhouse.BaseMergeTree):
-            sorting_key = engine.sorting_key
-            versioned = issubclass(cls, clickhouse.VersionedCollapsingMergeTree)
-            if versioned and sorting_key == [*engine.primary_key, engine.arguments[-1]]:
-                sorting_key = engine.primary_key  # ClickHouse appended the version column
-            arguments.append(f"order_by={self.key(sorting_key)}")
-            if engine.partition_key:
-                arguments.append(f"partition_by={self.key(engine.partition_key)}")
-            if engine.primary_key != sorting_key:
-                arguments.append(f"primary_key={self.key(engine.primary_key)}")
-            if engine.sampling_key:
-                arguments.append(f"sample_by={self.key(engine.sampling_key)}")
-            if engine.ttl:
-                arguments.append(f"ttl={engine.ttl!r}")
+            arguments += self.merge_tree_keys(engine, cls)
         arguments += [f"{name}={_literal(value)!r}" for name, value in engine.settings]
         return f"engine = {_PACKAGE}.{cls.__name__}({', '.join(arguments)})"
+
+    def merge_tree_keys(self, engine: TableEngine, cls: type) -> list[str]:
+        """The keyword arguments that give a MergeTree table's keys and TTL back."""
+        sorting_key = engine.sorting_key
+        versioned = issubclass(cls, clickhouse.VersionedCollapsingMergeTree)
+        if versioned and sorting_key == [*engine.primary_key, engine.arguments[-1]]:
+            sorting_key = engine.primary_key  # ClickHouse appended the version column
+        keys = [f"order_by={self.key(sorting_key)}"]
+        if engine.partition_key:
+            keys.append(f"partition_by={self.key(engine.partition_key)}")
+        explicit = clause_start(engine.full, "PRIMARY KEY") is not None
+        if explicit or engine.primary_key != sorting_key:
+            keys.append(f"primary_key={self.key(engine.primary_key)}")
+        if engine.sampling_key:
+            keys.append(f"sample_by={self.key(engine.sampling_key)}")
+        if engine.ttl:
+            keys.append(f"ttl={engine.ttl!r}")
+        return keys
 
     def index(self, name: str, constraint: dict) -> str:
         call = _CALL.fullmatch(constraint["type"]) or re.fullmatch(r"(\w+)()", constraint["type"])
