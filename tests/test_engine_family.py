@@ -18,6 +18,7 @@ from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
 from django.db.models import Func, Value
+from django.utils import timezone
 from test_engines import NEW_APPS, apply, query, table_engine
 from testapp import routers
 
@@ -355,13 +356,18 @@ def test_every_ddl_statement_matches_its_snapshot_and_clickhouse_parses_it(
 
 
 @pytest.mark.parametrize("case", RUNNABLE, ids=[case.name for case in RUNNABLE])
-def test_each_engine_the_embedded_engine_can_hold_is_created_as_written(
+def test_each_engine_the_embedded_engine_can_hold_is_created_and_dropped(
     clickhouse_db, create, case
 ):
-    create(engine_model(case))
+    """The snapshot's statements run: the table ClickHouse made is the one written."""
+    engine_table = engine_model(case)
+    create(engine_table)
     stored = table_engine(clickhouse_db, table_of(case))
     assert stored["full"] == case.stored.replace("{db}", current_database(clickhouse_db))
     assert stored["engine"] == case.engine.name
+    with clickhouse_db.schema_editor() as editor:
+        editor.delete_model(engine_table)
+    assert table_of(case) not in clickhouse_db.introspection.table_names()
 
 
 # -- data in each engine --------------------------------------------------------------
@@ -373,8 +379,6 @@ def case_named(name: str) -> Case:
 
 def rows(model_, *values):
     """Saves rows of (key, amount, sign, version) through the ORM."""
-    from django.utils import timezone
-
     moment = timezone.now()
     model_.objects.bulk_create(
         model_(key=key, moment=moment, amount=amount, sign=sign, version=version)
