@@ -68,7 +68,8 @@ class Command(inspectdb.Command):
             if reason is not None:
                 # No field: a comment takes the line Django writes (handle_inspection).
                 marker = f"C{len(self._unreadable)}"
-                self._unreadable[marker] = f"{row.name}: {row.type_code} — {reason}"
+                shown = " ".join(f"{row.name}: {row.type_code}".split())  # one comment line
+                self._unreadable[marker] = f"{shown} — {reason}"
                 return f"{_UNREADABLE_MODULE}.{marker}", {}, []
         field_type, params, notes = super().get_field_type(connection, table_name, row)
         if connection.vendor == "clickhouse" and _GUESSED not in notes:

@@ -87,7 +87,8 @@ def _killed_after(cursor, table: str, before: set[str], error: DatabaseError) ->
     if not started:
         return error
     return type(error)(
-        f"{error}; nothing of it was applied: its mutation {', '.join(started)} was killed"
+        f"{error}; its mutation {', '.join(started)} was killed, so it will not apply later "
+        "(a mutation is not atomic: parts it had already rewritten keep the change)"
     )
 
 
