@@ -83,6 +83,17 @@ def _require_server_binary() -> str:
     return binary
 
 
+@pytest.fixture
+def clickhouse_db(django_db_blocker):
+    """The suite's Django connection to ClickHouse, usable outside django_db tests."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connection = connections["clickhouse"]
+        yield connection
+        connection.close()
+
+
 @pytest.fixture(scope="session")
 def local_server(tmp_path_factory):
     """A throwaway clickhouse-server on loopback, shared by the native-protocol tests."""

@@ -300,14 +300,6 @@ def routed_to_clickhouse(monkeypatch):
 
 
 @pytest.fixture
-def clickhouse_db(django_db_blocker):
-    with django_db_blocker.unblock():
-        connection = connections["clickhouse"]
-        yield connection
-        connection.close()
-
-
-@pytest.fixture
 def create(clickhouse_db):
     """Creates the tables of models; every table made is dropped after the test."""
     made = []

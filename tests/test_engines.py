@@ -43,14 +43,6 @@ def routed_to_clickhouse(monkeypatch):
 
 
 @pytest.fixture
-def clickhouse_db(django_db_blocker):
-    with django_db_blocker.unblock():
-        connection = connections["clickhouse"]
-        yield connection
-        connection.close()
-
-
-@pytest.fixture
 def tables(clickhouse_db):
     """Creates models' tables; every table the test made is dropped after it."""
     made = set()
