@@ -118,3 +118,31 @@ def test_a_mutation_error_reads_without_the_server_stack(ledger):
     with pytest.raises(DatabaseError) as caught:
         ledger.update(amount=F("amount") * 1000)
     assert " @ 0x" not in str(caught.value)
+
+
+def test_a_partly_applied_update_says_parts_keep_the_change(ledger):
+    """Another part may be rewritten before the failing part stops the mutation."""
+    ledger.filter(amount=decimal.Decimal("1.5")).delete()
+    ledger.create(amount=decimal.Decimal("1.5"))  # a part of its own
+    with pytest.raises(DatabaseError, match=r"was killed.*not atomic.*keep the change"):
+        ledger.update(amount=F("amount") * 1000)
+    assert unfinished() == []
+    assert ledger.filter(amount=decimal.Decimal("9999999.99")).count() == 1
+    small = ledger.exclude(amount=decimal.Decimal("9999999.99")).get().amount
+    assert small in {decimal.Decimal("1500.00"), decimal.Decimal("1.50")}  # as timing had it
+
+
+def test_a_mutation_that_finished_despite_the_error_is_reported_as_applied(ledger):
+    """Waiting for a mutation can fail after it finished (a timeout); it is not killed."""
+    from clickhouse_backend.models.sql.mutations import MUTATIONS_SQL, _cleaned_up_after
+
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute(MUTATIONS_SQL, ["mutation_tests_ledger"])
+        before = {mutation[0] for mutation in cursor.fetchone()[0]}
+        assert ledger.update(flag=3) == 2
+        error = _cleaned_up_after(
+            cursor, "mutation_tests_ledger", before, OperationalError("Timeout exceeded")
+        )
+    assert "Timeout exceeded; its mutation" in str(error)
+    assert "finished all the same: the change was applied" in str(error)
+    assert set(ledger.values_list("flag", flat=True)) == {3}

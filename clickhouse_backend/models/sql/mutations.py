@@ -6,11 +6,13 @@ queued, is retried in the background, and blocks every later mutation of the tab
 update the user saw fail would apply as soon as someone killed the blocker. So:
 
 - the rows a statement will change are counted first (ClickHouse reports no row count),
-  and in the same query the table's unfinished mutations are read;
+  and in the same query the table's mutations are read;
 - a table with a failed mutation is refused up front, naming it and how to kill it,
   instead of queueing another mutation behind it;
-- when the statement raises, the mutations it started (unfinished now, not before) are
-  killed, and the error says so. Another client's mutation started on the same table
+- when the statement raises, the mutations it started (listed now, not before) are
+  killed, and the error says how far each got: a mutation is not atomic, so parts it
+  had rewritten keep the change, and one that finished despite the error (a timeout
+  while waiting) applied in full. Another client's mutation started on the same table
   in the same instant would look the same and be killed too.
 """
 
@@ -22,12 +24,14 @@ from django.db import DatabaseError, OperationalError
 
 from ...driver.escape import quote_string
 
-# The table's unfinished mutations, as (id, why the last try failed or '').
-PENDING_SQL = (
-    "SELECT groupArray((mutation_id, latest_fail_reason)) FROM system.mutations "
-    "WHERE database = currentDatabase() AND table = %s AND NOT is_done"
+# The table's mutations ClickHouse still lists, as (id, done, why the last try
+# failed or ''): finished ones too, so a mutation that finished despite an error is told
+# apart from one that was already there.
+MUTATIONS_SQL = (
+    "SELECT groupArray((mutation_id, is_done, latest_fail_reason)) "
+    "FROM system.mutations WHERE database = currentDatabase() AND table = %s"
 )
-COUNT_AND_PENDING_SQL = "SELECT ({count}), ({pending})"
+COUNT_AND_MUTATIONS_SQL = "SELECT ({count}), ({mutations})"
 KILL_SQL = (
     "KILL MUTATION WHERE database = currentDatabase() AND table = %s AND mutation_id IN %s SYNC"
 )
@@ -43,22 +47,23 @@ def run_counted(
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            COUNT_AND_PENDING_SQL.format(count=count_sql, pending=PENDING_SQL),
+            COUNT_AND_MUTATIONS_SQL.format(count=count_sql, mutations=MUTATIONS_SQL),
             (*count_params, table),
         )
-        matched, pending = cursor.fetchone()
+        matched, mutations = cursor.fetchone()
         if not matched:
             return 0
-        _refuse_behind_failed(table, pending)
+        _refuse_behind_failed(table, mutations)
         try:
             cursor.execute(sql, params)
         except DatabaseError as error:
-            raise _killed_after(cursor, table, {id_ for id_, _ in pending}, error) from error
+            before = {mutation[0] for mutation in mutations}
+            raise _cleaned_up_after(cursor, table, before, error) from error
     return matched
 
 
-def _refuse_behind_failed(table: str, pending: list[tuple[str, str]]) -> None:
-    failed = [(mutation, reason) for mutation, reason in pending if reason]
+def _refuse_behind_failed(table: str, mutations: list[tuple]) -> None:
+    failed = [(id_, reason) for id_, done, reason in mutations if reason and not done]
     if not failed:
         return
     mutation, reason = failed[0]
@@ -71,24 +76,43 @@ def _refuse_behind_failed(table: str, pending: list[tuple[str, str]]) -> None:
     )
 
 
-def _killed_after(cursor, table: str, before: set[str], error: DatabaseError) -> DatabaseError:
-    """Kill the mutations the failed statement started; the error, saying what was done."""
+def _cleaned_up_after(cursor, table: str, before: set[str], error: DatabaseError) -> DatabaseError:
+    """Kill what the failed statement started; the error, saying how far each got."""
     try:
-        cursor.execute(PENDING_SQL, [table])
-        (pending,) = cursor.fetchone()
-        started = sorted(mutation for mutation, _ in pending if mutation not in before)
-        if started:
-            cursor.execute(KILL_SQL, [table, tuple(started)])
+        started = _listed_since(cursor, table, before)
+        unfinished = tuple(id_ for id_, done in started if not done)
+        if unfinished:
+            cursor.execute(KILL_SQL, [table, unfinished])
+            still_listed = dict(_listed_since(cursor, table, before))
+            started = [(id_, still_listed.get(id_)) for id_, _ in started]
     except DatabaseError as cleanup:
         return type(error)(
             f"{error}; its mutation may still be queued and apply later (checking failed: "
             f"{cleanup}): see SELECT * FROM system.mutations WHERE NOT is_done"
         )
-    if not started:
-        return error
-    return type(error)(
-        f"{error}; its mutation {', '.join(started)} was killed, so it will not apply later "
-        "(a mutation is not atomic: parts it had already rewritten keep the change)"
+    outcomes = [_outcome(*mutation) for mutation in started]
+    return type(error)("; ".join([str(error), *outcomes])) if outcomes else error
+
+
+def _listed_since(cursor, table: str, before: set[str]) -> list[tuple[str, bool]]:
+    """The table's mutations not in ``before``, as (id, done)."""
+    cursor.execute(MUTATIONS_SQL, [table])
+    (mutations,) = cursor.fetchone()
+    return sorted((id_, done) for id_, done, _ in mutations if id_ not in before)
+
+
+def _outcome(mutation: str, done: bool | None) -> str:
+    """``done`` is None for a mutation the kill removed."""
+    if done:
+        return f"its mutation {mutation} finished all the same: the change was applied"
+    if done is False:
+        return (
+            f"its mutation {mutation} could not be killed and may still apply: see "
+            "SELECT * FROM system.mutations WHERE NOT is_done"
+        )
+    return (
+        f"its mutation {mutation} was killed, so it will not apply later; a mutation is "
+        "not atomic, and parts of the table it had already rewritten keep the change"
     )
 
 
