@@ -374,3 +374,10 @@ def test_naive_datetimes_without_time_zone_support(tables, settings):
         ("aware", datetime.datetime(2024, 1, 1, 0)),
         ("naive", naive),
     ]
+
+
+def test_db_defaults_of_many_objects_come_back(tables):
+    """Read back in batches: one IN of 60,000 ids is more than ClickHouse parses."""
+    objs = stamped().bulk_create([Stamped(label=str(n)) for n in range(60_000)])
+    assert {(obj.origin, obj.tags["new"]) for obj in objs} == {("127.0.0.1", True)}
+    assert len({obj.pk for obj in objs}) == 60_000

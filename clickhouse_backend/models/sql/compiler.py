@@ -432,16 +432,22 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler, SQLCompiler):
             return [tuple(get(obj) for get in getters) for obj in objs]
         quote = self.connection.ops.quote_name
         names = ", ".join(quote(field.column) for field in returning_fields)
+        sql = (
+            f"SELECT {quote(pk.column)}, {names} FROM {quote(opts.db_table)} "
+            f"WHERE {quote(pk.column)} IN %s"
+        )
+        by_id = {}
         with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {quote(pk.column)}, {names} FROM {quote(opts.db_table)} "
-                f"WHERE {quote(pk.column)} IN %s",
-                [tuple(ids)],
-            )
-            by_id = {row[0]: row[1:] for row in cursor.fetchall()}
+            for start in range(0, len(ids), READ_BACK_BATCH):
+                cursor.execute(sql, [tuple(ids[start : start + READ_BACK_BATCH])])
+                by_id.update((row[0], row[1:]) for row in cursor.fetchall())
         rows = [by_id[value] for value in ids]
         converters = self.get_converters([f.get_col(opts.db_table) for f in returning_fields])
         return list(self.apply_converters(rows, converters)) if converters else rows
+
+
+# Ids per read-back query: ClickHouse parses at most max_ast_elements (50,000) nodes.
+READ_BACK_BATCH = 20_000
 
 
 def _run_logged(connection, cursor, logged_sql: str, run) -> None:
