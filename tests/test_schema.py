@@ -148,6 +148,36 @@ def test_table_engine_key_and_comments(clickhouse, schema):
     assert column_types(clickhouse, "schema_tests_note")["body"] == ("String", "what was said")
 
 
+def test_percent_signs_in_comments_and_defaults_are_text(clickhouse, schema):
+    """A % in DDL text is not a placeholder: the table, its comments and defaults are
+    created whole, and sqlmigrate's text shows them as written."""
+
+    class Offer(models.Model):
+        label = models.CharField(max_length=20, db_comment="100%s sure", default="50% off")
+
+        class Meta:
+            app_label = "schema_tests"
+            apps = TEST_APPS
+            db_table_comment = "20% of %(all)s"
+
+    schema.create(Offer)
+    with clickhouse.cursor() as cursor:
+        cursor.execute(
+            "SELECT comment FROM system.tables "
+            "WHERE database = currentDatabase() AND name = 'schema_tests_offer'"
+        )
+        assert cursor.fetchone() == ("20% of %(all)s",)
+    assert column_types(clickhouse, "schema_tests_offer")["label"] == ("String", "100%s sure")
+    renamed = models.CharField(max_length=20, db_comment="99% new", default="7% off")
+    renamed.set_attributes_from_name("label")
+    with schema() as editor:
+        editor.alter_field(Offer, Offer._meta.get_field("label"), renamed)
+    assert column_types(clickhouse, "schema_tests_offer")["label"] == ("String", "99% new")
+    with clickhouse.schema_editor(collect_sql=True) as editor:
+        editor.alter_db_table_comment(Offer, "", "5% %s")
+    assert editor.collected_sql[-1].endswith("MODIFY COMMENT '5% %s';")
+
+
 def test_check_constraints_are_enforced(clickhouse, schema):
     """Meta.constraints CHECKs become ClickHouse constraints: violations are IntegrityError."""
 

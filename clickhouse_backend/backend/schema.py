@@ -120,8 +120,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def execute(self, sql, params=()) -> None:
         # Statements for what ClickHouse has no DDL for (unique_together, ...) are None.
+        # Without params the text is final: a % in a comment or default is not a
+        # placeholder (None tells the driver and sqlmigrate not to fill any).
         if sql is not None:
-            super().execute(sql, params)
+            super().execute(sql, params or None)
 
     # -- ON CLUSTER -----------------------------------------------------------------
 
