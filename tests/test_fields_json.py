@@ -282,6 +282,10 @@ def test_keys_with_percent_signs_are_found(key):
     assert list(query().filter(data__contains={key: 1})) == [wanted]
     values = query().annotate(k=KT(f"data__nested__{key}")).values_list("k", flat=True)
     assert set(values) == {"x", None}
+    by_path = query().values(f"data__nested__{key}").order_by(f"data__nested__{key}")
+    assert [row[f"data__nested__{key}"] for row in by_path] == ["x", None]
+    named = query().annotate(**{f"n{key}": KT(f"data__{key}")}).order_by(f"n{key}")
+    assert list(named.values_list(f"n{key}", flat=True)) == ["1", None]
 
 
 def test_a_key_with_a_dot_is_refused_in_lookups(typed):

@@ -98,6 +98,12 @@ class SQLCompiler(compiler.SQLCompiler):
         wrapped around another, such as a filter on a window function).
         """
         select, klass_info, annotations = super().get_select(with_col_aliases=with_col_aliases)
+        # An alias can come from the user's text (values("payload__a%b")); parameters
+        # are filled into the statement, where a % is written %%.
+        select = [
+            (expression, sql_params, alias.replace("%", "%%") if alias else alias)
+            for expression, sql_params, alias in select
+        ]
         self._text_addresses, self._text_positions = set(), {}
         if self.query.subquery or self.query.combinator or with_col_aliases:
             return select, klass_info, annotations
