@@ -92,6 +92,24 @@ def test_ipv6_and_nulls(readings):
     assert (fetched.moment, fetched.document, fetched.price) == (None, None, None)
 
 
+def test_text_lookups_on_django_ip_address_fields(readings):
+    """The admin's search (icontains) and other text lookups see the address as Python
+    writes it, IPv4 included (stored IPv4-mapped)."""
+    readings.bulk_create(
+        [Reading(name="v4", address="192.168.1.5"), Reading(name="v6", address="2001:db8::1")]
+    )
+
+    def names(**lookup):
+        return sorted(readings.filter(**lookup).values_list("name", flat=True))
+
+    assert names(address__startswith="192.168.") == ["v4"]
+    assert names(address__icontains="DB8") == ["v6"]
+    assert names(address__iexact="2001:DB8::1") == ["v6"]
+    assert names(address__endswith=".5") == ["v4"]
+    assert names(address__regex=r"^\d+\.") == ["v4"]
+    assert names(address__contains=":") == ["v6"]  # not ::ffff:192.168.1.5
+
+
 def test_bulk_create_sets_unique_time_ordered_ids(readings):
     """bulk_create gives every object an id: unique, increasing, and in the table."""
     objs = readings.bulk_create([Reading(name=f"n{i}") for i in range(2500)], batch_size=1000)

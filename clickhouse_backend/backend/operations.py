@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import json
@@ -81,31 +82,26 @@ class DatabaseOperations(BaseDatabaseOperations):
             "iregex",
         ]
     )
-    # Columns that are String already. IP addresses are formatted by their own text
-    # lookups (see models/fields/network.py), as Python writes them.
+    # Columns that are String already.
     _TEXT_TYPES = frozenset(
-        [
-            "CharField",
-            "TextField",
-            "SlugField",
-            "FilePathField",
-            "FileField",
-            "TimeField",
-            "GenericIPAddressField",
-            "IPAddressField",
-        ]
+        ["CharField", "TextField", "SlugField", "FilePathField", "FileField", "TimeField"]
     )
+    # IPv4 and IPv6 columns as the text Python shows: IPv4-mapped addresses as IPv4.
+    _ADDRESS_TEXT = r"replaceRegexpOne(toString(%s), '^::ffff:([0-9.]+)$', '\\1')"
 
     def lookup_cast(self, lookup_type: str, internal_type: str | None = None) -> str:
         """Text lookups on numbers, dates, UUIDs ... compare the value's text, as on
         PostgreSQL: LIKE and match() take only strings in ClickHouse.
 
         A DateTimeField reads ``2005-07-28 00:00:00.000000`` (in UTC), a DateField
-        ``2005-07-28``, so ``pub_date__startswith="2005"`` means what it says.
+        ``2005-07-28``, so ``pub_date__startswith="2005"`` means what it says; an IP
+        address reads as Python writes it (``source__startswith="192.168."``).
         """
-        if lookup_type in self._TEXT_LOOKUPS and internal_type not in self._TEXT_TYPES:
-            return "toString(%s)"
-        return "%s"
+        if lookup_type not in self._TEXT_LOOKUPS or internal_type in self._TEXT_TYPES:
+            return "%s"
+        if internal_type in ("GenericIPAddressField", "IPAddressField"):
+            return self._ADDRESS_TEXT
+        return "toString(%s)"
 
     def regex_lookup(self, lookup_type: str) -> str:
         """``regex`` and ``iregex`` as ClickHouse's match() (re2 syntax)."""
@@ -205,7 +201,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         """Datetimes stay objects: the driver sends them typed, in UTC when aware."""
         if value is not None and not hasattr(value, "resolve_expression"):
             if timezone.is_aware(value):
-                value = value.astimezone(datetime.timezone.utc)
+                # Past year 1 or 9999 in UTC it stays as it is, and the driver refuses it.
+                with contextlib.suppress(OverflowError):
+                    value = value.astimezone(datetime.timezone.utc)
             else:  # USE_TZ = False: the wall-clock value is stored as UTC
                 value = value.replace(tzinfo=datetime.timezone.utc)
         return value

@@ -71,12 +71,6 @@ class GenericIPAddressField(
             return address.ipv4_mapped
         return address
 
-    def text_sql(self, sql: str) -> str:
-        """SQL for the column's values as the strings Python sees."""
-        if self.holds_ipv4_only:
-            return f"toString({sql})"
-        return f"replaceRegexpOne(toString({sql}), '^::ffff:([0-9.]+)$', '\\\\1')"
-
 
 class IPv4Field(GenericIPAddressField):
     """An ``IPv4`` column: IPv4 addresses only."""
@@ -123,27 +117,3 @@ class InSubnet(lookups.Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} BETWEEN {rhs}", (*lhs_params, *rhs_params)
-
-
-class _AddressText:
-    """A text lookup on the address as Python shows it, not on its binary value."""
-
-    def process_lhs(self, compiler, connection, lhs=None):
-        sql, params = super().process_lhs(compiler, connection, lhs)
-        return self.lhs.output_field.text_sql(sql), params
-
-
-for _text_lookup in (
-    lookups.IExact,
-    lookups.Contains,
-    lookups.IContains,
-    lookups.StartsWith,
-    lookups.IStartsWith,
-    lookups.EndsWith,
-    lookups.IEndsWith,
-    lookups.Regex,
-    lookups.IRegex,
-):
-    GenericIPAddressField.register_lookup(
-        type(f"Address{_text_lookup.__name__}", (_AddressText, _text_lookup), {})
-    )
