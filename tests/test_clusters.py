@@ -136,6 +136,31 @@ def test_the_embedded_engine_refuses_a_clustered_model_by_name(embedded):
 
 
 @pytest.mark.parametrize(
+    ("engine", "lacking"),
+    [
+        (clickhouse.Distributed("analytics", "default", "local_students"), "no ClickHouse Keeper"),
+        (clickhouse.GraphiteMergeTree("graphite_rollup"), "reads no server configuration"),
+    ],
+)
+def test_the_embedded_engine_refuses_server_only_engines_by_name(embedded, engine, lacking):
+    """Without a name the user would read chDB's own error about a missing cluster or
+    configuration section, after Django had started the migration."""
+    apps = Apps()
+    fields = {"path": models.CharField(max_length=5), "value": clickhouse.Float64Field()}
+    fields |= {"time": clickhouse.UInt32Field(), "date": models.DateField()}
+    fields |= {"version": clickhouse.UInt32Field()}
+    served = model("Served", fields, apps, engine=engine)
+    expected = rf"cluster_tests\.Served has a {engine.name} engine, .*cannot run: .*{lacking}"
+    with pytest.raises(NotSupportedError, match=expected), embedded.schema_editor() as editor:
+        editor.create_model(served)
+    with embedded.cursor() as cursor:
+        cursor.execute("EXISTS TABLE cluster_tests_served")
+        assert cursor.fetchone() == (0,)
+    messages = embedded.validation.check_model(served)
+    assert [message.id for message in messages] == ["clickhouse_backend.W006"]
+
+
+@pytest.mark.parametrize(
     ("options", "test", "named"),
     [
         ({"migration_cluster": "analytics"}, {}, "OPTIONS['migration_cluster']"),

@@ -63,12 +63,17 @@ def cluster_of(model) -> str | None:
     return cluster
 
 
-def needs_a_server(model, why: str) -> str:
+# What the embedded engine lacks that some tables need, by the engine they have.
+NO_CLUSTER = "it belongs to no cluster and has no ClickHouse Keeper"
+NO_SERVER_CONFIGURATION = "it reads no server configuration, where the rollup rules live"
+
+
+def needs_a_server(model, why: str, lacking: str = NO_CLUSTER) -> str:
     """Why ``model``'s table cannot be created on the embedded engine."""
     return (
-        f"{model._meta.label} {why}, which the embedded engine (chDB) cannot run: it "
-        "belongs to no cluster and has no ClickHouse Keeper. Migrate it on a server of the "
-        "cluster (see docs/cluster.md), or route it elsewhere where ClickHouse runs embedded"
+        f"{model._meta.label} {why}, which the embedded engine (chDB) cannot run: "
+        f"{lacking}. Migrate it on a server (see docs/cluster.md), or route it elsewhere "
+        "where ClickHouse runs embedded"
     )
 
 

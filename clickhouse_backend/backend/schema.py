@@ -22,6 +22,7 @@ from django.db.models.sql import Query
 
 from ..driver.escape import render
 from .clusters import (
+    NO_SERVER_CONFIGURATION,
     ClusterTemplate,
     TableClusters,
     cluster_of,
@@ -165,9 +166,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         cluster = self.cluster_of(model)
         if cluster is not None:
             return needs_a_server(model, f"has Meta.cluster = {cluster!r}")
-        engine = engine_of(model)
-        if engine.name.startswith("Replicated"):
-            return needs_a_server(model, f"has a {engine.name} engine")
+        engine = engine_of(model).name
+        if engine.startswith("Replicated") or engine == "Distributed":
+            return needs_a_server(model, f"has a {engine} engine")
+        if engine == "GraphiteMergeTree":
+            return needs_a_server(model, f"has a {engine} engine", NO_SERVER_CONFIGURATION)
         return None
 
     def delete_model(self, model) -> None:
