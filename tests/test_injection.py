@@ -2,7 +2,8 @@
 
 Each example sends one value of any parameter type the driver takes — hostile text,
 bytes, huge integers, NaN, Decimals, dates in and out of range, UUIDs, IP addresses with
-scope ids, nested lists, tuples and dicts — in ``SELECT %(p)s AS v, 'sentinel' AS w``.
+scope ids, nested lists, tuples and dicts, and subclasses of each that lie about
+their value — in ``SELECT %(p)s AS v, 'sentinel' AS w``.
 Either the statement keeps its shape (one row, the sentinel intact) and the value reads
 back as itself, or a PEP 249 error is raised. Both renderings run: the modern one on the
 embedded engine, the legacy one (servers before 21.9) on Debian's 18.16 server.
@@ -16,6 +17,7 @@ import ipaddress
 import math
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,7 +54,14 @@ TEXT = st.one_of(
     st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1),
 )
 ZONES = st.sampled_from(
-    [None, datetime.timezone.utc, datetime.timezone(datetime.timedelta(hours=-10, minutes=-30))]
+    [
+        None,
+        datetime.timezone.utc,
+        datetime.timezone(datetime.timedelta(hours=-10, minutes=-30)),
+        datetime.timezone(datetime.timedelta(hours=14)),
+        ZoneInfo("Pacific/Kiritimati"),
+        ZoneInfo("America/New_York"),
+    ]
 )
 SCOPED_IPV6 = st.builds(
     lambda address, scope: ipaddress.IPv6Address(f"{address}%{scope}"),
@@ -67,6 +76,9 @@ SCALAR_KINDS = [
     TEXT,
     st.binary(),
     st.datetimes(datetime.datetime(1850, 1, 1), datetime.datetime(2350, 1, 1), timezones=ZONES),
+    # The last day before datetime.max and the first after datetime.min, in any zone.
+    st.datetimes(datetime.datetime.max - datetime.timedelta(days=1), timezones=ZONES),
+    st.datetimes(max_value=datetime.datetime.min + datetime.timedelta(days=1), timezones=ZONES),
     st.dates(datetime.date(1850, 1, 1), datetime.date(2350, 1, 1)),
     st.times(),
     st.uuids(),
@@ -189,6 +201,138 @@ def test_legacy_rendering_of_scalars(legacy_cursor, value):
 @EXAMPLES
 def test_legacy_rendering_of_nested_values(legacy_cursor, value):
     check_round_trip(legacy_cursor, value, legacy=True)
+
+
+# -- Subclasses that lie: every method the renderer could call answers something else --
+
+LIE = "') UNION ALL SELECT 'injected', 'x' --"
+
+
+def lies(*names: str, answer: Any = LIE) -> dict[str, Any]:
+    """Methods ``names`` that ignore their arguments and return ``answer``."""
+    return {name: lambda self, *args, **kwargs: answer for name in names}
+
+
+PRINTING = ("__str__", "__repr__", "__format__")
+COMPARING = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+LYING_TYPES = {
+    int: type("LyingInt", (int,), lies(*PRINTING) | lies("__index__", "__int__", answer=1)),
+    float: type(
+        "LyingFloat",
+        (float,),
+        lies(*PRINTING) | lies(*COMPARING, answer=True) | lies("__float__", answer=1.0),
+    ),
+    decimal.Decimal: type(
+        "LyingDecimal",
+        (decimal.Decimal,),
+        lies(*PRINTING, "to_eng_string")
+        | lies("is_finite", answer=True)
+        | lies("as_tuple", answer=decimal.DecimalTuple(0, (1,), 0)),
+    ),
+    str: type(
+        "LyingStr",
+        (str,),
+        lies(*PRINTING, "translate", "replace") | lies("isascii", answer=True),
+    ),
+    bytes: type(
+        "LyingBytes",
+        (bytes,),
+        lies("decode", "translate") | lies("__bytes__", answer=LIE.encode()),
+    ),
+    bytearray: type(
+        "LyingBytearray",
+        (bytearray,),
+        lies("decode", "translate") | lies("__bytes__", answer=LIE.encode()),
+    ),
+    datetime.datetime: type(
+        "LyingDatetime",
+        (datetime.datetime,),
+        lies(*PRINTING, "isoformat", "strftime")
+        | lies(*COMPARING, answer=True)
+        | lies("utcoffset", "tzname", answer=None)
+        | lies("date", answer=datetime.date(2000, 1, 1))
+        | lies("time", answer=datetime.time(1))
+        | lies("astimezone", "replace", answer=datetime.datetime(2000, 1, 1))
+        | lies("timetuple", "utctimetuple", answer=datetime.datetime(2000, 1, 1).timetuple())
+        | {"microsecond": property(lambda self: 1)},
+    ),
+    datetime.date: type(
+        "LyingDate",
+        (datetime.date,),
+        lies(*PRINTING, "isoformat", "strftime")
+        | lies(*COMPARING, answer=True)
+        | lies("toordinal", answer=730120)
+        | lies("timetuple", answer=datetime.date(2000, 1, 1).timetuple()),
+    ),
+    datetime.time: type(
+        "LyingTime",
+        (datetime.time,),
+        lies(*PRINTING, "isoformat", "strftime") | lies("utcoffset", "tzname", answer=None),
+    ),
+    uuid.UUID: type(
+        "LyingUUID",
+        (uuid.UUID,),
+        lies(*PRINTING)
+        | lies("__int__", answer=1)
+        | {
+            # Construction stores the real value in the base class's slot; reads lie.
+            "int": property(lambda self: 1, uuid.UUID.int.__set__),
+            "hex": property(lambda self: LIE),
+        },
+    ),
+    ipaddress.IPv4Address: type(
+        "LyingIPv4Address",
+        (ipaddress.IPv4Address,),
+        lies(*PRINTING) | lies("__int__", answer=1) | {"compressed": property(lambda s: LIE)},
+    ),
+    ipaddress.IPv6Address: type(
+        "LyingIPv6Address",
+        (ipaddress.IPv6Address,),
+        lies(*PRINTING)
+        | lies("__int__", answer=1)
+        | {"compressed": property(lambda s: LIE), "scope_id": property(lambda s: None)},
+    ),
+}
+# Every scalar kind but None and bool (bool cannot be subclassed).
+LIABLE = st.one_of(*SCALAR_KINDS[1:], st.binary().map(bytearray))
+
+
+def lying(value: Any) -> Any:
+    """The same value as an instance of its lying subclass."""
+    liar = LYING_TYPES[type(value)]
+    if isinstance(value, datetime.datetime):
+        fields = value.timetuple()[:6]
+        return liar(*fields, value.microsecond, value.tzinfo, fold=value.fold)
+    if isinstance(value, datetime.date):
+        return liar(value.year, value.month, value.day)
+    if isinstance(value, datetime.time):
+        return liar(value.hour, value.minute, value.second, value.microsecond, value.tzinfo)
+    if isinstance(value, uuid.UUID):
+        return liar(int=value.int)
+    if isinstance(value, ipaddress.IPv6Address):
+        return liar(str(value))
+    return liar(value)
+
+
+def outcome(cursor: driver.Cursor, value: Any) -> Any:
+    """The rows the statement returns (NaN as "nan"), or the PEP 249 error it raises."""
+    try:
+        cursor.execute("SELECT %(p)s AS v, 'sentinel' AS w", {"p": value})
+        return comparable(cursor.fetchall(), legacy=False)
+    except driver.Error as error:
+        return type(error), error.message
+
+
+@given(LIABLE)
+@EXAMPLES
+def test_a_lying_subclass_is_rendered_as_its_value_modern(embedded_cursor, value):
+    assert outcome(embedded_cursor, lying(value)) == outcome(embedded_cursor, value)
+
+
+@given(LIABLE)
+@EXAMPLES
+def test_a_lying_subclass_is_rendered_as_its_value_legacy(legacy_cursor, value):
+    assert outcome(legacy_cursor, lying(value)) == outcome(legacy_cursor, value)
 
 
 # -- The same through the ORM's lookups on text and IP address fields -----------------

@@ -7,6 +7,7 @@ import enum
 import ipaddress
 import math
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -184,6 +185,16 @@ def test_unsupported_type_is_named(cursor):
         cursor.execute("SELECT %s", [{1, 2}])
 
 
+def test_a_value_posing_as_a_supported_type_is_refused(cursor):
+    """isinstance() believes a __class__ property; the renderer goes by the real type."""
+
+    class Posing:
+        __class__ = property(lambda self: int)
+
+    with pytest.raises(ProgrammingError, match=r"parameter 1 \(%s\): cannot pass a Posing"):
+        cursor.execute("SELECT %s", [Posing()])
+
+
 def test_missing_named_parameter_is_named(cursor):
     """A placeholder without a value names the missing parameter."""
     with pytest.raises(ProgrammingError, match="no parameter 'b'"):
@@ -299,3 +310,37 @@ def test_a_result_value_the_reader_cannot_convert_is_a_data_error(cursor):
         cursor.execute("SELECT toDate32('1899-01-01') AS d")
     cursor.execute("SELECT 1")  # the connection is still usable
     assert cursor.fetchall() == [(1,)]
+
+
+def zone(hours: int) -> datetime.timezone:
+    return datetime.timezone(datetime.timedelta(hours=hours))
+
+
+PYTHON_EXTREMES = [
+    datetime.datetime.min.replace(tzinfo=datetime.timezone.utc),
+    datetime.datetime.min.replace(tzinfo=zone(14)),
+    datetime.datetime.min.replace(tzinfo=ZoneInfo("Asia/Tokyo")),
+    datetime.datetime.max.replace(tzinfo=ZoneInfo("Pacific/Kiritimati")),
+    datetime.datetime.max.replace(tzinfo=zone(-12)),
+    datetime.datetime.max.replace(tzinfo=ZoneInfo("America/New_York")),
+]
+
+
+def test_aware_datetimes_are_range_checked_as_instants_without_overflow(cursor, native):
+    """Converting datetime.min/max to UTC would overflow: the range is checked first, the
+    error naming the parameter and the range of the server at hand (18.16: legacy). The
+    range is that of the instant: 1900-01-01 03:00 at UTC+3 is the first one."""
+    for value in PYTHON_EXTREMES:
+        with pytest.raises(DataError, match=r"%\(p\)s: datetime .* outside 1900-01-01 to 2299"):
+            cursor.execute("SELECT %(p)s", {"p": value})
+        with pytest.raises(DataError, match=r"%\(p\)s: datetime .* outside 1970-01-01 to 2105"):
+            native.cursor().execute("SELECT %(p)s", {"p": value})
+    cursor.execute("SELECT %s", [datetime.datetime(1900, 1, 1, 3, tzinfo=zone(3))])
+    assert cursor.fetchone() == (datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc),)
+    with pytest.raises(DataError, match="outside 1900-01-01 to 2299-12-31"):
+        cursor.execute("SELECT %s", [datetime.datetime(1900, 1, 1, 2, 59, tzinfo=zone(3))])
+    last = datetime.datetime(2299, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
+    cursor.execute("SELECT %s", [last.astimezone(zone(-12))])
+    assert cursor.fetchone() == (last,)
+    with pytest.raises(DataError, match="outside 1900-01-01 to 2299-12-31"):
+        cursor.execute("SELECT %s", [datetime.datetime(2299, 12, 31, 12, tzinfo=zone(-12))])

@@ -5,7 +5,7 @@ Values are rendered as typed ClickHouse expressions (``toDateTime64(...)``,
 as the type they are. Every piece of text that ends up between quotes goes through
 :func:`quote_string` (or :func:`quote_bytes`), whatever type it came from, so that no
 value can end its literal: a subclass's ``__str__`` or an IPv6 scope id is text like any
-other. Numbers are written by the base types' own methods, never a subclass's. Values
+other. Every value is read by its base type's own methods, never a subclass's. Values
 ClickHouse cannot hold as given (a scope id, a date outside Date32) are refused with a
 ``DataError`` rather than changed. Old servers (before 21.9) lack some functions;
 ``legacy=True`` renders what they know.
@@ -80,7 +80,14 @@ def _refuse_lone_surrogates(text: str) -> None:
 
 def quote_bytes(value: bytes | bytearray | memoryview) -> str:
     """A string literal holding exactly these bytes (ASCII-only SQL)."""
-    return "'" + bytes(value).decode("latin-1").translate(_BYTES_ESCAPES) + "'"
+    # Decoded by the base type: bytes(value) would call a subclass's __bytes__.
+    if isinstance(value, memoryview):
+        text = value.tobytes().decode("latin-1")
+    elif isinstance(value, bytearray):
+        text = bytearray.decode(value, "latin-1")
+    else:
+        text = bytes.decode(value, "latin-1")
+    return "'" + text.translate(_BYTES_ESCAPES) + "'"
 
 
 def quote_identifier(name: str) -> str:
@@ -99,6 +106,7 @@ def _int(value: int, legacy: bool) -> str:
 
 
 def _float(value: float, legacy: bool) -> str:
+    value = float.__float__(value)  # a plain float, whatever its subclass compares as
     if value != value:
         return "nan"
     text = float.__repr__(value)
@@ -106,73 +114,90 @@ def _float(value: float, legacy: bool) -> str:
 
 
 def _decimal(value: decimal.Decimal, legacy: bool) -> str:
-    if not value.is_finite():
-        raise DataError(f"Decimal {value} has no ClickHouse Decimal representation")
-    _, digits, exponent = value.as_tuple()
+    # The base class's methods throughout: a subclass's would change the SQL.
+    if not decimal.Decimal.is_finite(value):
+        raise DataError(
+            f"Decimal {decimal.Decimal.__str__(value)} has no ClickHouse Decimal representation"
+        )
+    _, digits, exponent = decimal.Decimal.as_tuple(value)
     scale = max(0, -exponent)
     precision = max(len(digits) + max(exponent, 0), scale, 1)
     if precision > 76:
-        raise DataError(f"Decimal {value} has more than 76 digits")
+        raise DataError(f"Decimal {decimal.Decimal.__str__(value)} has more than 76 digits")
     function = next((f for limit, f in _DECIMAL_FUNCTIONS if precision <= limit), "toDecimal256")
     text = decimal.Decimal.__format__(value, "f")
     return f"{function}({quote_string(text)}, {scale})"
 
 
-def _check_range(value: datetime.date, legacy: bool) -> None:
+def _out_of_range(kind: str, text: str, legacy: bool) -> DataError:
     low, high = _LEGACY_RANGE if legacy else _MODERN_RANGE
-    day = value.date() if isinstance(value, datetime.datetime) else value
-    if not low <= day <= high:
-        kind = "Date and DateTime on this server" if legacy else "Date32 and DateTime64"
-        raise DataError(
-            f"{type(value).__name__} {value} is outside {low} to {high}, the range of "
-            f"ClickHouse's {kind}"
-        )
+    types = "Date and DateTime on this server" if legacy else "Date32 and DateTime64"
+    return DataError(
+        f"{kind} {text} is outside {low} to {high}, the range of ClickHouse's {types}"
+    )
 
 
 def _datetime(value: datetime.datetime, legacy: bool) -> str:
+    # Read by the base class, so that a subclass cannot hide its zone or change its fields.
+    offset = datetime.datetime.utcoffset(value)
+    wall = datetime.datetime.combine(datetime.datetime.date(value), datetime.datetime.time(value))
+    # The range is shifted to wall-clock time rather than the value to UTC: near
+    # datetime.min and datetime.max, converting the value would overflow.
+    low, high = _LEGACY_RANGE if legacy else _MODERN_RANGE
+    shift = offset or datetime.timedelta(0)
+    start = datetime.datetime.combine(low, datetime.time()) + shift
+    end = datetime.datetime.combine(high + datetime.timedelta(days=1), datetime.time()) + shift
+    if not start <= wall < end:
+        raise _out_of_range("datetime", datetime.datetime.isoformat(value, " "), legacy)
     zone = ""
-    if value.utcoffset() is not None:
-        value = value.astimezone(datetime.timezone.utc)
+    if offset is not None:
+        wall -= offset
         zone = ", 'UTC'"
-    _check_range(value, legacy)
-    value = datetime.datetime(*value.timetuple()[:6], value.microsecond)  # a plain, naive one
     if legacy:  # no DateTime64 on such servers: whole seconds
-        return f"toDateTime({quote_string(value.isoformat(' ', 'seconds'))}{zone})"
-    return f"toDateTime64({quote_string(value.isoformat(' ', 'microseconds'))}, 6{zone})"
+        return f"toDateTime({quote_string(wall.isoformat(' ', 'seconds'))}{zone})"
+    return f"toDateTime64({quote_string(wall.isoformat(' ', 'microseconds'))}, 6{zone})"
 
 
 def _date(value: datetime.date, legacy: bool) -> str:
-    _check_range(value, legacy)
-    text = quote_string(datetime.date.isoformat(value))
+    value = datetime.date.fromordinal(datetime.date.toordinal(value))  # plain: its own compare
+    low, high = _LEGACY_RANGE if legacy else _MODERN_RANGE
+    if not low <= value <= high:
+        raise _out_of_range("date", value.isoformat(), legacy)
+    text = quote_string(value.isoformat())
     if legacy or _DATE_RANGE[0] <= value <= _DATE_RANGE[1]:
         return f"toDate({text})"
     return f"toDate32({text})"
 
 
 def _time(value: datetime.time, legacy: bool) -> str:
-    if value.utcoffset() is not None:
-        raise DataError(f"time {value} has a time zone; ClickHouse times have none")
     # Always with microseconds, so that times compare and sort as text.
-    return quote_string(datetime.time.isoformat(value, timespec="microseconds"))
+    text = datetime.time.isoformat(value, timespec="microseconds")
+    if datetime.time.utcoffset(value) is not None:
+        raise DataError(f"time {text} has a time zone; ClickHouse times have none")
+    return quote_string(text)
 
 
 def _uuid(value: uuid.UUID, legacy: bool) -> str:
-    text = quote_string(str(uuid.UUID(int=value.int)))
+    number = uuid.UUID.int.__get__(value)  # the base class's slot, not a subclass's property
+    text = quote_string(str(uuid.UUID(int=number)))
     return text if legacy else f"toUUID({text})"
 
 
 def _ipv4(value: ipaddress.IPv4Address, legacy: bool) -> str:
-    text = quote_string(str(ipaddress.IPv4Address(int(value))))
+    number = ipaddress.IPv4Address.__int__(value)
+    text = quote_string(str(ipaddress.IPv4Address(number)))
     return text if legacy else f"toIPv4({text})"
 
 
 def _ipv6(value: ipaddress.IPv6Address, legacy: bool) -> str:
-    if value.scope_id is not None:
+    address = ipaddress.IPv6Address(ipaddress.IPv6Address.__int__(value))
+    scope = ipaddress.IPv6Address.scope_id.fget(value)
+    if scope is not None:
         raise DataError(
-            f"IPv6 address {str(value)!r} has a scope id (%{value.scope_id}); ClickHouse's "
+            f"IPv6 address {str(address)!r} has a scope id (%{scope}); ClickHouse's "
             "IPv6 type has none: pass the address without it"
         )
-    text = quote_string(str(ipaddress.IPv6Address(int(value))))
+    text = quote_string(str(address))
     return text if legacy else f"toIPv6({text})"
 
 
@@ -213,18 +238,19 @@ _RENDERERS = {
 
 def render(value: Any, legacy: bool = False) -> str:
     """Render one Python value as a ClickHouse SQL expression."""
-    renderer = _RENDERERS.get(type(value))
+    kind = type(value)  # not isinstance(), which a __class__ property can fool
+    renderer = _RENDERERS.get(kind)
     if renderer is not None:
         return renderer(value, legacy)
-    if isinstance(value, enum.Enum):
+    if issubclass(kind, enum.Enum):
         return render(value.value, legacy)
     for base, renderer in _RENDERERS.items():
-        if base is not type(None) and isinstance(value, base):
+        if base is not type(None) and issubclass(kind, base):
             return renderer(value, legacy)
-    if isinstance(value, Mapping):
+    if issubclass(kind, Mapping):
         return _dict(value, legacy)
     raise ProgrammingError(
-        f"cannot pass a {type(value).__name__} as a query parameter; supported: None, bool, "
+        f"cannot pass a {kind.__name__} as a query parameter; supported: None, bool, "
         "int, float, Decimal, str, bytes, datetime, date, time, UUID, IPv4Address, "
         "IPv6Address, list, tuple, dict and Enum members"
     )
