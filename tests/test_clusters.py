@@ -105,10 +105,16 @@ def test_the_migration_recorder_lives_on_the_migration_cluster(embedded):
         editor.create_model(MigrationRecorder.Migration)
     (create,) = editor.collected_sql
     assert create.startswith(f'CREATE TABLE "django_migrations"{ON_CLUSTER} (')
-    assert "ON CLUSTER analytics" in parsed(create)
+    # One history for the cluster: every node a replica of the same table.
+    assert parsed(create).startswith("CREATE TABLE django_migrations ON CLUSTER analytics\n")
+    assert parsed(create).endswith(
+        "\nENGINE = ReplicatedMergeTree('/clickhouse/tables/{uuid}/django_migrations', "
+        "'{shard}-{replica}')\nORDER BY id"
+    )
     with server().schema_editor(collect_sql=True) as editor:  # no migration cluster: local
         editor.create_model(MigrationRecorder.Migration)
     assert "ON CLUSTER" not in editor.collected_sql[0]
+    assert editor.collected_sql[0].endswith("ENGINE = MergeTree ORDER BY \"id\";")
 
 
 def test_the_embedded_engine_refuses_a_clustered_model_by_name(embedded):

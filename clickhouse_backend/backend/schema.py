@@ -166,7 +166,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         cluster = self.cluster_of(model)
         if cluster is not None:
             return needs_a_server(model, f"has Meta.cluster = {cluster!r}")
-        engine = engine_of(model).name
+        engine = self.table_engine(model).name
         if engine.startswith("Replicated") or engine == "Distributed":
             return needs_a_server(model, f"has a {engine} engine")
         if engine == "GraphiteMergeTree":
@@ -226,9 +226,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """No PRIMARY KEY constraint: a composite key is the sorting key, with the engine."""
         return None
 
+    def table_engine(self, model):
+        """The model's engine; on a migration cluster, the recorder's is replicated to
+        every node (its own replica each), so a migration applied through any node is
+        applied for all of them."""
+        if is_migration_recorder(model) and self.cluster_of(model):
+            return _models().ReplicatedMergeTree(
+                "/clickhouse/tables/{uuid}/django_migrations", "{shard}-{replica}"
+            )
+        return engine_of(model)
+
     def engine_sql(self, model) -> str:
         """What follows ``ENGINE =``: the engine, its arguments, key clauses, SETTINGS."""
-        engine = engine_of(model)
+        engine = self.table_engine(model)
         try:
             sql = engine.name
             arguments = [  # a tuple argument is a list of columns, written as a key
