@@ -186,6 +186,21 @@ def test_exhausted_pool_raises_after_timeout(make_pool):
     second.close()
 
 
+@pytest.mark.parametrize("timeout", [1e308, 10**30])
+def test_a_timeout_python_cannot_wait_is_refused_up_front(make_pool, timeout):
+    """Not an OverflowError from the lock once the pool is exhausted: refused at
+    create_pool(), naming the maximum, which itself works."""
+    with pytest.raises(driver.ProgrammingError, match="pool timeout must be at most 9223372036"):
+        pool = make_pool(min_size=1, max_size=1, timeout=timeout)
+        with pool.connect():
+            pool.connect()
+    pool = make_pool(min_size=1, max_size=1, timeout=threading.TIMEOUT_MAX)
+    holder = pool.connect()
+    threading.Timer(0.2, holder.close).start()
+    with pool.connect() as waiter:
+        assert query_one(waiter, "SELECT 1") == 1
+
+
 def test_waiting_connect_gets_session_when_one_is_freed(make_pool):
     """A connect() waiting on a full pool gets the session another thread gives back."""
     pool = make_pool(min_size=1, max_size=1, timeout=5)

@@ -77,6 +77,7 @@ def _transport_factory(
     options: dict[str, Any],
 ) -> tuple[Any, int]:
     """A function that opens a transport for these arguments, and the insert block size."""
+    options = {name: value for name, value in options.items() if value is not None}  # unset
     if dsn is not None:
         if embedded is not None:
             raise InterfaceError("pass either a DSN or embedded=..., not both")
@@ -134,7 +135,8 @@ def connect(
     connect_timeout=..., send_receive_timeout=..., settings=..., alt_hosts=...)`` or
     ``connect("clickhouse://user:password@host:9000/database?secure=1")`` reaches a
     server. ``settings`` are ClickHouse settings for the whole session;
-    ``insert_block_size`` caps the rows of each Native block an insert sends.
+    ``insert_block_size`` caps the rows of each Native block an insert sends. An option
+    given as None is not set.
     """
     factory, block_size = _transport_factory(dsn, embedded, options)
     return Connection(factory(), insert_block_size=block_size)

@@ -46,7 +46,15 @@ OPTION_TYPES: dict[str, Any] = {
 
 def parse_dsn(dsn: str) -> dict[str, Any]:
     """The keyword arguments of ``connect()`` that ``dsn`` stands for."""
-    parts = urlsplit(dsn)
+    if not isinstance(dsn, str):
+        raise InterfaceError(
+            "a DSN must be a str such as 'clickhouse://user:password@host:9000/database', "
+            f"not {type(dsn).__name__}"
+        )
+    try:
+        parts = urlsplit(dsn)
+    except ValueError as error:  # an unclosed [ of an IPv6 address
+        raise InterfaceError(f"the DSN is not a valid URL: {error}") from None
     if parts.scheme not in ("clickhouse", "clickhouses"):
         raise InterfaceError(
             f"a DSN starts with clickhouse:// (or clickhouses:// for TLS), not {parts.scheme!r}"
