@@ -106,6 +106,42 @@ def test_connections_reuse_the_same_session(make_pool):
     second.close()
 
 
+SESSION_STATE = "SELECT currentDatabase(), value FROM system.settings WHERE name = 'max_threads'"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SET max_threads = 1",
+        "/* a hint */ set max_threads = 1",
+        "USE system",
+        "CREATE TEMPORARY TABLE scratch (x UInt8)",
+    ],
+)
+def test_a_session_a_borrower_changed_is_not_handed_on(make_pool, native, statement):
+    """ClickHouse cannot reset a session: one given back after SET, USE or CREATE
+    TEMPORARY TABLE is closed, and the next borrower gets a new session with the pool's
+    own database, settings and no temporary tables. Other sessions are kept."""
+    pool = make_pool(min_size=1, max_size=1)
+    fresh = native.cursor()
+    fresh.execute(SESSION_STATE)
+    expected = fresh.fetchall()
+    with pool.connect() as borrower:
+        changed = borrower.transport
+        borrower.cursor().execute(statement)
+    with pool.connect() as next_borrower:
+        cursor = next_borrower.cursor()
+        cursor.execute(SESSION_STATE)
+        assert cursor.fetchall() == expected
+        cursor.execute("EXISTS TEMPORARY TABLE scratch")
+        assert cursor.fetchall() == [(0,)]
+        assert next_borrower.transport is not changed
+        kept = next_borrower.transport
+    with pool.connect() as after_plain_work:
+        assert after_plain_work.transport is kept
+    assert (pool.size, pool.idle) == (1, 1)
+
+
 def test_closed_pooled_connection_cannot_be_used(make_pool):
     """After close(), a pooled connection and its cursors refuse work (the session moved on)."""
     pool = make_pool(min_size=1, max_size=1)

@@ -6,24 +6,89 @@ free one. Callers that wait are served first come, first served. A session idle 
 longer than ``check_idle_after`` seconds is pinged before it is handed out (the ping, and
 opening a replacement, wait at most the session's ``connect_timeout``); one that was left
 mid-result or whose network failed is closed, never handed out again.
+
+ClickHouse has no statement that resets a session, so a session given back after a
+statement that changed the session itself (``SET``, ``USE``, ``BEGIN``, ``CREATE
+TEMPORARY TABLE``) is closed too: the next borrower gets a new one, with the pool's own
+database and settings rather than the last borrower's.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from .connection import Connection
 from .exceptions import InterfaceError, OperationalError
 from .options import check_pool
-from .transport import Transport
+from .statements import InsertStatement, leading_keyword
+from .transport import Result, Settings, Transport
+
+# Statements whose effect outlives them, in the session: its settings, its current
+# database, an open transaction; and CREATE TEMPORARY (any CREATE that says TEMPORARY,
+# to be safe: a session closed for nothing only costs a new one).
+_SESSION_KEYWORDS = frozenset({"SET", "USE", "BEGIN"})
+_TEMPORARY = re.compile(r"\bTEMPORARY\b", re.IGNORECASE)
+
+
+def _changes_session(sql: str) -> bool:
+    """Whether a statement leaves state in its session for the statements after it."""
+    keyword = leading_keyword(sql)
+    return keyword in _SESSION_KEYWORDS or (
+        keyword == "CREATE" and _TEMPORARY.search(sql) is not None
+    )
+
+
+class _PooledTransport(Transport):
+    """A session of a pool: notes whether a borrower changed the session itself."""
+
+    def __init__(self, session: Transport):
+        self.session = session
+        #: Set by a statement that changes the session (see :func:`_changes_session`).
+        self.changed = False
+
+    @property
+    def server_version(self) -> tuple[int, int, int]:
+        return self.session.server_version
+
+    @property
+    def busy(self) -> bool:
+        return self.session.busy
+
+    @property
+    def writes_json_as_text(self) -> bool:
+        return self.session.writes_json_as_text
+
+    def execute(self, sql: str, settings: Settings | None, stream: bool) -> Result:
+        if _changes_session(sql):
+            self.changed = True  # before running it: it may change the session and fail
+        return self.session.execute(sql, settings, stream)
+
+    def insert(
+        self,
+        statement: InsertStatement,
+        sql: str,
+        data: Iterable,
+        columnar: bool,
+        block_size: int,
+        settings: Settings | None,
+    ) -> int:
+        return self.session.insert(statement, sql, data, columnar, block_size, settings)
+
+    def ping(self) -> bool:
+        return self.session.ping()
+
+    def close(self) -> None:
+        self.session.close()
+
 
 #: A session as the pool hands it over: the transport and since when it has been idle;
 #: ``(None, 0.0)`` is a free slot, for the receiver to open a new session in.
-_Session = tuple["Transport | None", float]
+_Session = tuple["_PooledTransport | None", float]
 _FREE_SLOT: _Session = (None, 0.0)
 
 
@@ -99,7 +164,7 @@ class ConnectionPool:
             transport = self._create()
         return Connection(transport, on_close=self._give_back, **self._connection_options)
 
-    def _checked(self, transport: Transport) -> Transport | None:
+    def _checked(self, transport: _PooledTransport) -> _PooledTransport | None:
         """The idle session if it still answers; else None, keeping its slot for a new one."""
         try:
             alive = transport.ping()
@@ -110,10 +175,10 @@ class ConnectionPool:
             raise
         return transport if alive else None
 
-    def _create(self) -> Transport:
+    def _create(self) -> _PooledTransport:
         """Open a session in a slot already counted in ``size``; free the slot if it fails."""
         try:
-            return self._factory()
+            return _PooledTransport(self._factory())
         except BaseException:
             with self._lock:
                 self._free_slot()
@@ -179,10 +244,11 @@ class ConnectionPool:
             self._size -= 1
 
     def _give_back(self, connection: Connection) -> None:
-        transport = connection.transport
-        self._release(transport, reusable=not (connection.broken or transport.busy))
+        transport = cast(_PooledTransport, connection.transport)
+        unusable = connection.broken or transport.busy or transport.changed
+        self._release(transport, reusable=not unusable)
 
-    def _release(self, transport: Transport, reusable: bool) -> None:
+    def _release(self, transport: _PooledTransport, reusable: bool) -> None:
         """To the longest waiter, else to the idle ones; closed if unusable or pool closed."""
         if reusable:
             with self._lock:
@@ -193,7 +259,7 @@ class ConnectionPool:
                     return
         self._discard(transport)
 
-    def _discard(self, transport: Transport) -> None:
+    def _discard(self, transport: _PooledTransport) -> None:
         try:
             transport.close()
         finally:
