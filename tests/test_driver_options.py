@@ -4,6 +4,7 @@ clickhouse-driver, a socket or a lock)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -95,3 +96,14 @@ def test_a_dsn_that_is_not_one_is_named(dsn, message):
         driver.connect(dsn)
     with pytest.raises(driver.InterfaceError, match=message):
         driver.create_pool(dsn)
+
+
+@pytest.mark.parametrize("size", [10**30, 1.5])
+def test_an_insert_block_size_no_insert_could_use_is_refused(connect, size):
+    """Not a bare ValueError from slicing rows at the first insert, nor 1.5 rows
+    silently taken as 1."""
+    message = rf"insert_block_size must be at least 1 and at most {sys.maxsize} rows \(an int\)"
+    with pytest.raises(driver.ProgrammingError, match=message):
+        cursor = connect(insert_block_size=size).cursor()
+        cursor.execute("CREATE TEMPORARY TABLE blocks (x UInt8)")
+        cursor.executemany("INSERT INTO blocks (x) VALUES", [(1,), (2,)])

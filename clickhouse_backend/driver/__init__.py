@@ -85,7 +85,7 @@ def _transport_factory(
         settings = {**from_dsn.get("settings", {}), **(options.get("settings") or {})}
         options = {**from_dsn, **options, "settings": settings}
     check_values(options)
-    block_size = int(options.pop("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE))
+    block_size = options.pop("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE)
     settings = check_settings(options.pop("settings", None)) or {}
     database = options.pop("database", "default") or "default"
 

@@ -9,6 +9,7 @@ each is a ``ProgrammingError`` that names the option. Django's settings use the 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -54,8 +55,11 @@ def check_values(options: Mapping[str, Any]) -> None:
         _check_seconds(name, options.get(name), zero_allowed=False)
     _check_compression(options.get("compression"))
     block_size = options.get("insert_block_size")
-    if block_size is not None and (not _is_number(block_size) or block_size < 1):
-        raise ProgrammingError(f"insert_block_size must be at least 1, not {block_size!r}")
+    if block_size is not None and not (_is_int(block_size) and 1 <= block_size <= sys.maxsize):
+        raise ProgrammingError(
+            f"insert_block_size must be at least 1 and at most {sys.maxsize} rows (an int), "
+            f"not {block_size!r}"
+        )
 
 
 def check_pool(min_size: Any, max_size: Any, timeout: Any, check_idle_after: Any) -> None:
