@@ -16,9 +16,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import NotSupportedError, connections, models
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ModelState, ProjectState
+from django.db.models import F, Q
+from django.db.models.sql.subqueries import DeleteQuery, UpdateQuery
 from django.db.utils import ConnectionHandler
 
 from clickhouse_backend import models as clickhouse
+from clickhouse_backend.driver.escape import substitute
 
 APP = "cluster_tests"
 ON_CLUSTER = ' ON CLUSTER "analytics"'
@@ -114,7 +117,7 @@ def test_the_migration_recorder_lives_on_the_migration_cluster(embedded):
     with server().schema_editor(collect_sql=True) as editor:  # no migration cluster: local
         editor.create_model(MigrationRecorder.Migration)
     assert "ON CLUSTER" not in editor.collected_sql[0]
-    assert editor.collected_sql[0].endswith("ENGINE = MergeTree ORDER BY \"id\";")
+    assert editor.collected_sql[0].endswith('ENGINE = MergeTree ORDER BY "id";')
 
 
 def test_the_embedded_engine_refuses_a_clustered_model_by_name(embedded):
@@ -186,3 +189,42 @@ def test_cluster_settings_on_the_embedded_engine_are_refused_at_startup(options,
     )
     with pytest.raises(ImproperlyConfigured, match=re.escape(named) + ".* only apply to a server"):
         handler["x"]
+
+
+def test_update_and_delete_of_a_distributed_model_change_its_local_tables(embedded):
+    """ClickHouse cannot mutate a Distributed table: the change runs on the local table
+    it names, on every node of its cluster, with the WHERE and values on that table."""
+    apps = Apps()
+    fields = {"name": models.CharField(max_length=20), "score": models.IntegerField()}
+    model("Local", dict(fields), apps, engine=clickhouse.MergeTree(order_by="id"))
+    spread = model(
+        "Spread",
+        dict(fields),
+        apps,
+        engine=clickhouse.Distributed(
+            "analytics", clickhouse.currentDatabase(), "cluster_tests_local", clickhouse.Rand()
+        ),
+    )
+    connection = server()
+
+    def statement(query) -> str:
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        return parsed(substitute(sql, params))
+
+    update = UpdateQuery(spread)
+    update.add_update_values({"name": "it's", "score": F("score") + 1})
+    update.add_q(Q(pk__in=[1, 2]) & Q(score__gt=0))
+    assert statement(update) == parsed(
+        "ALTER TABLE cluster_tests_local ON CLUSTER analytics UPDATE name = 'it\\'s', "
+        "score = (cluster_tests_local.score + 1) WHERE ((cluster_tests_local.id IN (1, 2)) "
+        "AND (cluster_tests_local.score > 0))"
+    )
+    delete = DeleteQuery(spread)
+    delete.add_q(Q(name__startswith="a%"))
+    assert statement(delete) == (
+        "DELETE FROM cluster_tests_local ON CLUSTER analytics "
+        "WHERE cluster_tests_local.name LIKE 'a\\\\%%'"
+    )
+    assert (
+        statement(DeleteQuery(spread)) == "TRUNCATE TABLE cluster_tests_local ON CLUSTER analytics"
+    )

@@ -8,7 +8,9 @@
 - Reads convert only what the driver does not already give as the field's Python value;
   IPv6 addresses are formatted as text by ClickHouse.
 - Updates are ``ALTER TABLE ... UPDATE`` mutations and deletes lightweight ``DELETE``s
-  (``TRUNCATE`` when every row goes), all with honest row counts.
+  (``TRUNCATE`` when every row goes), built from the query's own parts, in the table
+  the rows live in (``targets``: a Distributed model's local tables), all with honest
+  row counts.
 - What ClickHouse would answer wrongly (a subquery correlated with its own table) is
   refused with a sentence, in every compiler.
 """
@@ -34,6 +36,7 @@ from ...backend.operations import DatabaseOperations
 from ...driver.gcpause import paused_gc
 from .insert_values import column_type, prepare_column
 from .mutations import run_counted
+from .targets import COUNT_SQL, DELETE_SQL, TRUNCATE_SQL, UPDATE_SQL, target_of
 
 
 class SQLCompiler(compiler.SQLCompiler):
@@ -163,17 +166,24 @@ class SQLAggregateCompiler(compiler.SQLAggregateCompiler, SQLCompiler):
 
 
 class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
-    """``DELETE FROM`` is ClickHouse's lightweight delete, with an honest row count."""
+    """``DELETE FROM`` is ClickHouse's lightweight delete (``TRUNCATE`` when every row
+    goes), in the table the rows live in (see ``targets``), with an honest row count."""
 
-    def as_sql(self):
-        sql, params = super().as_sql()
-        if sql == self._delete_every_row:
-            sql += " WHERE 1"  # ClickHouse wants a WHERE on every DELETE
-        return sql, params
-
-    @property
-    def _delete_every_row(self) -> str:
-        return f"DELETE FROM {self.connection.ops.quote_name(self.query.base_table)}"
+    def _as_sql(self, query):
+        """The DELETE of ``query``'s rows (Django hands a query with joins over as
+        ``pk IN (...)``); the rows are counted by the same WHERE."""
+        target = target_of(query.model, self.connection.ops.quote_name)
+        try:
+            where, params = self.compile(query.where)
+        except FullResultSet:
+            where, params = "", ()
+        self._counted = (COUNT_SQL.format(table=target.queried_sql, where=where or "1"), params)
+        if not where:
+            return TRUNCATE_SQL.format(table=target.table, on_cluster=target.on_cluster), ()
+        if target.relabels:
+            where, params = self.compile(query.where.relabeled_clone(target.relabels))
+        sql = DELETE_SQL.format(table=target.table, on_cluster=target.on_cluster, where=where)
+        return sql, tuple(params)
 
     def execute_sql(self, result_type=MULTI):
         if result_type != ROW_COUNT:
@@ -182,39 +192,73 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
             sql, params = self.as_sql()
         except EmptyResultSet:
             return 0
-        delete = "DELETE FROM "
-        if not sql.startswith(delete):
-            raise NotSupportedError(f"unexpected DELETE statement: {sql}")
-        count_sql = "SELECT count() FROM " + sql[len(delete) :]
-        if sql == f"{self._delete_every_row} WHERE 1":
-            # TRUNCATE drops the parts at once instead of marking each row deleted.
-            sql = f"TRUNCATE TABLE {self.connection.ops.quote_name(self.query.base_table)}"
-        return run_counted(self.connection, self.query.base_table, sql, params, count_sql, params)
+        target = target_of(self.query.model, self.connection.ops.quote_name)
+        count_sql, count_params = self._counted
+        return run_counted(self.connection, target.name, sql, params, count_sql, count_params)
 
 
 class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
-    """``update()`` as an ``ALTER TABLE ... UPDATE`` mutation, with an honest row count.
+    """``update()`` as an ``ALTER TABLE ... UPDATE`` mutation of the table the rows live
+    in (see ``targets``), with an honest row count.
 
     Mutations apply when the statement returns as long as the session's
     ``mutations_sync`` says so (the backend sets it to 1; see docs/backend.md).
     """
 
     def as_sql(self):
-        sql, params = super().as_sql()
-        if not sql:
-            return sql, params
-        table = self.connection.ops.quote_name(self.query.base_table)
-        update = f"UPDATE {table} SET "
-        if not sql.startswith(update):
-            raise NotSupportedError(f"unexpected UPDATE statement: {sql}")
-        sql = f"ALTER TABLE {table} UPDATE {sql[len(update) :]}"
-        if not self._where()[0]:
-            sql += " WHERE 1"  # ClickHouse wants a WHERE on every ALTER ... UPDATE
-        return sql, params
+        self.pre_sql_setup()  # Django's: a WHERE over joins becomes pk IN (...)
+        if not self.query.values:
+            return "", ()
+        target = self._target
+        assignments, params = self._assignments(target.relabels)
+        where, where_params = self._where(target.relabels)
+        sql = UPDATE_SQL.format(
+            table=target.table,
+            on_cluster=target.on_cluster,
+            assignments=", ".join(assignments),
+            where=where or "1",
+        )
+        return sql, (*params, *where_params)
 
-    def _where(self) -> tuple[str, list]:
+    @property
+    def _target(self):
+        return target_of(self.query.model, self.connection.ops.quote_name)
+
+    def _assignments(self, relabels: dict[str, str]) -> tuple[list[str], list]:
+        """``column = value`` for each field update() sets, prepared as Django
+        prepares values for saving (a model instance for a foreign key, expressions)."""
+        quote = self.connection.ops.quote_name
+        assignments, params = [], []
+        for field, _, value in self.query.values:
+            if hasattr(value, "resolve_expression"):
+                value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
+                _refuse_in_assignment(field, value)
+            elif hasattr(value, "prepare_database_save"):
+                if not field.remote_field:
+                    raise TypeError(
+                        f"{field} is set to a model instance, {value!r}; it takes a value "
+                        f"a {type(field).__name__} holds"
+                    )
+                value = value.prepare_database_save(field)
+            value = field.get_db_prep_save(value, connection=self.connection)
+            placeholder = "%s"
+            if hasattr(field, "get_placeholder"):
+                placeholder = field.get_placeholder(value, self, self.connection)
+            if hasattr(value, "as_sql"):
+                sql, value_params = self.compile(value.relabeled_clone(relabels))
+                assignments.append(f"{quote(field.column)} = {placeholder % sql}")
+                params.extend(value_params)
+            elif value is None:
+                assignments.append(f"{quote(field.column)} = NULL")
+            else:
+                assignments.append(f"{quote(field.column)} = {placeholder}")
+                params.append(value)
+        return assignments, params
+
+    def _where(self, relabels: dict[str, str] | None = None) -> tuple[str, list]:
+        where = self.query.where.relabeled_clone(relabels) if relabels else self.query.where
         try:
-            return self.compile(self.query.where)
+            return self.compile(where)
         except FullResultSet:
             return "", []
 
@@ -234,15 +278,14 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         if not sql and not keys_only:
             return 0
         where, where_params = self._where()
-        table = self.connection.ops.quote_name(self.query.base_table)
-        count_sql = f"SELECT count() FROM {table}" + (f" WHERE {where}" if where else "")
+        target = self._target
+        count_sql = COUNT_SQL.format(table=target.queried_sql, where=where or "1")
         if keys_only:  # nothing left to change, but save() must know the row is there
             with self.connection.cursor() as cursor:
                 cursor.execute(count_sql, where_params)
                 return cursor.fetchone()[0]
         self._refuse_computed_integers_out_of_range()
-        table = self.query.base_table
-        return run_counted(self.connection, table, sql, params, count_sql, where_params)
+        return run_counted(self.connection, target.name, sql, params, count_sql, where_params)
 
     def _refuse_computed_integers_out_of_range(self) -> None:
         """An integer column set from an expression (``F("stock") - 1``) must stay in
@@ -286,8 +329,11 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         if not self.query.values:
             return False
         table = self.query.get_meta().db_table
-        with self.connection.cursor() as cursor:
-            keys = self.connection.introspection.get_key_columns(cursor, table)
+        introspection = self.connection.introspection
+        with self.connection.cursor() as cursor:  # a Distributed one's sharding key too
+            keys = introspection.get_key_columns(cursor, table)
+            if self._target.name != table:
+                keys |= introspection.get_key_columns(cursor, self._target.name)
         assigned = [item for item in self.query.values if item[0].column in keys]
         if not assigned:
             return False
@@ -487,3 +533,11 @@ def _computes_on_save(field) -> bool:
     if method in (DateField.pre_save, DateTimeField.pre_save, TimeField.pre_save):
         return field.auto_now or field.auto_now_add
     return True
+
+
+def _refuse_in_assignment(field, value) -> None:
+    """What no UPDATE can set a column to, as Django refuses it on every backend."""
+    if value.contains_aggregate:
+        raise FieldError(f"update() cannot set {field.name} to an aggregate ({value!r})")
+    if value.contains_over_clause:
+        raise FieldError(f"update() cannot set {field.name} to a window function ({value!r})")

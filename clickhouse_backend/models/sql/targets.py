@@ -1,0 +1,74 @@
+"""Where update() and delete() change rows, and the statements that change them.
+
+A model's rows are in its own table, except for a ``Distributed`` model: its table
+stores nothing, and ClickHouse refuses to mutate it. Its rows live in the local table
+it names, on every node of its cluster, so the change runs there ``ON CLUSTER``, while
+the rows are counted through the Distributed table, which reads every shard. On each
+shard a Replicated local table runs the mutation once and shares it with its replicas.
+
+A model with ``Meta.cluster`` but another engine is changed on the connected node only:
+that is the table its queries read (a Replicated engine passes the change on to the
+shard's other replicas by itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import NotSupportedError
+from django.db.models import Value
+
+from ..engines import Distributed
+
+UPDATE_SQL = "ALTER TABLE {table}{on_cluster} UPDATE {assignments} WHERE {where}"
+DELETE_SQL = "DELETE FROM {table}{on_cluster} WHERE {where}"
+TRUNCATE_SQL = "TRUNCATE TABLE {table}{on_cluster}"
+COUNT_SQL = "SELECT count() FROM {table} WHERE {where}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The table a mutation changes (``name``, unquoted, and ``table``, as SQL), the
+    ``ON CLUSTER`` clause, and the table its rows are counted and queried through."""
+
+    name: str
+    table: str
+    on_cluster: str
+    queried: str
+    queried_sql: str
+
+    @property
+    def relabels(self) -> dict[str, str]:
+        """The query's alias to rename in the statement's WHERE and values."""
+        return {} if self.name == self.queried else {self.queried: self.name}
+
+
+def target_of(model, quote_name) -> Target:
+    """Where rows of ``model`` are changed."""
+    table = model._meta.db_table
+    engine = getattr(model._meta, "engine", None)
+    if not isinstance(engine, Distributed):
+        return Target(table, quote_name(table), "", table, quote_name(table))
+    cluster, database, local = (
+        _literal(model, "cluster", engine.cluster),
+        _literal(model, "database", engine.database, current_database_ok=True),
+        _literal(model, "table", engine.table),
+    )
+    qualified = (
+        quote_name(local) if database is None else f"{quote_name(database)}.{quote_name(local)}"
+    )
+    on_cluster = f" ON CLUSTER {quote_name(cluster)}"
+    return Target(local, qualified, on_cluster, table, quote_name(table))
+
+
+def _literal(model, argument: str, value, current_database_ok: bool = False) -> str | None:
+    """A Distributed argument given as a str; None for ``currentDatabase()``."""
+    if isinstance(value, Value) and isinstance(value.value, str):
+        return value.value
+    if current_database_ok and getattr(value, "function", None) == "currentDatabase":
+        return None
+    raise NotSupportedError(
+        f"{model._meta.label} is Distributed with its {argument} given as {value!r}: "
+        "update() and delete() change its local table, so they need the "
+        f"{argument} as a str (the database may be currentDatabase())"
+    )
