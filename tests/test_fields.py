@@ -12,7 +12,7 @@ from django import forms
 from django.apps.registry import Apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import models
+from django.db import DataError, models
 from django.db.models.functions import ExtractHour, TruncDay
 from django.forms import modelform_factory
 from field_helpers import (
@@ -413,6 +413,9 @@ def test_fractions_of_a_second_before_1970_are_stored_exactly():
         ("stamp", datetime.datetime(2300, 1, 1, tzinfo=UTC)),
         # In Berlin, but before 1970 in UTC.
         ("moment_berlin", datetime.datetime(1970, 1, 1, 0, 30, tzinfo=BERLIN)),
+        # Before year 1 and after 9999 in UTC: Python cannot even convert them.
+        ("stamp", datetime.datetime.min.replace(tzinfo=zoneinfo.ZoneInfo("Etc/GMT-14"))),
+        ("stamp", datetime.datetime.max.replace(tzinfo=zoneinfo.ZoneInfo("Etc/GMT+12"))),
     ],
 )
 def test_datetimes_outside_their_range_are_refused(field, bad):
@@ -422,6 +425,9 @@ def test_datetimes_outside_their_range_are_refused(field, bad):
     with refused(rf"Typed\.{field}: datetime\.datetime\({bad.year}, .* is outside the range"):
         Typed.objects.bulk_create([Typed(), Typed(**{field: bad})])
     assert Typed.objects.count() == 0
+    if not 1900 <= bad.year <= 2299:  # a query compares any value ClickHouse can hold
+        with pytest.raises(DataError, match="is outside 1900-01-01 to 2299-12-31"):
+            Typed.objects.filter(**{field: bad}).count()
 
 
 def test_naive_datetimes_are_wall_clock_in_the_column_zone(settings):
