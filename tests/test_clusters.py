@@ -228,3 +228,36 @@ def test_update_and_delete_of_a_distributed_model_change_its_local_tables(embedd
     assert (
         statement(DeleteQuery(spread)) == "TRUNCATE TABLE cluster_tests_local ON CLUSTER analytics"
     )
+
+
+def test_a_distributed_model_is_checked_against_its_local_model(embedded):
+    """Its local table must be a model's of this database (else W007), with every column
+    it reads, of the same type (else E002); leaving columns out is fine."""
+    apps = Apps()
+    over_local = clickhouse.Distributed(
+        "analytics", clickhouse.currentDatabase(), "cluster_tests_local"
+    )
+    local = model(
+        "Local",
+        {
+            "name": models.CharField(max_length=20),
+            "score": clickhouse.Int8Field(),
+            "address": models.CharField(max_length=20),
+        },
+        apps,
+    )
+    fields = {"name": models.CharField(max_length=20), "score": clickhouse.Int8Field()}
+    spread = model("Spread", fields, apps, engine=over_local)
+    validation = embedded.validation
+    assert validation.check_distributed([local, spread]) == []  # no address: a subset
+    (alone,) = validation.check_distributed([spread])
+    assert alone.id == "clickhouse_backend.W007"
+    assert "over table cluster_tests_local, which no model" in alone.msg
+
+    fields = {"name": models.TextField(), "score": clickhouse.Int16Field()}
+    fields["grade"] = clickhouse.UInt8Field()
+    wrong = model("Wrong", fields, apps, engine=over_local)
+    problems = validation.check_distributed([local, wrong])
+    assert [message.id for message in problems] == ["clickhouse_backend.E002"] * 2
+    assert "score is Int16 here but Int8 there" in problems[0].msg
+    assert "cluster_tests.Local has no column grade" in problems[1].msg

@@ -46,6 +46,24 @@ def test_iteration_and_context_manager(conn):
         cursor.execute("SELECT 1")
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["buffered", "streaming"])
+def test_iterating_and_fetching_share_one_position(conn, stream):
+    """A cursor is its own iterator (PEP 249): fetching inside a for loop takes the next
+    rows, and the loop goes on after them; no row comes twice or is skipped, across
+    blocks too."""
+    cursor = conn.cursor(stream=stream)
+    cursor.execute("SELECT number FROM numbers(20)", settings={"max_block_size": 3})
+    seen = []
+    for (number,) in cursor:
+        seen.append(number)
+        if number in (2, 10):
+            seen.append(cursor.fetchone()[0])
+            seen.extend(number for (number,) in cursor.fetchmany(4))
+    assert seen == list(range(20))
+    assert next(cursor, None) is None
+    assert iter(cursor) is cursor
+
+
 def test_statements_without_rows(cursor):
     """DDL has no description, and fetching from it says why."""
     cursor.execute("CREATE TABLE t (a Int8) ENGINE = Memory")

@@ -138,3 +138,58 @@ def test_threads_one_after_another_share_a_connection(shared):
     assert in_threads(shared.ping) == [True]
     assert in_threads(shared.close) == [None]
     assert shared.closed
+
+
+def test_a_statement_on_a_cursor_another_thread_reads_is_refused(shared):
+    """A thread running a statement on a cursor whose rows another thread is still
+    reading raises ProgrammingError; the reader goes on to its last row, whether it
+    fetches or iterates."""
+    cursor = shared.cursor()
+    reading, tried = threading.Event(), threading.Event()
+
+    def read() -> list[tuple]:
+        cursor.execute(f"SELECT number FROM numbers({ROWS})")
+        rows = cursor.fetchmany(BLOCK)
+        reading.set()
+        tried.wait(10)
+        return rows + list(cursor)
+
+    def meanwhile() -> None:
+        reading.wait(10)
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            tried.set()
+
+    rows, refused = in_threads(read, meanwhile)
+    assert isinstance(refused, driver.ProgrammingError), repr(refused)
+    assert "not thread-safe" in str(refused)
+    assert rows == [(n,) for n in range(ROWS)]
+
+
+def test_a_cursor_closed_by_another_thread_while_read_raises(shared, monkeypatch):
+    """A read that lands while another thread is closing the cursor raises
+    InterfaceError, never returns as if the rows had all been read. The closing thread
+    is held where its close has ended the result but not yet returned."""
+    cursor = shared.cursor(stream=True)
+    cursor.execute(f"SELECT number FROM numbers({ROWS})", settings={"max_block_size": BLOCK})
+    assert len(cursor.fetchmany(BLOCK)) == BLOCK  # the next row needs the next block
+    closing, fetched = threading.Event(), threading.Event()
+    closer = threading.Thread(target=cursor.close)
+    end_stream = shared.end_stream
+
+    def held_end_stream(ended: driver.Cursor) -> None:
+        if threading.current_thread() is closer:
+            closing.set()
+            fetched.wait(10)
+        end_stream(ended)
+
+    monkeypatch.setattr(shared, "end_stream", held_end_stream)
+    closer.start()
+    assert closing.wait(10)
+    try:
+        with pytest.raises(driver.InterfaceError, match="closed"):
+            cursor.fetchone()
+    finally:
+        fetched.set()
+        closer.join(10)

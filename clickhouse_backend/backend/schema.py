@@ -53,6 +53,12 @@ def engine_of(model):
     return engine
 
 
+def distributed_local_table(model) -> str | None:
+    """The table a Distributed model reads, when it names it as a str."""
+    engine = getattr(model._meta, "engine", None)
+    return engine.local_table if isinstance(engine, _models().Distributed) else None
+
+
 def is_skip_index(index) -> bool:
     """A ClickHouse data-skipping index, not a plain Django Index (which has no DDL here)."""
     return isinstance(index, _models().Index)

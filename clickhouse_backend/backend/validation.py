@@ -18,7 +18,7 @@ from django.core.exceptions import FieldError
 from django.db import router
 from django.db.backends.base.validation import BaseDatabaseValidation
 
-from .schema import is_skip_index
+from .schema import distributed_local_table, is_skip_index
 from .sqltext import engine_call, split_settings
 
 # Wraps a table's engine clause so that ClickHouse's formatter can normalise it.
@@ -39,6 +39,7 @@ class DatabaseValidation(BaseDatabaseValidation):
         ]
         for model in models:
             messages += self.check_model(model)
+        messages += self.check_distributed(models)
         if models:
             messages += self.check_tables_match(models)
         return messages
@@ -83,6 +84,57 @@ class DatabaseValidation(BaseDatabaseValidation):
                         id="clickhouse_backend.W004",
                     )
                 )
+        return messages
+
+    def check_distributed(self, models) -> list[checks.CheckMessage]:
+        """Each Distributed model against the model of the local table it reads: that
+        model must be sent here (or migrations never create the table), and have every
+        column the Distributed model has, of the same type (it may have more)."""
+        by_table = {model._meta.db_table: model for model in models}
+        messages = []
+        for model in models:
+            local = distributed_local_table(model)
+            if local is None:
+                continue
+            if local not in by_table:
+                messages.append(
+                    checks.Warning(
+                        f"{model._meta.label} is Distributed over table {local}, which no "
+                        "model sent to this database has: migrations will not create it.",
+                        hint="Define the local model (usually with a Replicated engine and "
+                        "the same Meta.cluster), or create the table on every node yourself.",
+                        obj=model,
+                        id="clickhouse_backend.W007",
+                    )
+                )
+                continue
+            messages += self._compare_columns(model, by_table[local])
+        return messages
+
+    def _compare_columns(self, distributed, local) -> list[checks.CheckMessage]:
+        types = {
+            field.column: field.db_type(self.connection)
+            for field in local._meta.local_concrete_fields
+        }
+        messages = []
+        for field in distributed._meta.local_concrete_fields:
+            wanted = field.db_type(self.connection)
+            if types.get(field.column, wanted) == wanted:
+                if field.column in types:
+                    continue
+                problem = f"{local._meta.label} has no column {field.column}"
+            else:
+                problem = f"{field.column} is {wanted} here but {types[field.column]} there"
+            messages.append(
+                checks.Error(
+                    f"{distributed._meta.label} reads {local._meta.label}'s table, but "
+                    f"{problem}: ClickHouse would fail every query that reads it.",
+                    hint="Give both models the same fields (the Distributed one may leave "
+                    "some out).",
+                    obj=distributed,
+                    id="clickhouse_backend.E002",
+                )
+            )
         return messages
 
     def check_tables_match(self, models) -> list[checks.CheckMessage]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from clickhouse_driver import Client
 
-from .cursor import Cursor
+from .cursor import NOT_THREAD_SAFE, Cursor
 from .exceptions import (
     InterfaceError,
     NotSupportedError,
@@ -26,10 +26,6 @@ _NETWORK_CODES = frozenset({209, 210})
 # result streams, another thread's statements are refused at once (see
 # check_stream_thread), so such a call ends within milliseconds.
 _READ_WAIT_SECONDS = 10.0
-_NOT_THREAD_SAFE = (
-    "connections are not thread-safe (threadsafety = 1): open one connection per "
-    "thread, or take one from a pool in each thread"
-)
 # clickhouse-driver reads these from its settings itself; they change what it returns.
 _CLIENT_OPTIONS = frozenset(Client.available_client_settings)
 
@@ -116,7 +112,7 @@ class Connection:
         streaming = self.streaming_cursor()
         if streaming is not None and streaming.reader_thread != threading.get_ident():
             raise ProgrammingError(
-                "another thread is still reading a result of this connection; " + _NOT_THREAD_SAFE
+                "another thread is still reading a result of this connection; " + NOT_THREAD_SAFE
             )
 
     def streaming_cursor(self) -> Cursor | None:
@@ -209,7 +205,7 @@ class TransportCall:
         calls = self.connection._calls
         if not (calls.acquire(True, self.wait) if self.wait else calls.acquire(False)):
             raise ProgrammingError(
-                "another thread is running a statement on this connection; " + _NOT_THREAD_SAFE
+                "another thread is running a statement on this connection; " + NOT_THREAD_SAFE
             )
 
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:

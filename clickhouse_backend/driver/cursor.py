@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .escape import substitute
@@ -17,6 +16,10 @@ if TYPE_CHECKING:
     from .connection import Connection, TransportCall
 
 _DECIMAL = re.compile(r"Decimal(?:32|64|128|256)?\((\d+)(?:,\s*(\d+))?\)")
+NOT_THREAD_SAFE = (
+    "connections are not thread-safe (threadsafety = 1): open one connection per "
+    "thread, or take one from a pool in each thread"
+)
 
 
 def describe(columns: list[tuple[str, str]]) -> list[tuple]:
@@ -57,7 +60,7 @@ class Cursor:
         self._rows: list[tuple] = []
         self._position = 0
         self._closed = False
-        #: The thread that last started or read this cursor's streamed result.
+        #: The thread that last started or read this cursor's result.
         self.reader_thread: int | None = None
 
     # -- running statements ---------------------------------------------------------
@@ -114,12 +117,20 @@ class Cursor:
         if self._closed:
             raise InterfaceError("the cursor is closed")
         self.connection.check_stream_thread()
+        if self.reader_thread != threading.get_ident() and self._unread():
+            raise ProgrammingError(
+                "another thread is still reading this cursor's rows; " + NOT_THREAD_SAFE
+            )
         self._discard_result()
         self.reader_thread = threading.get_ident()
         return self.connection.begin_statement(self)
 
     def _guard(self) -> TransportCall:
         return self.connection.call()
+
+    def _unread(self) -> bool:
+        """Whether rows of the current result are still to be fetched."""
+        return self._result is not None or self._position < len(self._rows)
 
     @property
     def stream_open(self) -> bool:
@@ -149,9 +160,9 @@ class Cursor:
     def _next_block(self) -> bool:
         """Load the next block of a streamed result; False when there is none."""
         with self.connection.read_call():  # another thread may close it meanwhile
+            if self._closed:  # closed under an iteration: its rows were not all read
+                raise InterfaceError("the cursor was closed while its rows were being read")
             if self._result is None:
-                if self._closed:  # closed under an iteration: its rows were not all read
-                    raise InterfaceError("the cursor was closed while its rows were being read")
                 return False
             self.reader_thread = threading.get_ident()
             block = next(self._result, None)
@@ -172,7 +183,6 @@ class Cursor:
         """Read what is left of a streamed result into memory, freeing the connection."""
         if self._result is None:
             return
-        # Extended in place, so that an iteration in progress over it carries on.
         with self.connection.read_call():
             for block in self._result:
                 self._rows.extend(block)
@@ -186,6 +196,7 @@ class Cursor:
             raise InterfaceError("the cursor is closed")
         if self.description is None:
             raise ProgrammingError("the last statement returned no rows to fetch")
+        self.reader_thread = threading.get_ident()
 
     def fetchone(self) -> tuple | None:
         self._check_fetch()
@@ -219,19 +230,10 @@ class Cursor:
             self._rows = []
         return rows
 
-    def __iter__(self) -> Iterator[tuple]:
-        """The remaining rows; cheaper per row than calling ``next()`` on the cursor."""
+    def __iter__(self) -> Cursor:
+        """The cursor itself (PEP 249): iterating and fetching share one position."""
         self._check_fetch()
-        while self._position < len(self._rows) or self._next_block():
-            rows = self._rows
-            start = consumed = self._position
-            try:
-                rest = enumerate(itertools.islice(rows, start, None), start + 1)
-                for consumed, row in rest:  # noqa: B007 - read in the finally below
-                    yield row
-            finally:
-                if self._rows is rows:
-                    self._position = consumed
+        return self
 
     def __next__(self) -> tuple:
         try:  # the hot path of iteration: the next row of the current block
@@ -254,8 +256,9 @@ class Cursor:
 
     def close(self) -> None:
         if not self._closed:
-            self._discard_result()
+            # Closed first: a thread reading on meanwhile gets an error, not a short result.
             self._closed = True
+            self._discard_result()
 
     @property
     def closed(self) -> bool:

@@ -95,6 +95,13 @@ def name_literal(parameter: str, value: str | BaseExpression) -> BaseExpression:
     raise TypeError(f"{parameter} takes a str or a Django expression, not {value!r}")
 
 
+def literal_name(argument: BaseExpression) -> str | None:
+    """A name argument's text, when it was given as a str (not an expression)."""
+    if isinstance(argument, Value) and isinstance(argument.value, str):
+        return argument.value
+    return None
+
+
 def count(parameter: str, value: int, minimum: int = 0) -> Value:
     """A whole-number argument (Buffer's limits), checked: it is written into DDL."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -406,6 +413,11 @@ class Distributed(Engine):
         self.table = name_literal("table", table)
         self.sharding_key = None if sharding_key is None else column("sharding_key", sharding_key)
         self.policy_name = policy_name
+
+    @property
+    def local_table(self) -> str | None:
+        """The name of the table it reads, when given as a str."""
+        return literal_name(self.table)
 
     def arguments(self) -> tuple[Argument, ...]:
         arguments = (self.cluster, self.database, self.table)

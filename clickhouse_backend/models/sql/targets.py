@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import NotSupportedError
-from django.db.models import Value
 
-from ..engines import Distributed
+from ..engines import Distributed, literal_name
 
 UPDATE_SQL = "ALTER TABLE {table}{on_cluster} UPDATE {assignments} WHERE {where}"
 DELETE_SQL = "DELETE FROM {table}{on_cluster} WHERE {where}"
@@ -63,8 +62,9 @@ def target_of(model, quote_name) -> Target:
 
 def _literal(model, argument: str, value, current_database_ok: bool = False) -> str | None:
     """A Distributed argument given as a str; None for ``currentDatabase()``."""
-    if isinstance(value, Value) and isinstance(value.value, str):
-        return value.value
+    name = literal_name(value)
+    if name is not None:
+        return name
     if current_database_ok and getattr(value, "function", None) == "currentDatabase":
         return None
     raise NotSupportedError(
