@@ -5,6 +5,8 @@ from django.db import connections
 
 from students.models import DistributedStudent, Student
 
+NODES = ("default", "s1r2", "s2r1", "s2r2")
+
 
 class Command(BaseCommand):
     def handle(self, *args, **options):
@@ -26,6 +28,17 @@ class Command(BaseCommand):
         shard_two = [Student.objects.using(alias).count() for alias in ("s2r1", "s2r2")]
         assert shard_one[0] == shard_one[1] and shard_two[0] == shard_two[1]
         assert shard_one[0] + shard_two[0] == 5
+        # Written through one node, read through another: with insert_quorum = 2 and
+        # mutations_sync = alter_sync = 2 every replica has the change when it returns.
+        more = DistributedStudent.objects.using("s2r2").bulk_create(
+            [DistributedStudent(name="late", score=1)]
+        )
+        for alias in NODES:
+            reader = DistributedStudent.objects.using(alias)
+            assert reader.count() == 6, (alias, reader.count())
+            assert reader.get(pk=more[0].pk).name == "late"
+        DistributedStudent.objects.using("s1r2").filter(name="late").update(score=2)
+        assert DistributedStudent.objects.using("s2r1").get(name="late").score == 2
         for alias in connections:
             connections[alias].close()
         self.stdout.write("student flows passed")
