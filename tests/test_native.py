@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -273,6 +274,18 @@ def test_non_utf8_column_name_raises_driver_error(native):
     assert cursor.fetchall() == [(value.hex().upper(),)]
 
 
+def test_an_error_message_quoting_raw_bytes_is_mapped(native):
+    """A server error whose message quotes bytes that are not UTF-8 raises the mapped
+    error with its code, each invalid byte shown as U+FFFD; the session goes on."""
+    cursor = native.cursor()
+    with pytest.raises(driver.DataError) as caught:
+        cursor.execute("SELECT toInt32(unhex('FFFE')) AS n")
+    assert (caught.value.code, caught.value.name) == (6, "CANNOT_PARSE_TEXT")
+    assert "Cannot parse string '\ufffd\ufffd' as Int32" in caught.value.message
+    cursor.execute("SELECT 1")
+    assert cursor.fetchall() == [(1,)]
+
+
 # -- authentication -------------------------------------------------------------------
 
 
@@ -337,6 +350,64 @@ def test_unknown_query_setting_is_refused(native):
     assert caught.value.name == "UNKNOWN_SETTING"
     cursor.execute("SELECT 1")
     assert cursor.fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("max_threads", [1]),
+        ("max_threads", None),
+        ("max_threads", math.nan),
+        ("max_threads", ""),
+        ("max_threads", -1),
+        ("max_threads", 2**64),
+        ("join_use_nulls", []),
+        ("readonly", "x"),
+    ],
+)
+def test_setting_values_an_old_server_cannot_take_are_data_errors(native, name, value):
+    """18.16 takes each setting in its binary type: a value that has none raises DataError
+    naming the setting and what it takes, and the session goes on."""
+    cursor = native.cursor()
+    with pytest.raises(driver.DataError, match=rf"for the setting '{name}': ClickHouse 18.16"):
+        cursor.execute("SELECT 1", settings={name: value})
+    cursor.execute("SELECT 1")
+    assert cursor.fetchall() == [(1,)]
+
+
+def test_session_setting_values_an_old_server_cannot_take_are_refused(local_server):
+    """The same for the session's settings, at connect()."""
+    with pytest.raises(driver.DataError, match=r"'max_threads': ClickHouse 18.16.* an int"):
+        driver.connect(
+            host=local_server.host, port=local_server.tcp_port, settings={"max_threads": None}
+        )
+
+
+def test_a_setting_clickhouse_driver_cannot_send_is_refused(native):
+    """A setting of 18.16 that clickhouse-driver has no binary type for is refused by name
+    instead of being dropped."""
+    cursor = native.cursor()
+    with pytest.raises(driver.ProgrammingError, match="'insert_sample_with_metadata'"):
+        cursor.execute("SELECT 1", settings={"insert_sample_with_metadata": 1})
+
+
+def test_a_setting_name_is_sent_as_its_own_text(native):
+    """A setting name of a str subclass that compares as another name is checked and
+    sent as its own text."""
+
+    class Disguised(str):
+        def __eq__(self, other: object) -> bool:
+            return other == "max_threads"
+
+        def __hash__(self) -> int:
+            return hash("max_threads")
+
+    cursor = native.cursor()
+    cursor.execute(
+        "SELECT value FROM system.settings WHERE name = 'max_block_size'",
+        settings={Disguised("max_block_size"): 1234},
+    )
+    assert cursor.fetchall() == [("1234",)]
 
 
 def test_query_setting_applies_to_that_query_only(native):

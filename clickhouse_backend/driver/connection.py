@@ -31,21 +31,28 @@ _CLIENT_OPTIONS = frozenset(Client.available_client_settings)
 
 
 def check_settings(settings: Mapping[str, Any] | None) -> Settings | None:
-    """Validate ClickHouse setting names (they reach SQL as identifiers)."""
+    """Validate ClickHouse setting names (they reach SQL as identifiers).
+
+    The names come back as plain str, the text that was checked: a str subclass could
+    print, compare or encode as another.
+    """
     if not settings:
         return None
     if not isinstance(settings, Mapping):
         raise ProgrammingError(f"settings must be a mapping, not {type(settings).__name__}")
-    for name in settings:
+    checked: Settings = {}
+    for name, value in settings.items():
         if not isinstance(name, str) or not _SETTING_NAME.match(name):
             raise ProgrammingError(f"{name!r} is not a valid ClickHouse setting name")
+        name = str.__str__(name)
         if name in _CLIENT_OPTIONS:
             raise ProgrammingError(
                 f"{name!r} is a clickhouse-driver client option, not a ClickHouse setting; "
                 "this driver decodes values itself so that both transports agree"
                 + ("; use insert_block_size= or block_size=" if "block" in name else "")
             )
-    return dict(settings)
+        checked[name] = value
+    return checked
 
 
 class Connection:

@@ -120,6 +120,24 @@ def from_text(text: str) -> exc.DatabaseError:
     return from_code(code, text)
 
 
+def from_engine(error: Exception) -> exc.DatabaseError:
+    """Build the exception for an error chDB raised.
+
+    chDB decodes ClickHouse's message as UTF-8, which fails when the message quotes raw
+    bytes (``throwIf(1, unhex('FF'))``); the bytes are then on a UnicodeDecodeError,
+    raised as it is or as the cause of chDB's own error.
+    """
+    undecodable = error if isinstance(error, UnicodeDecodeError) else error.__cause__
+    if isinstance(undecodable, UnicodeDecodeError):
+        return from_text(decoded(undecodable))
+    return from_text(str(error))
+
+
+def decoded(error: UnicodeDecodeError) -> str:
+    """The text that failed to decode, with U+FFFD in place of each invalid byte."""
+    return bytes(error.object).decode(error.encoding, "replace")
+
+
 def clean_message(message: str) -> str:
     """Drop the repeated ``Code: N. DB::Exception:`` prefixes and the version tail."""
     text = message.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import select
@@ -11,8 +12,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from clickhouse_driver import Client
+from clickhouse_driver import Client, defines
 from clickhouse_driver import errors as driver_errors
+from clickhouse_driver.readhelpers import read_exception
+from clickhouse_driver.settings import types as setting_types
+from clickhouse_driver.settings.available import settings as binary_settings
 
 from . import errors
 from .codec import UNCONVERTIBLE
@@ -41,6 +45,15 @@ _NETWORK_ERRORS = (
 # Wrong Python values in an INSERT surface from the column writers as these.
 _SHAPE_ERROR = re.compile(r"Expected \d+ (columns|rows)|Different rows length")
 _ENCODING_ERRORS = (TypeError, ValueError, AttributeError, OverflowError, KeyError)
+# What each binary setting type takes, on servers that predate settings sent as text.
+_SETTING_VALUES = {
+    setting_types.SettingUInt64: "an int (or its digits as a str)",
+    setting_types.SettingMaxThreads: "an int or 'auto'",
+    setting_types.SettingBool: "a bool (or 0, 1, 'true', 'false')",
+    setting_types.SettingFloat: "a float",
+    setting_types.SettingString: "a str",
+    setting_types.SettingChar: "a one-character str",
+}
 
 
 class NativeTransport(Transport):
@@ -53,18 +66,35 @@ class NativeTransport(Transport):
         self._stream_open = False
         self._known_settings: set[str] = set()
         self._connecting = True
+        # The session's settings are sent once checked, which needs the server's version.
+        session, self.client.settings = self.client.settings, {}
         with self._within_connect_timeout():
             self.client.execute("SELECT 1")
         self._connecting = False
         info = self.client.connection.server_info
         self.server_version = info.version_tuple()
-        self.check_settings(options.get("settings"))
+        self._binary_settings = (
+            info.used_revision < defines.DBMS_MIN_REVISION_WITH_SETTINGS_SERIALIZED_AS_STRINGS
+        )
+        self.check_settings(session)
+        self.client.settings = session
         if self.server_version >= (24, 10):  # JSON columns as JSON text (see embedded.py)
             for name, value in JSON_AS_TEXT.items():
                 self.client.settings.setdefault(name, value)
 
     def check_settings(self, settings: Settings | None) -> None:
-        """Refuse unknown settings: clickhouse-driver silently drops them on old servers."""
+        """Refuse unknown settings, and values an old server cannot be sent.
+
+        clickhouse-driver silently drops unknown settings on old servers, and sends them
+        each setting in its binary type, failing half-way through a query on a value it
+        cannot convert.
+        """
+        self._check_setting_names(settings)
+        if self._binary_settings:
+            for name, value in (settings or {}).items():
+                self._check_binary_setting(name, value)
+
+    def _check_setting_names(self, settings: Settings | None) -> None:
         unchecked = [
             name
             for name in settings or ()
@@ -86,6 +116,25 @@ class NativeTransport(Transport):
                     code=115,
                     name="UNKNOWN_SETTING",
                 )
+
+    def _check_binary_setting(self, name: str, value: object) -> None:
+        version = ".".join(map(str, self.server_version))
+        kind = binary_settings.get(name)
+        if kind is None:
+            raise ProgrammingError(
+                f"clickhouse-driver cannot send the setting {name!r} to ClickHouse {version}: "
+                "it does not know the setting's type; set it in the server's user profile"
+            )
+        if isinstance(value, (int, float, str)):
+            try:
+                kind.write(value, io.BytesIO())
+                return
+            except (TypeError, ValueError, OverflowError, IndexError):
+                pass
+        raise DataError(
+            f"{value!r} is not a value for the setting {name!r}: ClickHouse {version} "
+            f"takes {_SETTING_VALUES[kind]} for it"
+        )
 
     @property
     def busy(self) -> bool:
@@ -110,8 +159,11 @@ class NativeTransport(Transport):
         except UNCONVERTIBLE as error:
             self.client.disconnect()  # the rest of the result is still on the socket
             raise errors.unconvertible_value(error) from None
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as error:
             self.client.disconnect()
+            code = _server_error_code(error)
+            if code is not None:
+                raise errors.from_code(code, errors.decoded(error)) from None
             raise ProgrammingError(
                 "a result column's name is not valid UTF-8 (an expression over raw bytes "
                 "without an alias); name the column with AS"
@@ -305,6 +357,20 @@ def _next_rows(packets: Iterator) -> list[tuple] | None:
         block = getattr(packet, "block", None)
         if block is not None and block.num_rows:
             return block.get_rows()
+    return None
+
+
+def _server_error_code(error: UnicodeDecodeError) -> int | None:
+    """The code of the server error whose message failed to decode, if that failed.
+
+    clickhouse-driver reads an error's code, then decodes its message as UTF-8, which
+    fails when the message quotes raw bytes; the code is left in that frame.
+    """
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code is read_exception.__code__:
+            return traceback.tb_frame.f_locals["code"]
+        traceback = traceback.tb_next
     return None
 
 
