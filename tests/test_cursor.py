@@ -64,6 +64,18 @@ def test_iterating_and_fetching_share_one_position(conn, stream):
     assert iter(cursor) is cursor
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["buffered", "streaming"])
+def test_a_statement_ending_in_a_line_comment(conn, stream):
+    """A query whose last line is a -- comment is described like any other: its
+    rows, or its columns when it has no rows."""
+    cursor = conn.cursor(stream=stream)
+    cursor.execute("SELECT 1 AS one -- the answer")
+    assert cursor.fetchall() == [(1,)]
+    cursor.execute("SELECT 1 AS one WHERE 0 -- no rows")
+    assert cursor.fetchall() == []
+    assert cursor.description[0][:2] == ("one", "UInt8")
+
+
 def test_statements_without_rows(cursor):
     """DDL has no description, and fetching from it says why."""
     cursor.execute("CREATE TABLE t (a Int8) ENGINE = Memory")

@@ -15,6 +15,7 @@ import json
 import operator
 import os
 import re
+import tempfile
 import threading
 import uuid
 import weakref
@@ -71,10 +72,8 @@ class _Engine:
         with self.lock:
             if self.path != path:
                 self._switch_to(path)
-            try:
+            with _engine_errors():
                 connection = _chdb().connect(path)
-            except RuntimeError as error:
-                raise errors.from_text(str(error)) from None
             self.users.add(user)
             return connection
 
@@ -94,10 +93,8 @@ class _Engine:
                 f"{path!r} is in use by another process: a chDB data directory can be "
                 "open in one process at a time"
             )
-        try:
+        with _engine_errors():
             self.anchor = _chdb().connect(path)
-        except RuntimeError as error:
-            raise errors.from_text(str(error)) from None
         self.path = path
 
     def release(self, user: EmbeddedTransport) -> None:
@@ -124,12 +121,25 @@ def _locked_by_another_process(path: str) -> bool:
 
 
 def normalize_path(path: str | os.PathLike) -> str:
-    """``:memory:`` as is; a directory as an absolute path (created if missing)."""
+    """``:memory:`` as is; a directory as an absolute path (created if missing).
+
+    The directory is checked to be writable here: chDB would fail with a bare OSError,
+    or with a message that leaves the path out.
+    """
     path = os.fspath(path)
     if path in ("", MEMORY):
         return MEMORY
     path = os.path.abspath(path)
-    os.makedirs(path, exist_ok=True)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        reason = "a file has that name" if isinstance(error, FileExistsError) else error.strerror
+        raise OperationalError(
+            f"cannot use {path!r} as the embedded engine's data directory ({reason}); "
+            "pass a directory this process can create and write to, or ':memory:'"
+        ) from None
     return path
 
 
@@ -142,6 +152,8 @@ class EmbeddedTransport(Transport):
         self.path = normalize_path(path)
         self._conn = _engine.connect(self.path, self)
         self._stream: Any = None
+        #: What puts back the settings of the statement whose result is streaming.
+        self._restore: Callable[[], None] | None = None
         self._settings: Settings = {}
         version = self._scalar("SELECT version()")
         self.server_version = tuple(int(part) for part in version.split(".")[:3])
@@ -156,14 +168,19 @@ class EmbeddedTransport(Transport):
 
     # -- plumbing -------------------------------------------------------------------
 
-    def _run(self, sql: str, output_format: str = "Native") -> Any:
+    def _run(self, sql: str, output_format: str = "Native", call: str = "query") -> Any:
+        """Hand one statement to chDB's ``call`` (query, send_query or send_insert).
+
+        Every text the engine gets passes here, and is checked to hold one statement:
+        chDB runs each statement of a text, and the INSERT paths build texts from parts
+        of the caller's.
+        """
         if self._conn is None:
             raise InterfaceError("the connection is closed")
+        sql = strip_single_statement(sql)
         self._end_stream()
-        try:
-            return self._conn.query(sql, output_format)
-        except RuntimeError as error:
-            raise errors.from_text(str(error)) from None
+        with _engine_errors():
+            return getattr(self._conn, call)(sql, output_format)
 
     def _scalar(self, sql: str) -> str:
         return self._run(sql, "TSVRaw").bytes().decode().strip()
@@ -210,7 +227,8 @@ class EmbeddedTransport(Transport):
         """The result columns of a SELECT, without running it."""
         if leading_keyword(sql) not in _DESCRIBABLE:
             return None
-        return [(row[0], row[1]) for row in self._json_rows(f"DESCRIBE ({sql})")]
+        # On a line of its own, the parenthesis closes even after a -- comment.
+        return [(row[0], row[1]) for row in self._json_rows(f"DESCRIBE ({sql}\n)")]
 
     # -- statements -----------------------------------------------------------------
 
@@ -225,10 +243,12 @@ class EmbeddedTransport(Transport):
                     self.timezone = self._scalar("SELECT timezone()")
                 return Result(None, iter(()), rowcount=raw.rows_written() or -1)
             if stream and keyword in _DESCRIBABLE:  # chDB streams only queries
-                return self._stream_rows(sql, settings, restore)
+                result = self._stream_rows(sql, settings)
+                self._restore, restore = restore, None  # done when the stream ends
+                return result
             return self._buffered_rows(sql, settings)
         finally:
-            if restore is not None and self._stream is None:
+            if restore is not None:
                 restore()
 
     def _buffered_rows(self, sql: str, settings: Settings | None) -> Result:
@@ -262,14 +282,9 @@ class EmbeddedTransport(Transport):
         names, types = self._json_rows(sql, "JSONCompactEachRowWithNamesAndTypes")[:2]
         return list(zip(names, types, strict=True))
 
-    def _stream_rows(
-        self, sql: str, settings: Settings | None, restore: Callable[[], None] | None
-    ) -> Result:
+    def _stream_rows(self, sql: str, settings: Settings | None) -> Result:
         described = self._describe(sql)
-        try:
-            self._stream = self._conn.send_query(sql, "Native")
-        except RuntimeError as error:
-            raise errors.from_text(str(error)) from None
+        self._stream = self._run(sql, "Native", "send_query")
         context = self._context(settings)
         chunks = (chunk.get_memview().view() for chunk in _chunks(self._stream))
         types = [column_type for _, column_type in described] if described else None
@@ -289,18 +304,21 @@ class EmbeddedTransport(Transport):
                 yield block_rows
             self._stream = None
 
-        def close() -> None:
-            self._end_stream()
-            if restore is not None:
-                restore()
-
-        return Result(list(columns), rows(), on_close=close)
+        return Result(list(columns), rows(), on_close=self._end_stream)
 
     def _end_stream(self) -> None:
+        """Cancel a result still streaming, and put back its statement's settings.
+
+        Every statement comes here first, so one never runs with the settings of the
+        statement before, even when that statement's cursor was dropped mid-result.
+        """
         stream, self._stream = self._stream, None
+        restore, self._restore = self._restore, None
         if stream is not None:
             with contextlib.suppress(RuntimeError):  # it may have ended on the engine's side
                 stream.cancel()
+        if restore is not None:
+            restore()
 
     def insert(
         self,
@@ -335,20 +353,17 @@ class EmbeddedTransport(Transport):
 
     def _stream_insert(self, insert: str, blocks: Iterator[tuple[bytes, int]]) -> int:
         """Send Native blocks through one streaming INSERT."""
-        try:
-            inserter = self._conn.send_insert(insert, "Native")
-        except RuntimeError as error:
-            raise errors.from_text(str(error)) from None
+        inserter = self._run(insert, "Native", "send_insert")
         total = 0
         finished = False
         try:
             for block, rows in blocks:
-                inserter.append(block)
+                with _engine_errors():
+                    inserter.append(block)
                 total += rows
             finished = True
-            inserter.finish()
-        except RuntimeError as error:
-            raise errors.from_text(str(error)) from None
+            with _engine_errors():
+                inserter.finish()
         finally:
             if not finished:
                 inserter.cancel()
@@ -415,6 +430,7 @@ class EmbeddedTransport(Transport):
         connection, self._conn = self._conn, None
         if connection is None:
             return
+        self._restore = None  # the session's settings end with it
         self._end_stream()
         try:
             connection.close()
@@ -423,10 +439,14 @@ class EmbeddedTransport(Transport):
 
 
 def _identifier(name: str) -> str:
-    """A setting or database name, checked: these cannot be passed as parameters."""
-    if not name.replace("_", "a").isalnum() or not name.isascii() or name[0].isdigit():
+    """A setting or database name, checked: these cannot be passed as parameters.
+
+    Checked and returned as a plain str: a subclass could print other text than its own.
+    """
+    plain = str.__str__(name) if isinstance(name, str) else ""
+    if not plain.replace("_", "a").isalnum() or not plain.isascii() or plain[0].isdigit():
         raise ProgrammingError(f"{name!r} is not a valid ClickHouse setting or database name")
-    return name
+    return plain
 
 
 def _json_as_text(column_type: str) -> str:
@@ -495,10 +515,17 @@ def _column_names(columns: str) -> list[str] | None:
 
 
 def _chunks(stream: Any) -> Iterator[Any]:
-    try:
+    with _engine_errors():
         yield from stream
-    except RuntimeError as error:
-        raise errors.from_text(str(error)) from None
+
+
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """Turn what chDB raises into this driver's errors (see ``errors.from_engine``)."""
+    try:
+        yield
+    except (RuntimeError, UnicodeDecodeError) as error:
+        raise errors.from_engine(error) from None
 
 
 def _first_block(blocks: Iterator) -> Any:

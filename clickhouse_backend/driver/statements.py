@@ -38,7 +38,7 @@ _INSERT = re.compile(
         (?P<target>(?:`[^`]*`|"[^"]*"|[\w.])+)\s*
         (?:\((?P<columns>.*)\)\s*)?
         (?P<settings>SETTINGS\s+.*?\s*)?
-        VALUES\s*;?\s*$""",
+        VALUES\s*$""",
     re.S | re.I | re.X,
 )
 
@@ -124,8 +124,12 @@ class InsertStatement:
 
 
 def parse_insert(sql: str) -> InsertStatement | None:
-    """Parse an INSERT that expects data after ``VALUES``; ``None`` for anything else."""
-    match = _INSERT.match(sql)
+    """Parse an INSERT that expects data after ``VALUES``; ``None`` for anything else.
+
+    Raises if ``sql`` holds more than one statement: the parts of an INSERT are put
+    together again into statements of the driver's own.
+    """
+    match = _INSERT.match(strip_single_statement(sql))
     if match is None:
         return None
     return InsertStatement(match["target"], match["columns"], match["settings"] or "")
