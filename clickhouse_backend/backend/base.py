@@ -116,6 +116,11 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         super().__init__(settings_dict, alias)
         self.options = database_options.validate(alias, settings_dict)
 
+    @property
+    def runs_embedded(self) -> bool:
+        """Whether this alias is the embedded engine (chDB), not a server."""
+        return "embedded" in self.options
+
     # -- connecting -----------------------------------------------------------------
 
     def get_connection_params(self) -> dict[str, Any]:
@@ -128,7 +133,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             # None turns one of the backend's default settings off.
             "settings": {name: value for name, value in session.items() if value is not None},
         }
-        if "embedded" in options:
+        if self.runs_embedded:
             params["embedded"] = options["embedded"]
             return params
         if "dsn" in options:

@@ -77,6 +77,39 @@ def needs_a_server(model, why: str, lacking: str = NO_CLUSTER) -> str:
     )
 
 
+# How the embedded engine knows a cluster: its nodes, those that are this process, shards.
+EMBEDDED_CLUSTER_SQL = (
+    "SELECT count(), countIf(is_local), uniqExact(shard_num) FROM system.clusters "
+    "WHERE cluster = %s"
+)
+
+
+def embedded_distributed_problem(connection, model, cluster: str | None) -> str | None:
+    """Why the embedded engine cannot run a Distributed table over ``cluster``.
+
+    chDB knows the clusters of a ``config.xml`` in its working directory, but it does not
+    listen for connections: a Distributed table can only read shards that are this
+    process, and two such shards would read the same tables, every row twice. So one
+    shard, all of it here; then a mutation ON CLUSTER is the same as one run here.
+    """
+    why = f"has a Distributed engine over cluster {cluster!r}"
+    if cluster is None:
+        return needs_a_server(model, "has a Distributed engine over a cluster it computes")
+    with connection.cursor() as cursor:
+        cursor.execute(EMBEDDED_CLUSTER_SQL, [cluster])
+        nodes, local, shards = cursor.fetchone()
+    if not nodes:
+        lacking = "it has no such cluster (a config.xml in its working directory can define one)"
+        return needs_a_server(model, why, lacking)
+    if local < nodes or shards > 1:
+        lacking = (
+            "it can read only itself, as one shard (it does not listen for connections, "
+            "and shards of one process would read each row once per shard)"
+        )
+        return needs_a_server(model, why, lacking)
+    return None
+
+
 def is_migration_recorder(model) -> bool:
     """Whether ``model`` is Django's record of applied migrations (``django_migrations``)."""
     return model is MigrationRecorder.Migration

@@ -46,10 +46,6 @@ class DatabaseCreation(BaseDatabaseCreation):
     def _managed(self) -> bool:
         return self._test_settings.get("managed") is not False
 
-    @property
-    def _embedded(self) -> bool:
-        return "embedded" in self.connection.options
-
     def _on_cluster(self) -> str:
         cluster = self._test_settings.get("cluster")
         return f" ON CLUSTER {self.connection.ops.quote_name(cluster)}" if cluster else ""
@@ -177,7 +173,7 @@ class DatabaseCreation(BaseDatabaseCreation):
 
     def get_test_db_clone_settings(self, suffix: str) -> dict[str, Any]:
         settings_dict = super().get_test_db_clone_settings(suffix)
-        if self._embedded:
+        if self.connection.runs_embedded:
             # A worker cannot open the runner's engine: it builds its copy in memory.
             settings_dict["OPTIONS"] = {**settings_dict["OPTIONS"], "embedded": MEMORY}
         return settings_dict
@@ -196,7 +192,7 @@ class DatabaseCreation(BaseDatabaseCreation):
                 "across a cluster for --parallel is not supported; run the tests without "
                 "--parallel"
             )
-        if self._embedded:
+        if self.connection.runs_embedded:
             if multiprocessing.get_start_method() == "fork":
                 raise NotSupportedError(
                     f"DATABASES[{alias!r}] runs the embedded ClickHouse engine (chDB), which "
@@ -257,7 +253,7 @@ class DatabaseCreation(BaseDatabaseCreation):
         super().setup_worker_connection(_worker_id)  # NAME and OPTIONS of this worker's copy
         connection = self.connection
         connection.options = database_options.validate(connection.alias, connection.settings_dict)
-        if self._embedded:
+        if self.connection.runs_embedded:
             self._build_worker_test_db()
 
     def _build_worker_test_db(self) -> None:

@@ -26,6 +26,7 @@ from .clusters import (
     ClusterTemplate,
     TableClusters,
     cluster_of,
+    embedded_distributed_problem,
     is_migration_recorder,
     needs_a_server,
 )
@@ -147,7 +148,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     @property
     def runs_embedded(self) -> bool:
         """Whether statements run on the embedded engine (not only collected)."""
-        return "embedded" in self.connection.options and not self.collect_sql
+        return self.connection.runs_embedded and not self.collect_sql
 
     def cluster_of(self, model) -> str | None:
         """The model's cluster; the migration recorder's is OPTIONS["migration_cluster"]."""
@@ -167,16 +168,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def embedded_problem(self, model) -> str | None:
         """Why the model's table cannot exist on the embedded engine, if it cannot."""
-        if "embedded" not in self.connection.options:
+        if not self.connection.runs_embedded:
             return None
         cluster = self.cluster_of(model)
         if cluster is not None:
             return needs_a_server(model, f"has Meta.cluster = {cluster!r}")
-        engine = self.table_engine(model).name
-        if engine.startswith("Replicated") or engine == "Distributed":
-            return needs_a_server(model, f"has a {engine} engine")
-        if engine == "GraphiteMergeTree":
-            return needs_a_server(model, f"has a {engine} engine", NO_SERVER_CONFIGURATION)
+        engine = self.table_engine(model)
+        if engine.name.startswith("Replicated"):
+            return needs_a_server(model, f"has a {engine.name} engine")
+        if engine.name == "Distributed":
+            cluster = engine.cluster_name
+            return embedded_distributed_problem(self.connection, model, cluster)
+        if engine.name == "GraphiteMergeTree":
+            return needs_a_server(model, f"has a {engine.name} engine", NO_SERVER_CONFIGURATION)
         return None
 
     def delete_model(self, model) -> None:

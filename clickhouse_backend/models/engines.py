@@ -419,6 +419,11 @@ class Distributed(Engine):
         """The name of the table it reads, when given as a str."""
         return literal_name(self.table)
 
+    @property
+    def cluster_name(self) -> str | None:
+        """The name of its cluster, when given as a str."""
+        return literal_name(self.cluster)
+
     def arguments(self) -> tuple[Argument, ...]:
         arguments = (self.cluster, self.database, self.table)
         if self.sharding_key is not None:

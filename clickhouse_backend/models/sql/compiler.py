@@ -172,7 +172,7 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
     def _as_sql(self, query):
         """The DELETE of ``query``'s rows (Django hands a query with joins over as
         ``pk IN (...)``); the rows are counted by the same WHERE."""
-        target = target_of(query.model, self.connection.ops.quote_name)
+        target = target_of(query.model, self.connection)
         try:
             where, params = self.compile(query.where)
         except FullResultSet:
@@ -192,7 +192,7 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
             sql, params = self.as_sql()
         except EmptyResultSet:
             return 0
-        target = target_of(self.query.model, self.connection.ops.quote_name)
+        target = target_of(self.query.model, self.connection)
         count_sql, count_params = self._counted
         return run_counted(self.connection, target.name, sql, params, count_sql, count_params)
 
@@ -222,7 +222,7 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
 
     @property
     def _target(self):
-        return target_of(self.query.model, self.connection.ops.quote_name)
+        return target_of(self.query.model, self.connection)
 
     def _assignments(self, relabels: dict[str, str]) -> tuple[list[str], list]:
         """``column = value`` for each field update() sets, prepared as Django

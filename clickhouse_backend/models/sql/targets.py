@@ -5,6 +5,7 @@ stores nothing, and ClickHouse refuses to mutate it. Its rows live in the local 
 it names, on every node of its cluster, so the change runs there ``ON CLUSTER``, while
 the rows are counted through the Distributed table, which reads every shard. On each
 shard a Replicated local table runs the mutation once and shares it with its replicas.
+On the embedded engine the cluster is this process alone, and the change runs here.
 
 A model with ``Meta.cluster`` but another engine is changed on the connected node only:
 that is the table its queries read (a Replicated engine passes the change on to the
@@ -42,8 +43,9 @@ class Target:
         return {} if self.name == self.queried else {self.queried: self.name}
 
 
-def target_of(model, quote_name) -> Target:
+def target_of(model, connection) -> Target:
     """Where rows of ``model`` are changed."""
+    quote_name = connection.ops.quote_name
     table = model._meta.db_table
     engine = getattr(model._meta, "engine", None)
     if not isinstance(engine, Distributed):
@@ -56,7 +58,9 @@ def target_of(model, quote_name) -> Target:
     qualified = (
         quote_name(local) if database is None else f"{quote_name(database)}.{quote_name(local)}"
     )
-    on_cluster = f" ON CLUSTER {quote_name(cluster)}"
+    # The embedded engine's cluster is this process alone (the schema editor sees to it),
+    # and it has no ON CLUSTER.
+    on_cluster = "" if connection.runs_embedded else f" ON CLUSTER {quote_name(cluster)}"
     return Target(local, qualified, on_cluster, table, quote_name(table))
 
 
