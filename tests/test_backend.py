@@ -383,23 +383,36 @@ def test_test_database_is_created_kept_and_destroyed(unblocked):
 
 
 def test_flush_empties_tables(clickhouse):
-    """sql_flush (what TransactionTestCase and flush run) truncates every table given."""
+    """sql_flush (what TransactionTestCase and flush run) empties every table given:
+    tables that hold nothing (Null, Merge) are skipped, a Buffer is flushed into its
+    table before that is truncated, so none of its rows arrive afterwards."""
     from django.core.management.color import no_style
 
+    buffer = (
+        "Buffer(currentDatabase(), flush_a, 1, 1000, 1000, 10000, 10000, 100000000, 100000000)"
+    )
     with clickhouse.cursor() as cursor:
         for table in ("flush_a", "flush_b"):
             cursor.execute(f"CREATE TABLE {table} (a Int8) ENGINE = MergeTree ORDER BY a")
             cursor.execute(f"INSERT INTO {table} VALUES (1), (2)")
+        cursor.execute("CREATE TABLE flush_null (a Int8) ENGINE = Null")
+        cursor.execute(
+            "CREATE TABLE flush_merge (a Int8) ENGINE = Merge(currentDatabase(), '^flush_a$')"
+        )
+        cursor.execute(f"CREATE TABLE flush_buffer (a Int8) ENGINE = {buffer}")
+        cursor.execute("INSERT INTO flush_buffer VALUES (3)")  # held in memory
+    tables = ["flush_a", "flush_b", "flush_null", "flush_merge", "flush_buffer"]
     try:
-        statements = clickhouse.ops.sql_flush(no_style(), ["flush_a", "flush_b"])
+        statements = clickhouse.ops.sql_flush(no_style(), tables)
         clickhouse.ops.execute_sql_flush(statements)
         with clickhouse.cursor() as cursor:
+            cursor.execute("OPTIMIZE TABLE flush_buffer")  # what it still held, if anything
             cursor.execute("SELECT (SELECT count() FROM flush_a) + (SELECT count() FROM flush_b)")
             assert cursor.fetchone() == (0,)
     finally:
         with clickhouse.cursor() as cursor:
-            cursor.execute("DROP TABLE flush_a")
-            cursor.execute("DROP TABLE flush_b")
+            for table in reversed(tables):
+                cursor.execute(f"DROP TABLE {table}")
 
 
 def test_times_are_fixed_width_text(clickhouse):

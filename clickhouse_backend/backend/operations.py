@@ -28,6 +28,13 @@ GENERATE_IDS_SQL = "SELECT generateSnowflakeID(number) - %s FROM numbers(%s)"
 GENERATE_IDS_ON_MACHINE_SQL = "SELECT generateSnowflakeID(number, %s) - %s FROM numbers(%s)"
 
 
+# Engines of the tables a flush is given; those that hold no rows of their own.
+FLUSH_ENGINES_SQL = (
+    "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND has(%s, name)"
+)
+HOLD_NO_ROWS = frozenset({"Null", "Merge", "View", "Buffer"})
+
+
 class DatabaseOperations(BaseDatabaseOperations):
     compiler_module = "clickhouse_backend.models.sql.compiler"
     cast_char_field_without_max_length = "String"
@@ -160,11 +167,32 @@ class DatabaseOperations(BaseDatabaseOperations):
             return sql
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        """TRUNCATE each table: ClickHouse has no sequences to reset and no cascades."""
+        """TRUNCATE each table: ClickHouse has no sequences to reset and no cascades.
+
+        Tables that hold nothing themselves (Null, Merge, View) are left alone, and a
+        Buffer is flushed into its table first (it cannot be truncated), so that no row
+        it held reaches that table after the flush.
+        """
+        if not tables:
+            return []
+        with self.connection.cursor() as cursor:
+            cursor.execute(FLUSH_ENGINES_SQL, [list(tables)])
+            engines = dict(cursor.fetchall())
+        flushed = [table for table in tables if engines.get(table) == "Buffer"]
+        truncated = [table for table in tables if engines.get(table) not in HOLD_NO_ROWS]
         return [
-            f"{style.SQL_KEYWORD('TRUNCATE TABLE')} {style.SQL_FIELD(self.quote_name(table))}"
-            for table in tables
+            *(
+                f"{style.SQL_KEYWORD('OPTIMIZE TABLE')} {self._flush_name(style, t)}"
+                for t in flushed
+            ),
+            *(
+                f"{style.SQL_KEYWORD('TRUNCATE TABLE')} {self._flush_name(style, t)}"
+                for t in truncated
+            ),
         ]
+
+    def _flush_name(self, style, table: str) -> str:
+        return style.SQL_FIELD(self.quote_name(table))
 
     def adapt_timefield_value(self, value: datetime.time | None) -> str | None:
         """Times are stored as fixed-width ``HH:MM:SS.ffffff`` text, which sorts correctly."""
