@@ -487,3 +487,13 @@ def test_machine_id_goes_into_every_generated_id(unblocked):
     assert {(new_id >> 12) & 1023 for new_id in ids} == {37}
     with pytest.raises(ImproperlyConfigured, match=r"\['machine_id'\] must be from 0 to 1023"):
         wrapper(OPTIONS={"embedded": ":memory:", "machine_id": 1024})
+
+
+def test_an_empty_migration_cluster_is_refused(unblocked):
+    """ON CLUSTER "" would reach the server; Meta.cluster = "" is refused the same way."""
+    entry = {"ENGINE": "clickhouse_backend.backend", "HOST": "127.0.0.1"}
+    handler = ConnectionHandler(
+        {"default": {}, "x": {**entry, "OPTIONS": {"migration_cluster": ""}}}
+    )
+    with pytest.raises(ImproperlyConfigured, match=r"\['migration_cluster'\] must name a cluster"):
+        handler["x"]

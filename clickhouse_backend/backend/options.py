@@ -133,6 +133,11 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
     pool = options.get("pool")
     if isinstance(pool, Mapping):
         _check_types(f"{where}['OPTIONS']['pool']", pool, POOL_TYPES, "option")
+    if options.get("migration_cluster") == "":
+        raise ImproperlyConfigured(
+            f"{where}['OPTIONS']['migration_cluster'] must name a cluster, not ''; "
+            "leave it out to keep the migration history on this node"
+        )
     machine_id = options.get("machine_id")
     if machine_id is not None and not 0 <= machine_id < 1024:
         raise ImproperlyConfigured(
