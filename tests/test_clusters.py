@@ -232,7 +232,8 @@ def test_update_and_delete_of_a_distributed_model_change_its_local_tables(embedd
 
 def test_a_distributed_model_is_checked_against_its_local_model(embedded):
     """Its local table must be a model's of this database (else W007), with every column
-    it reads, of the same type (else E002); leaving columns out is fine."""
+    it reads (else E002), of the same type (else W008); leaving columns out is fine, and
+    a table in another database is not this database's to check."""
     apps = Apps()
     over_local = clickhouse.Distributed(
         "analytics", clickhouse.currentDatabase(), "cluster_tests_local"
@@ -258,6 +259,12 @@ def test_a_distributed_model_is_checked_against_its_local_model(embedded):
     fields["grade"] = clickhouse.UInt8Field()
     wrong = model("Wrong", fields, apps, engine=over_local)
     problems = validation.check_distributed([local, wrong])
-    assert [message.id for message in problems] == ["clickhouse_backend.E002"] * 2
-    assert "score is Int16 here but Int8 there" in problems[0].msg
-    assert "cluster_tests.Local has no column grade" in problems[1].msg
+    assert [message.id for message in problems] == [
+        "clickhouse_backend.W008",  # converted on reads
+        "clickhouse_backend.E002",  # fails every read
+    ]
+    assert "Wrong.score is Int16, but the column of cluster_tests.Local's" in problems[0].msg
+    assert "cluster_tests.Local's table, but that has no column grade" in problems[1].msg
+
+    elsewhere = clickhouse.Distributed("analytics", "system", "one")
+    assert validation.check_distributed([model("Elsewhere", {}, apps, engine=elsewhere)]) == []

@@ -54,10 +54,16 @@ def engine_of(model):
     return engine
 
 
-def distributed_local_table(model) -> str | None:
-    """The table a Distributed model reads, when it names it as a str."""
+def distributed_local_table(model, database: str) -> str | None:
+    """The table a Distributed model reads in ``database``, when it names it as a str
+    and its database is ``database`` or ``currentDatabase()``."""
     engine = getattr(model._meta, "engine", None)
-    return engine.local_table if isinstance(engine, _models().Distributed) else None
+    if not isinstance(engine, _models().Distributed):
+        return None
+    in_this_database = getattr(engine.database, "function", None) == "currentDatabase" or (
+        getattr(engine.database, "value", None) == database
+    )
+    return engine.local_table if in_this_database else None
 
 
 def is_skip_index(index) -> bool:

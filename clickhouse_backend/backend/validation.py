@@ -93,8 +93,8 @@ class DatabaseValidation(BaseDatabaseValidation):
         by_table = {model._meta.db_table: model for model in models}
         messages = []
         for model in models:
-            local = distributed_local_table(model)
-            if local is None:
+            local = distributed_local_table(model, self.connection.settings_dict["NAME"])
+            if local is None:  # computed, or in another database: nothing to compare
                 continue
             if local not in by_table:
                 messages.append(
@@ -112,6 +112,9 @@ class DatabaseValidation(BaseDatabaseValidation):
         return messages
 
     def _compare_columns(self, distributed, local) -> list[checks.CheckMessage]:
+        """A missing column fails every query (E002); another type is converted where
+        ClickHouse can (String to LowCardinality(String), Int8 to Int64) and fails
+        where it cannot, so it is only pointed out (W008)."""
         types = {
             field.column: field.db_type(self.connection)
             for field in local._meta.local_concrete_fields
@@ -119,22 +122,29 @@ class DatabaseValidation(BaseDatabaseValidation):
         messages = []
         for field in distributed._meta.local_concrete_fields:
             wanted = field.db_type(self.connection)
-            if types.get(field.column, wanted) == wanted:
-                if field.column in types:
-                    continue
-                problem = f"{local._meta.label} has no column {field.column}"
-            else:
-                problem = f"{field.column} is {wanted} here but {types[field.column]} there"
-            messages.append(
-                checks.Error(
-                    f"{distributed._meta.label} reads {local._meta.label}'s table, but "
-                    f"{problem}: ClickHouse would fail every query that reads it.",
-                    hint="Give both models the same fields (the Distributed one may leave "
-                    "some out).",
-                    obj=distributed,
-                    id="clickhouse_backend.E002",
+            if field.column not in types:
+                messages.append(
+                    checks.Error(
+                        f"{distributed._meta.label} reads {local._meta.label}'s table, but "
+                        f"that has no column {field.column}: ClickHouse would fail every "
+                        "query that reads it.",
+                        hint="Give the local model the field too, or leave it out of the "
+                        "Distributed model (it may have fewer fields).",
+                        obj=distributed,
+                        id="clickhouse_backend.E002",
+                    )
                 )
-            )
+            elif types[field.column] != wanted:
+                messages.append(
+                    checks.Warning(
+                        f"{distributed._meta.label}.{field.name} is {wanted}, but the column "
+                        f"of {local._meta.label}'s table it reads is {types[field.column]}: "
+                        "reads convert each value, and fail on one that does not fit.",
+                        hint="Give both fields the same type.",
+                        obj=distributed,
+                        id="clickhouse_backend.W008",
+                    )
+                )
         return messages
 
     def check_tables_match(self, models) -> list[checks.CheckMessage]:
