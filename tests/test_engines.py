@@ -623,7 +623,8 @@ def test_inspectdb_writes_models_that_recreate_the_tables():
         connection,
         "CREATE TABLE mixed (id UInt64, at DateTime, `odd name` String, "
         "INDEX pair (id, `odd name`) TYPE minmax GRANULARITY 2, "
-        "INDEX shifted id + 1 TYPE set(3) GRANULARITY 1) "
+        "INDEX shifted id + 1 TYPE set(3) GRANULARITY 1, "
+        "INDEX hashed (cityHash64(id), lower(`odd name`)) TYPE set(100) GRANULARITY 1) "
         "ENGINE = MergeTree PARTITION BY (toYYYYMM(at), id %% 4) ORDER BY (at, `odd name`) "
         "SETTINGS index_granularity = 128",
     )

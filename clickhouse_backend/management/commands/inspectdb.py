@@ -148,8 +148,8 @@ class _Source:
         columns = constraint["columns"]
         if columns and all(column in self.field_names for column in columns):
             target = f"fields={[self.field_names[column] for column in columns]!r}"
-        else:
-            target = self.part(constraint["definition"])
+        else:  # ClickHouse lists several expressions without the parentheses around them
+            target = ", ".join(map(self.part, split_top_level(constraint["definition"])))
         return (
             f"{_PACKAGE}.Index({target}, name={name!r}, "
             f"type={_PACKAGE}.{type_class}({type_arguments}), "
