@@ -81,6 +81,23 @@ def test_statements_about_related_tables_and_statement_objects_run_on_the_cluste
     ]
     for sql in clustered:
         assert "ON CLUSTER analytics" in parsed(sql)
+    assert clustered[1].endswith('ENGINE = MergeTree ORDER BY "id";')  # as its model's
+
+
+def test_the_many_to_many_table_of_a_replicated_model_is_replicated(embedded):
+    """Links written through one replica must be read through the others."""
+    apps = Apps()
+    tag = model("Label", {"name": models.CharField(max_length=5)}, apps)
+    replicated = clickhouse.ReplicatedMergeTree(order_by="id")
+    student = model("Pupil", {}, apps, cluster="analytics", engine=replicated)
+    labels = models.ManyToManyField(tag)
+    labels.contribute_to_class(student, "labels")
+    with server().schema_editor(collect_sql=True) as editor:
+        editor.create_model(student)
+    assert parsed(editor.collected_sql[1]).startswith(
+        "CREATE TABLE cluster_tests_pupil_labels ON CLUSTER analytics"
+    )
+    assert parsed(editor.collected_sql[1]).endswith("ENGINE = ReplicatedMergeTree\nORDER BY id")
 
 
 def test_a_historical_model_gone_from_the_project_keeps_its_cluster(embedded):

@@ -243,13 +243,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         return None
 
     def table_engine(self, model):
-        """The model's engine; on a migration cluster, the recorder's is replicated to
+        """The model's engine. On a migration cluster, the recorder's is replicated to
         every node (its own replica each), so a migration applied through any node is
-        applied for all of them."""
+        applied for all of them. A many-to-many table of a replicated model is
+        replicated too (at the server's default path), so that links written through
+        one replica are read through the others."""
         if is_migration_recorder(model) and self.cluster_of(model):
             return _models().ReplicatedMergeTree(
                 "/clickhouse/tables/{uuid}/django_migrations", "{shard}-{replica}"
             )
+        owner = model._meta.auto_created
+        if owner and not hasattr(model._meta, "engine"):
+            if engine_of(owner).name.startswith("Replicated"):
+                return _models().ReplicatedMergeTree()
         return engine_of(model)
 
     def engine_sql(self, model) -> str:
