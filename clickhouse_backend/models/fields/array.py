@@ -2,13 +2,15 @@
 
 Elements are described by ``base_field``: ``ArrayField(StringField(null=True))`` is
 ``Array(Nullable(String))``, ``ArrayField(StringField(low_cardinality=True))`` is
-``Array(LowCardinality(String))``, and arrays nest. Python values are lists.
+``Array(LowCardinality(String))``, and arrays nest. Python values are lists; another
+iterable (a generator, a set) given as a whole value is made a list when it is assigned
+or looked up with, as django-clickhouse-backend takes it.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import accumulate, chain, pairwise
 from typing import Any
 
@@ -17,6 +19,7 @@ from django.db import DataError, IntegrityError, models
 from django.db.models import Lookup, Transform
 from django.db.models.fields.mixins import CheckFieldDefaultMixin
 from django.db.models.lookups import FieldGetDbPrepValueMixin
+from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
 from ...driver.gcpause import paused_gc
@@ -26,6 +29,29 @@ from .integer import UInt64Field
 __all__ = ["ArrayField"]
 
 _ROW_KINDS = frozenset({list, tuple})
+# Iterables that are values of their own, not arrays.
+_NOT_ARRAYS = (str, bytes, bytearray, memoryview, Mapping)
+
+
+def listed(value: Any) -> Any:
+    """An iterable that is not a list or a tuple (a generator, a set ...) as a list, so
+    that it is read once; any other value as it is."""
+    if (
+        type(value) in _ROW_KINDS
+        or not isinstance(value, Iterable)
+        or isinstance(value, _NOT_ARRAYS)
+        or hasattr(value, "resolve_expression")  # a QuerySet is a subquery
+    ):
+        return value
+    return list(value)
+
+
+class ListedAttribute(DeferredAttribute):
+    """An array field's attribute: an iterable assigned to it is kept as a list, so that
+    ``full_clean()`` and ``save()`` do not find a generator spent."""
+
+    def __set__(self, instance, value: Any) -> None:
+        instance.__dict__[self.field.attname] = listed(value)
 
 
 class ArrayField(CheckFieldDefaultMixin, ContainerField):
@@ -39,6 +65,7 @@ class ArrayField(CheckFieldDefaultMixin, ContainerField):
     type_name = "Array"
     shape_name = "a list"
     empty_value = list
+    descriptor_class = ListedAttribute
 
     def __init__(self, base_field: models.Field, size: int | None = None, **kwargs):
         self.base_field = base_field
@@ -94,7 +121,11 @@ class ArrayField(CheckFieldDefaultMixin, ContainerField):
                 params={"size": self.size, "length": len(value)},
             )
 
+    def get_prep_value(self, value: Any) -> Any:
+        return super().get_prep_value(listed(value))
+
     def get_db_prep_save(self, value: Any, connection) -> Any:
+        value = listed(value)  # update(tags=<generator>)
         if self.size is not None and isinstance(value, (list, tuple)) and len(value) > self.size:
             raise self._too_long(value)
         return super().get_db_prep_save(value, connection)
@@ -207,6 +238,10 @@ class ArrayHas(ArrayLookup):
     def get_db_prep_lookup(self, value, connection):
         base_field = self.lhs.output_field.base_field
         return "%s", [base_field.get_db_prep_value(value, connection, prepared=True)]
+
+
+# django-clickhouse-backend's name for it.
+ArrayField.register_lookup(ArrayHas, lookup_name="any")
 
 
 @ArrayField.register_lookup

@@ -10,6 +10,9 @@ ClickHouse shows them and in which zone its functions (``toHour()``...) count. S
   lookups and ``Extract``/``Trunc`` then count in that zone too.
 - The column always names its zone (``DateTime('UTC')`` by default), so values are the
   same on every server and on the embedded engine, whatever their own zone.
+- A number (int or float) is a Unix timestamp, seconds since 1970-01-01 UTC, as
+  django-clickhouse-backend takes it and ClickHouse reads it in SQL: the datetime of
+  that instant, in saves and lookups alike.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core import checks
+from django.core import checks, exceptions
 from django.db import models
 from django.utils import timezone as django_timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from ...driver.escape import quote_string
 from .base import BoundedMixin, ColumnPreparedMixin, LowCardinality, LowCardinalityMixin
@@ -31,6 +35,7 @@ from .base import BoundedMixin, ColumnPreparedMixin, LowCardinality, LowCardinal
 __all__ = ["Date32Field", "DateField", "DateTime64Field", "DateTimeField"]
 
 UTC = datetime.timezone.utc
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 _DEFAULT_PRECISION = 6
 
 
@@ -104,6 +109,26 @@ class DateTimeField(ColumnPreparedMixin, BoundedMixin, LowCardinalityMixin, mode
         if self.timezone is not None:
             kwargs["timezone"] = self.timezone
         return name, path, args, kwargs
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, (int, float)):
+            return self.from_timestamp(value)
+        return super().to_python(value)
+
+    def from_timestamp(self, seconds: float) -> datetime.datetime:
+        """The datetime of a Unix timestamp, as the column reads it back: aware in the
+        column's zone, or that zone's wall-clock time with ``USE_TZ = False``."""
+        try:
+            if isinstance(seconds, bool):
+                raise ValueError("a bool is no timestamp")
+            instant = (EPOCH + datetime.timedelta(seconds=seconds)).astimezone(self.zone)
+        except (ValueError, OverflowError):  # NaN, infinities, beyond years 1 to 9999
+            raise exceptions.ValidationError(
+                _("%(value)r is not a Unix timestamp of a datetime Python can hold."),
+                code="invalid",
+                params={"value": seconds},
+            ) from None
+        return instant if settings.USE_TZ else instant.replace(tzinfo=None)
 
     def as_instant(self, value: datetime.datetime) -> datetime.datetime:
         """The instant a datetime stands for, as Django's DateTimeField reads it."""

@@ -9,6 +9,10 @@ choices; ClickHouse stores a number per value and shows a label:
 - text choices (``TextChoices`` or ``[("tcp", "TCP"), ...]``): the label is the value and
   the numbers count from 1 in the order of the choices (``Enum8('tcp' = 1, 'udp' = 2)``).
   New choices go at the end: ClickHouse refuses to renumber a label.
+
+As in django-clickhouse-backend, a label may be given as UTF-8 bytes (``(1, b"a")``), a
+value may be assigned or looked up by its label (``fruit="pear"``), and
+``return_int=False`` reads integer choices as their labels.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.core import checks, exceptions
 from django.db import models
 from django.db.models import Transform
 from django.utils import translation
+from django.utils.choices import normalize_choices
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +45,29 @@ class EnumField(ColumnPreparedMixin, LowCardinalityMixin, models.Field):
     width: ClassVar[int | None] = None
     low_cardinality_support = LowCardinality.REFUSED
     # Choices are the column's type here: changing them alters the column.
-    non_db_attrs = tuple(name for name in models.Field.non_db_attrs if name != "choices")
+    non_db_attrs = (
+        *(name for name in models.Field.non_db_attrs if name != "choices"),
+        "return_int",
+    )
+
+    def __init__(self, *args, return_int: bool = True, **kwargs):
+        """``return_int=False``: integer choices are read as their labels (the value
+        is still what is stored, assigned and looked up; labels are taken too)."""
+        self.return_int = return_int
+        super().__init__(*args, **kwargs)
+
+    @property
+    def choices(self) -> Any:
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        self._choices = _text_labels(normalize_choices(value))
+
+    @classmethod
+    def _choices_is_value(cls, value: Any) -> bool:
+        # A byte-string label that is not UTF-8 is _check_enum_choices()'s to explain.
+        return isinstance(value, bytes) or super()._choices_is_value(value)
 
     @cached_property
     def members(self) -> list[tuple[Any, str, int]]:
@@ -80,14 +107,26 @@ class EnumField(ColumnPreparedMixin, LowCardinalityMixin, models.Field):
     def get_internal_type(self) -> str:
         return "EnumField"
 
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if not self.return_int:
+            kwargs["return_int"] = False
+        return name, path, args, kwargs
+
     def check(self, **kwargs) -> list[checks.CheckMessage]:
         return [*super().check(**kwargs), *self._check_enum_choices()]
 
     def _check_enum_choices(self) -> list[checks.CheckMessage]:
         values = [value for value, _ in self.flatchoices or ()]
         problem = None
+        undecodable = [label for _, label in self.flatchoices or () if isinstance(label, bytes)]
         if not values:
             problem = "needs choices, the members of its ClickHouse Enum"
+        elif undecodable:
+            problem = (
+                f"has the label {undecodable[0]!r}, which is not UTF-8: ClickHouse's "
+                "Enum labels are read back as text"
+            )
         elif not self.holds_integers and not all(isinstance(value, str) for value in values):
             problem = "needs choices whose values are all integers or all strings"
         else:
@@ -111,9 +150,17 @@ class EnumField(ColumnPreparedMixin, LowCardinalityMixin, models.Field):
         ]
 
     def _coerce(self, value: Any) -> Any:
+        """The choice's value: of an enum member, of a label (text or UTF-8 bytes),
+        or the value converted to the choices' type."""
         if isinstance(value, enum.Enum):
             value = value.value
-        return int(value) if self.holds_integers else str(value)
+        if isinstance(value, bytes):
+            value = _text(value)
+        if not self.holds_integers:
+            return str(value)
+        if isinstance(value, str) and value in self._values_by_label:
+            return self._values_by_label[value]
+        return int(value)
 
     def to_python(self, value: Any) -> Any:
         if value is None:
@@ -158,7 +205,8 @@ class EnumField(ColumnPreparedMixin, LowCardinalityMixin, models.Field):
 
     def get_db_converters(self, connection) -> list:
         converters = super().get_db_converters(connection)
-        if self.holds_integers:  # ClickHouse answers with labels; text labels are values
+        # ClickHouse answers with labels; text labels are values.
+        if self.holds_integers and self.return_int:
             converters.append(self._value_of_label)
         return converters
 
@@ -192,6 +240,28 @@ class EnumLabel(Transform):
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.lhs)
         return f"toString({lhs})", params
+
+
+def _text_labels(choices: Any) -> Any:
+    """Normalized choices with their UTF-8 byte-string labels as text, in groups too
+    (anything else as it is, for the system checks to judge)."""
+    if not isinstance(choices, list) or not all(
+        isinstance(choice, tuple) and len(choice) == 2 for choice in choices
+    ):
+        return choices
+    return [
+        (value, _text_labels(label) if isinstance(label, list) else _text(label))
+        for value, label in choices
+    ]
+
+
+def _text(label: Any) -> Any:
+    if isinstance(label, bytes):
+        try:
+            return label.decode()
+        except UnicodeDecodeError:
+            pass
+    return label
 
 
 def _is_integer(value: Any) -> bool:

@@ -134,40 +134,49 @@ class MapField(CheckFieldDefaultMixin, ContainerField):
         transform = super().get_transform(name)
         if transform is not None:
             return transform
-        return functools.partial(MapValue, name)
+        return functools.partial(KeyTransform, name, self.key_field, self.value_field)
 
 
-def _key_param(map_field: MapField, key: Any, connection) -> Any:
+def _key_param(key_field: models.Field, key: Any, connection, where: models.Field) -> Any:
     """A key as the driver sends it, converted by the key field as a value would be."""
-    key_field = map_field.key_field
     try:
         key = key_field.to_python(key)
         return key_field.get_db_prep_value(key, connection, prepared=False)
     except (exceptions.ValidationError, ValueError, TypeError):
+        name = where.labels()[0] if isinstance(where, ContainerField) else type(where).__name__
         raise ValueError(
-            f"{key!r} is not a key of {map_field.labels()[0]} ({map_field.db_type(connection)})"
+            f"{key!r} is not a key of {name} (keys: {key_field.db_type(connection)})"
         ) from None
 
 
-class MapValue(Transform):
+class KeyTransform(Transform):
     """``attrs__color``: the value at a key, NULL where the key is missing (so that a
     filter does not match ClickHouse's default value there). A value that is itself a
-    container is empty there instead: ClickHouse has no NULL container."""
+    container is empty there instead: ClickHouse has no NULL container.
 
-    def __init__(self, key: str, *args, **kwargs):
+    Made by hand as django-clickhouse-backend's users do, for a key that is also a
+    lookup name or is not an identifier:
+    ``KeyTransform("len", StringField(), UInt64Field(), "attrs")``.
+    """
+
+    def __init__(
+        self, key: Any, key_field: models.Field, value_field: models.Field, *args, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.key = key
+        self.key_field = key_field
+        self.value_field = value_field
 
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.lhs)
-        key = _key_param(self.lhs.output_field, self.key, connection)
+        key = _key_param(self.key_field, self.key, connection, self.lhs.output_field)
         if isinstance(self.output_field, ContainerField):
             return f"{lhs}[%s]", (*params, key)
         return f"if(mapContains({lhs}, %s), {lhs}[%s], NULL)", (*params, key, *params, key)
 
     @property
     def output_field(self) -> models.Field:
-        return self.lhs.output_field.value_field
+        return self.value_field
 
 
 @MapField.register_lookup
@@ -179,7 +188,8 @@ class MapHasKey(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        key = _key_param(self.lhs.output_field, self.rhs, connection)
+        map_field = self.lhs.output_field
+        key = _key_param(map_field.key_field, self.rhs, connection, map_field)
         return f"mapContains({lhs}, %s)", (*lhs_params, key)
 
 

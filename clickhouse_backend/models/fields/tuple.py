@@ -12,11 +12,12 @@ from __future__ import annotations
 import collections
 import functools
 import keyword
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from django.apps import apps
 from django.core import checks
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, models
 from django.db.models import Transform, lookups
 from django.utils.functional import cached_property
@@ -131,6 +132,10 @@ class TupleField(ContainerField):
             return self.names is not None and set(value) == set(self.names)
         return isinstance(value, (tuple, list)) and len(value) == len(self.base_fields)
 
+    def has_other_length(self, value: Any) -> bool:
+        """A tuple or list of another number of elements: no value of the column."""
+        return isinstance(value, (tuple, list)) and len(value) != len(self.base_fields)
+
     def positional(self, value: Any) -> tuple | list:
         """A well-shaped value's elements in order (a dict's by name)."""
         if isinstance(value, Mapping):
@@ -236,11 +241,34 @@ class TupleElement(Transform):
 @TupleField.register_lookup
 class TupleExact(lookups.Exact):
     """``pair=(1, None)``: equal element by element, NULL equal to NULL, as arrays
-    compare in ClickHouse; SQL's ``=`` would make any tuple with a NULL unequal."""
+    compare in ClickHouse; SQL's ``=`` would make any tuple with a NULL unequal.
+
+    A tuple of another number of elements matches no row (as in
+    django-clickhouse-backend, and as Django's integer lookups do with a number no
+    column value can equal); no query is sent for it."""
+
+    def get_prep_lookup(self):
+        if self.lhs.output_field.has_other_length(self.rhs):
+            return self.rhs
+        return super().get_prep_lookup()
 
     def as_sql(self, compiler, connection):
+        if self.lhs.output_field.has_other_length(self.rhs):
+            raise EmptyResultSet
         if self.rhs is None:
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"isNotDistinctFrom({lhs}, {rhs})", (*lhs_params, *rhs_params)
+
+
+@TupleField.register_lookup
+class TupleIn(lookups.In):
+    """``pair__in=[...]``: tuples of another number of elements match no row, as in
+    ``TupleExact``; left out of the list."""
+
+    def get_prep_lookup(self):
+        if self.rhs_is_direct_value() and isinstance(self.rhs, Iterable):
+            field = self.lhs.output_field
+            self.rhs = [value for value in self.rhs if not field.has_other_length(value)]
+        return super().get_prep_lookup()
