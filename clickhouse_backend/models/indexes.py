@@ -13,6 +13,10 @@ from typing import Any, ClassVar
 
 from django.db import models
 
+# Django's wrapper of an index's expressions, which django-clickhouse-backend's
+# projects import from this module.
+from django.db.models.indexes import IndexExpression as IndexExpression
+
 from .deconstruct import public_path
 
 __all__ = ["BloomFilter", "Index", "IndexType", "MinMax", "NgrambfV1", "Set", "TokenbfV1"]

@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core import checks
-from django.core.validators import BaseValidator
 from django.db import models
-from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from ...validators import MaxBytesValidator, byte_length
 from .base import ColumnPreparedMixin, LowCardinalityMixin
 
 __all__ = ["FixedStringField", "StringField"]
-
-
-def byte_length(value: str | bytes) -> int:
-    return len(value) if isinstance(value, bytes) else len(value.encode())
 
 
 def most_characters(values: list) -> int:
@@ -35,18 +30,6 @@ def most_bytes(values: list) -> int:
     if not all(map(str.isascii, present)):
         present = map(str.encode, present)
     return max(map(len, present), default=0)
-
-
-@deconstructible
-class MaxBytesValidator(BaseValidator):
-    message = _("Ensure this value has at most %(limit_value)d bytes (it has %(show_value)d).")
-    code = "max_bytes"
-
-    def compare(self, length: int, limit: int) -> bool:
-        return length > limit
-
-    def clean(self, value: str | bytes) -> int:
-        return byte_length(value)
 
 
 class StringField(ColumnPreparedMixin, LowCardinalityMixin, models.CharField):
