@@ -52,6 +52,15 @@ class DcbMoment(models.Model):
         apps = APPS
 
 
+class DcbText(models.Model):
+    text = ch.StringField(null=True)
+    short = ch.StringField(max_length=3, default="")
+
+    class Meta:
+        app_label = "testapp"
+        apps = APPS
+
+
 class DcbContainer(models.Model):
     tags = ch.ArrayField(ch.StringField(), default=list, blank=True)
     grid = ch.ArrayField(ch.ArrayField(ch.UInt32Field()), default=list, blank=True)
@@ -73,6 +82,12 @@ def enums(django_db_blocker):
 @pytest.fixture
 def moments(django_db_blocker):
     with django_db_blocker.unblock(), table_for(DcbMoment) as rows:
+        yield rows
+
+
+@pytest.fixture
+def texts(django_db_blocker):
+    with django_db_blocker.unblock(), table_for(DcbText) as rows:
         yield rows
 
 
@@ -229,6 +244,26 @@ def test_timestamps_outside_a_column_or_python_are_refused_by_value(moments):
         with pytest.raises(ValidationError, match=f"{value!r} is not a Unix timestamp"):
             moments.create(micro=value)
     assert not moments.exists()
+
+
+# -- strings --------------------------------------------------------------------------
+
+
+def test_string_bytes_are_stored_as_bytes_not_their_repr(texts):
+    texts.bulk_create([DcbText(text=b"\xff\x00"), DcbText(text="我".encode(), short=b"abc")])
+    row = texts.create(text=b"plain")
+    assert raw("SELECT hex(text) FROM testapp_dcbtext ORDER BY text") == [
+        ("706C61696E",),
+        ("E68891",),
+        ("FF00",),
+    ]
+    # Read back as text when it is UTF-8, as bytes when not.
+    assert set(texts.values_list("text", flat=True)) == {b"\xff\x00", "我", "plain"}
+    assert texts.get(text=b"\xff\x00").short == ""
+    texts.filter(pk=row.pk).update(text=b"\x00\x01")
+    assert texts.get(pk=row.pk).text == "\x00\x01"
+    with refused(r"DcbText\.short: b'abcd' is longer than max_length=3"):  # bytes counted
+        texts.create(short=b"abcd")
 
 
 # -- arrays ----------------------------------------------------------------------------

@@ -9,15 +9,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ...validators import MaxBytesValidator, byte_length
+from ..sql.insert_values import exactly, prepare_values
 from .base import ColumnPreparedMixin, LowCardinalityMixin
 
 __all__ = ["FixedStringField", "StringField"]
 
 
 def most_characters(values: list) -> int:
-    """The largest length of the str values (bytes and None are skipped)."""
-    if bytes in set(map(type, values)):
-        values = [value for value in values if type(value) is str]
+    """The largest length of the values (characters of text, bytes of bytes; None is
+    skipped), as ``max_length`` counts them."""
     return max(map(len, filter(None, values)), default=0)
 
 
@@ -38,6 +38,9 @@ class StringField(ColumnPreparedMixin, LowCardinalityMixin, models.CharField):
 
     ``max_length`` is optional and checked in Python only (ClickHouse strings have no
     limit): ``full_clean()`` raises a ``ValidationError``, ``save()`` a ``DataError``.
+
+    A value may be ``bytes`` (ClickHouse strings are bytes; ``max_length`` then counts
+    bytes): read back as ``str`` when it is UTF-8, else as ``bytes``.
     """
 
     description = _("String")
@@ -49,18 +52,28 @@ class StringField(ColumnPreparedMixin, LowCardinalityMixin, models.CharField):
     def clickhouse_type(self) -> str:
         return "String"
 
+    def to_python(self, value: Any) -> Any:
+        """Bytes stay bytes (ClickHouse strings are bytes): Django's str() of them
+        would store their repr, ``"b'...'"``."""
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        return super().to_python(value)
+
     def _check_max_length_attribute(self, **kwargs) -> list[checks.CheckMessage]:
         return [] if self.max_length is None else super()._check_max_length_attribute(**kwargs)
 
     def get_db_prep_save(self, value: Any, connection) -> Any:
         value = super().get_db_prep_save(value, connection)
         limit = self.max_length
-        if limit is not None and isinstance(value, str) and len(value) > limit:
+        if limit is not None and isinstance(value, (str, bytes)) and len(value) > limit:
             raise self.refuse(value, f"is longer than max_length={self.max_length}")
         return value
 
     def prepare_column(self, values: list, connection) -> list:
-        prepared = super().prepare_column(values, connection)
+        if bytes in set(map(type, values)):  # Django's text kind takes str only
+            prepared = prepare_values(self, values, connection, exactly(str, bytes))
+        else:
+            prepared = super().prepare_column(values, connection)
         limit = self.max_length
         if limit is not None and most_characters(prepared) > limit:
             raise self.column_refused(f"is longer than max_length={limit}")
@@ -107,11 +120,6 @@ class FixedStringField(StringField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["max_bytes"] = self.max_bytes
         return name, path, args, kwargs
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            return bytes(value)
-        return super().to_python(value)
 
     def get_db_prep_save(self, value: Any, connection) -> Any:
         value = super().get_db_prep_save(value, connection)
