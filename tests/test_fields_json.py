@@ -3,6 +3,7 @@ through testapp.Typed (``data``: plain JSON, ``tuned``: JSON with options), and 
 Django's own JSONField (test_orm.Reading-style model in this module)."""
 
 import collections
+import decimal
 import io
 import json
 
@@ -12,7 +13,7 @@ from django.apps.registry import Apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DataError, IntegrityError, NotSupportedError, connections, models
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 from django.forms import modelform_factory
 from field_helpers import alter, column_types, raw, table_for
@@ -378,6 +379,307 @@ def test_builtin_json_field_gets_path_lookups_too(notes):
     assert notes.filter(body__contains={"tags": ["x"]}).count() == 1
     assert notes.filter(body__isnull=True).count() == 1
     assert sorted(map(repr, notes.values_list("body__a__b", flat=True))) == ["'1'", "1", "None"]
+
+
+# -- key lookups on typed subcolumns, against what Django means -------------------------
+#
+# A key compared with a scalar reads the path's typed subcolumns (data.k.:String,
+# data.k.:Int64 ...), not its JSON text (backend/json_paths.py). What Django means, for
+# these tests: a key lookup is NULL where the key is missing and true or false where it
+# holds anything (an object, a list, another type), which exclude() shows (it keeps
+# the false rows, not the NULL ones); equal means the same JSON value, numbers equal as
+# numbers (their decimal text: 1 equals 1.0, 2**63 not float(2**63), written
+# 9.223372036854776e+18) whether written as ints or floats, "1" never equal to 1 nor
+# True to 1; contains true or false, never NULL;
+# comparisons take numbers with numbers and strings with strings (NULL otherwise, as
+# docs/fields.md says; PostgreSQL orders across types instead).
+
+MISSING = object()
+KEY_VALUES = [
+    "x", "1", "", "true", "é\"\\/\n", "2020-01-01", "2020-01-01 10:00:00",
+    "2020-01-01T10:00:00Z", "2020-01-01 10:00", "Jan 1 2020",
+    1, 0, -5, 1.0, 2.5, -0.0, True, False,
+    2**53 + 1, float(2**53), 2**63, float(2**63), 2**64 - 1, -(2**63),
+    {"x": 1}, {"k": "x"}, [1, "x"], ["x"], [],
+]  # fmt: skip
+NOT_STORED = ["nope", 3, 7.5, 2**64 - 2]
+
+
+def key_documents() -> list:
+    """Each value at "k" and at "o.k", plus documents without the key."""
+    return [{"k": value, "o": {"k": value}} for value in KEY_VALUES] + [{"z": 1}, {"o": {"z": 1}}]
+
+
+def value_at(document, path: list[str]):
+    for key in path:
+        if document is None or not isinstance(document, dict) or key not in document:
+            return MISSING
+        document = document[key]
+    return document
+
+
+def same_json(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if is_number(a) and is_number(b):
+        return written_number(a) == written_number(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[key], b[key]) for key in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(same_json, a, b))
+    return type(a) is type(b) and a == b
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def written_number(value) -> decimal.Decimal:
+    """A JSON number's value: its decimal text (a float's shortest repr)."""
+    return decimal.Decimal(repr(value) if isinstance(value, float) else value)
+
+
+COMPARE = {
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+def meaning(lookup: str, stored, value):
+    """True, False or None (SQL NULL): what the lookup means for a stored value."""
+    if lookup == "isnull":
+        return (stored is MISSING) == value
+    if lookup == "has_key":
+        return stored is not MISSING
+    if lookup == "contains":
+        return stored is not MISSING and same_json(stored, value)
+    if stored is MISSING:
+        return None
+    if lookup == "exact":
+        return same_json(stored, value)
+    if lookup == "in":
+        return any(same_json(stored, item) for item in value)
+    if (is_number(stored) and is_number(value)) or (
+        isinstance(stored, str) and isinstance(value, str)
+    ):
+        return COMPARE[lookup](stored, value)
+    return None
+
+
+def key_lookups(path: list[str]) -> list[tuple[str, str, object]]:
+    """(lookup, filter keyword, value) for the path."""
+    prefix = "__".join(path)
+    parent = "__".join(["", *path[:-1]]) if len(path) > 1 else ""
+    contained = {path[-1]: None}
+    lookups = []
+    for value in [*KEY_VALUES, *NOT_STORED]:
+        if isinstance(value, (dict, list)):
+            continue
+        lookups.append(("exact", prefix, value))
+        lookups.append(("contains", f"{parent}__contains", {**contained, path[-1]: value}))
+    # (Django drops the second of two values Python finds equal, 0 and False, 1 and
+    # True: none here.)
+    for values in (["x", 1], [True, "1"], ["2020-01-01", "y"], [2**63, 2.5], ["x", False],
+                   [0, "x"], [1.0, "true", -5], ["nope"]):  # fmt: skip
+        lookups.append(("in", f"{prefix}__in", values))
+    for lookup in COMPARE:
+        for value in (0, 1, -1, 2.5, 2**53, 2**63, -(2**63), "1", "2020", "x", ""):
+            lookups.append((lookup, f"{prefix}__{lookup}", value))
+    lookups += [("isnull", f"{prefix}__isnull", True), ("isnull", f"{prefix}__isnull", False)]
+    lookups.append(("has_key", f"{parent}__has_key", path[-1]))
+    return lookups
+
+
+def expected_value(lookup: str, document, path: list[str], value):
+    if lookup == "contains":  # {key: value} asked of the path's parent: NULL without it
+        if value_at(document, path[:-1]) is MISSING:
+            return None
+        return meaning(lookup, value_at(document, path), value[path[-1]])
+    return meaning(lookup, value_at(document, path), value)
+
+
+def mismatches(rows, documents: dict, field: str, nullable: bool) -> list:
+    """Each key lookup on ``field``, filter() and exclude(), against meaning()."""
+    found = []
+    for path in (["k"], ["o", "k"]):
+        for lookup, keyword, value in key_lookups(path):
+            keyword = field + ("" if keyword.startswith("__") else "__") + keyword
+            got_true = set(rows.filter(**{keyword: value}).values_list("n", flat=True))
+            got_excluded = set(rows.exclude(**{keyword: value}).values_list("n", flat=True))
+            want_true, want_excluded = set(), set()
+            for n, document in documents.items():
+                result = expected_value(lookup, document, path, value)
+                if result is True:
+                    want_true.add(n)
+                # exclude() is NOT (lookup), and NOT (lookup AND field IS NOT NULL) on a
+                # nullable field
+                if result is False or (nullable and document is None and lookup != "isnull"):
+                    want_excluded.add(n)
+            if (got_true, got_excluded) != (want_true, want_excluded):
+                found.append((keyword, value, got_true ^ want_true, got_excluded ^ want_excluded))
+    return found
+
+
+class Keyed(models.Model):
+    """The same documents in a plain JSON column, one whose paths all live in the
+    shared data (max_dynamic_paths=0), one whose types all live in the shared variant
+    (max_dynamic_types=0), and Django's own JSONField(null=True)."""
+
+    n = models.IntegerField()
+    plain = ch.JSONField()
+    shared_paths = ch.JSONField(max_dynamic_paths=0)
+    shared_types = ch.JSONField(max_dynamic_types=0)
+    nullable = models.JSONField(null=True)
+
+    class Meta:
+        app_label = "json_tests"
+
+
+@pytest.fixture
+def keyed(django_db_blocker):
+    documents = dict(enumerate(key_documents()))
+    with django_db_blocker.unblock(), table_for(Keyed) as rows:
+        rows.bulk_create(
+            Keyed(n=n, plain=doc, shared_paths=doc, shared_types=doc, nullable=doc)
+            for n, doc in documents.items()
+        )
+        rows.create(n=len(documents), plain={}, shared_paths={}, shared_types={}, nullable=None)
+        yield rows, documents
+
+
+@pytest.mark.parametrize("field", ["plain", "shared_paths", "shared_types", "nullable"])
+def test_key_lookups_mean_what_django_means(keyed, field):
+    """filter() and exclude() of every key lookup with scalars of every type the JSON
+    type keeps apart, on a path and a nested path: a slip of the typed subcolumns
+    (a type not read, "1" matching 1, a missing key taken for a false one) shows here."""
+    rows, documents = keyed
+    documents = {**documents, len(documents): None if field == "nullable" else {}}
+    assert mismatches(rows, documents, field, nullable=field == "nullable") == []
+
+
+def test_a_value_read_back_finds_its_row(django_db_blocker):
+    """ClickHouse stores date-like strings as dates, some of them changed
+    ("2020/01/01" reads back as "2020-01-01"): a filter by the value a row reads back
+    finds that row, and exclude() leaves it out. (Not float(2**63): ClickHouse writes
+    it as 9223372036854776000, which reads back as that int, another number.)"""
+    documents = [
+        {"k": value}
+        for value in ["2020/01/01", "2020-1-1", "2020-01-01 10:00:00.5", "1800-01-01",
+                      "2020-01-01T10:00:00", "2020-01-01 10:00:00+03:00", *KEY_VALUES]
+        if not isinstance(value, (dict, list)) and value != float(2**63)
+    ]  # fmt: skip
+    with django_db_blocker.unblock(), table_for(Keyed) as rows:
+        rows.bulk_create(
+            Keyed(n=n, plain=doc, shared_paths=doc, shared_types=doc, nullable=doc)
+            for n, doc in enumerate(documents)
+        )
+        for row in rows:
+            for field in ("plain", "shared_paths", "shared_types", "nullable"):
+                value = getattr(row, field)["k"]
+                assert row.n in rows.filter(**{f"{field}__k": value}).values_list("n", flat=True)
+                assert row.n not in rows.exclude(**{f"{field}__k": value}).values_list(
+                    "n", flat=True
+                )
+
+
+class KeyedNote(models.Model):
+    keyed = models.ForeignKey(Keyed, null=True, on_delete=models.DO_NOTHING, db_constraint=False)
+
+    class Meta:
+        app_label = "json_tests"
+
+
+def test_key_lookups_through_a_left_join(django_db_blocker):
+    """A LEFT OUTER JOIN makes the joined JSON column Nullable(JSON) (join_use_nulls):
+    the typed subcolumns and the test for a missing key work there too."""
+    with django_db_blocker.unblock(), table_for(Keyed) as keyed, table_for(KeyedNote) as notes:
+        doc = {"kind": "x", "n": 5, "o": {"k": 1}}
+        one, other = (
+            keyed.create(n=n, plain=d, shared_paths=d, shared_types=d, nullable=d)
+            for n, d in enumerate([doc, {"kind": "y"}])
+        )
+        first, second, orphan = (notes.create(keyed=row).pk for row in (one, other, None))
+        orphans = Q(keyed__isnull=True)
+        for field in ("plain", "shared_paths", "shared_types", "nullable"):
+            for lookup, value in (
+                ("kind", "x"),
+                ("n__gt", 1),
+                ("n__in", [5, "x"]),
+                ("o__isnull", False),
+                ("has_key", "n"),
+                ("contains", {"o": {"k": 1}}),
+                ("o__contains", {"k": 1}),
+            ):
+                matching = notes.filter(orphans | Q(**{f"keyed__{field}__{lookup}": value}))
+                assert set(matching.values_list("pk", flat=True)) == {first, orphan}, lookup
+            excluded = notes.exclude(**{f"keyed__{field}__kind": "x"})
+            assert set(excluded.values_list("pk", flat=True)) == {second, orphan}
+
+
+def where(queryset) -> str:
+    sql, _ = queryset.query.get_compiler("clickhouse").as_sql()
+    return sql[sql.index(" WHERE ") :]
+
+
+def test_scalar_key_lookups_read_typed_subcolumns():
+    """The SQL the speed comes from: typed subcolumns, no JSON text of the path."""
+    kind = where(query().filter(data__kind="x"))
+    assert '"data".`kind`.:String = %s' in kind and "toJSONString" not in kind
+    number = where(query().filter(data__a__b=1))
+    assert ".`b`.:Int64 = %s" in number and ".`b`.:Float64 = %s" in number
+    assert "toJSONString" not in number
+    assert ".`flag`.:Bool = %s" in where(query().filter(data__flag=True))
+    several = where(query().filter(data__kind__in=["x", "y"]))
+    assert ".`kind`.:String IN (%s, %s)" in several and "toJSONString" not in several
+    compared = where(query().filter(data__n__gt=2))
+    assert "`n`.:Float64 > %s" in compared and "toJSONString" not in compared
+    assert "toJSONString" not in where(query().filter(data__a__isnull=True))
+    # A string shaped like a date ClickHouse wrote is compared with that text too.
+    assert "toJSONString" in where(query().filter(data__day="2020-01-01"))
+    # Objects, lists and array indexes are compared as JSON text.
+    for queryset in (
+        query().filter(data__a={"b": 1}),
+        query().filter(data__tags=["x"]),
+        query().filter(data__items__0="x"),
+    ):
+        assert ".:" not in where(queryset) and "toJSONString" in where(queryset)
+
+
+class PgKeyed(models.Model):
+    n = models.IntegerField()
+    document = models.JSONField()
+
+    class Meta:
+        app_label = "json_tests"
+
+
+@pytest.mark.django_db(databases=["default"], transaction=True)
+def test_the_meaning_is_djangos_on_postgresql():
+    """meaning() above is what Django gives on PostgreSQL for equality, in, contains,
+    isnull and has_key. Comparisons differ by design (PostgreSQL orders across types),
+    and so does has_key under a missing parent (data__o__has_key where there is no
+    "o"): NULL on PostgreSQL, false on SQLite and here."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("the default database is not PostgreSQL")
+    documents = dict(enumerate(key_documents()))
+    with connection.schema_editor() as editor:
+        editor.create_model(PgKeyed)
+    try:
+        rows = PgKeyed.objects.using("default")
+        rows.bulk_create(PgKeyed(n=n, document=doc) for n, doc in documents.items())
+        found = [
+            mismatch
+            for mismatch in mismatches(rows, documents, "document", nullable=False)
+            if not any(f"__{name}" in mismatch[0] for name in COMPARE)
+            and mismatch[:2] != ("document__o__has_key", "k")
+        ]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(PgKeyed)
+    assert found == []
 
 
 # -- inspectdb and migrations ------------------------------------------------------------
