@@ -592,8 +592,8 @@ class KeyedNote(models.Model):
 
 
 def test_key_lookups_through_a_left_join(django_db_blocker):
-    """A LEFT OUTER JOIN makes the joined JSON column Nullable(JSON) (join_use_nulls):
-    the typed subcolumns and the test for a missing key work there too."""
+    """A LEFT OUTER JOIN makes the joined JSON column Nullable(JSON) (join_use_nulls),
+    on which the test for a missing key is spelled another way: both work."""
     with django_db_blocker.unblock(), table_for(Keyed) as keyed, table_for(KeyedNote) as notes:
         doc = {"kind": "x", "n": 5, "o": {"k": 1}}
         one, other = (
@@ -616,6 +616,8 @@ def test_key_lookups_through_a_left_join(django_db_blocker):
                 assert set(matching.values_list("pk", flat=True)) == {first, orphan}, lookup
             excluded = notes.exclude(**{f"keyed__{field}__kind": "x"})
             assert set(excluded.values_list("pk", flat=True)) == {second, orphan}
+            inner = notes.filter(**{f"keyed__{field}__o__isnull": False})  # an INNER JOIN
+            assert set(inner.values_list("pk", flat=True)) == {first}
 
 
 def where(queryset) -> str:

@@ -65,6 +65,7 @@ from django.db.models.fields.json import (
     KeyTransformLte,
 )
 from django.db.models.lookups import In
+from django.db.models.sql.constants import INNER
 
 from ..driver.escape import quote_identifier
 
@@ -154,21 +155,25 @@ class Subcolumns:
     ``data.a.b`` (Dynamic), its typed parts ``data.a.b.:Int64`` and the sub-object
     ``data.^a.b``."""
 
-    def __init__(self, sql: str, params: tuple, keys: list[str]):
+    def __init__(self, sql: str, params: tuple, keys: list[str], nullable: bool):
         self.params = tuple(params)
         path = ".".join(map(_identifier, keys))
         self.dynamic = f"{sql}.{path}"
         self.object = f"{sql}.^{path}"
+        self.nullable = nullable
 
     def typed(self, type_name: str) -> str:
         return f"{self.dynamic}.:{type_name}"
 
     def present(self) -> Sql:
-        """True where the path holds a value or an object, false where it is missing
-        (JSONAllPaths(): the sub-object may be Nullable, in a LEFT JOIN or a
-        null=True field, where notEmpty() takes no JSON)."""
-        sql = f"(isNotNull({self.dynamic}) OR notEmpty(JSONAllPaths({self.object})))"
-        return sql, self.params * 2
+        """True where the path holds a value or an object, false where it is missing.
+        notEmpty() takes no Nullable(JSON) (a null=True field, a LEFT JOIN's column):
+        there the object's paths are listed, which costs more."""
+        if self.nullable:
+            has_keys = f"notEmpty(JSONAllPaths({self.object}))"
+        else:
+            has_keys = f"notEmpty({self.object})"
+        return f"(isNotNull({self.dynamic}) OR {has_keys})", self.params * 2
 
 
 def subcolumns(compiler, connection, node, keys: tuple[str, ...] = ()) -> Subcolumns | None:
@@ -179,7 +184,16 @@ def subcolumns(compiler, connection, node, keys: tuple[str, ...] = ()) -> Subcol
     if not isinstance(base, Col) or not path or any(_index(key) is not None for key in path):
         return None
     sql, params = compiler.compile(base)
-    return Subcolumns(sql, tuple(params), path)
+    return Subcolumns(sql, tuple(params), path, _nullable(compiler, base))
+
+
+def _nullable(compiler, column: Col) -> bool:
+    """Whether the column reaches the query as Nullable(JSON): a null=True field, or
+    any field through a LEFT OUTER JOIN (join_use_nulls); when unsure, yes."""
+    if getattr(column.target, "null", True):
+        return True
+    table = compiler.query.alias_map.get(column.alias)
+    return table is None or table.join_type not in (None, INNER)
 
 
 # ClickHouse's types for numbers read from JSON text, and their ranges.
