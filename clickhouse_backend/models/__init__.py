@@ -5,9 +5,11 @@ one alone (as django-clickhouse-backend's users do); the ClickHouse names follow
 ``models.ClickhouseModel``, engines (``models.MergeTree(...)``), field types such as
 ``models.UInt16Field`` and ``models.StringField(low_cardinality=True)``, data-skipping
 indexes (``models.Index(..., type=models.Set(100), granularity=4)``), ClickHouse
-functions under their own names (``models.toYYYYMMDD("timestamp")``) and aggregates.
-Where both have a name (``Index``, ``DateTimeField``, ``GenericIPAddressField`` ...), the
-ClickHouse one wins. Each module lists what it exports in its own ``__all__``.
+functions under their own names (``models.toYYYYMMDD("timestamp")``) and aggregates, and
+``ClickhouseManager`` with its ``QuerySet`` (settings(), prewhere(), final() ...).
+Where both have a name (``Index``, ``DateTimeField``, ``GenericIPAddressField``,
+``QuerySet`` ...), the ClickHouse one wins. Each module lists what it exports in its own
+``__all__``.
 """
 
 from django.db.models import *  # noqa: F403
@@ -24,9 +26,12 @@ from .functions import *  # noqa: F403
 from .functions import __all__ as _function_names
 from .indexes import *  # noqa: F403
 from .indexes import __all__ as _index_names
+from .query import ClickhouseManager, QuerySet
 
 __all__ = [
+    "ClickhouseManager",
     "ClickhouseModel",
+    "QuerySet",
     *_aggregate_names,
     *_engine_names,
     *_field_names,

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.migrations import state
 from django.db.models import options
 
+from .query import ClickhouseManager
+
 CLICKHOUSE_META_OPTIONS = ("engine", "cluster")
 
 
@@ -37,7 +39,13 @@ class ClickhouseModel(models.Model):
     cluster: every DDL statement for the model then runs ``ON CLUSTER`` it. A plain
     ``models.Model`` routed to ClickHouse gets the same default engine, and may set the
     same two options once this package is imported.
+
+    ``objects`` is a ``ClickhouseManager``: querysets with ClickHouse's clauses
+    (``settings()``, ``prewhere()``, ``final()``, ``sample()`` ...; docs/queries.md). A plain
+    model gets them by declaring ``objects = ClickhouseManager()``.
     """
+
+    objects = ClickhouseManager()
 
     class Meta:
         abstract = True
