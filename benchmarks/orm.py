@@ -19,6 +19,15 @@ set while ``Event.objects.iterator(chunk_size=10_000)`` (and ``values_list().ite
 reads the whole events table, and the time to its first row, at each size. A streaming
 iterator stays flat as the table grows. Each figure comes from its own process, on an
 engine directory the sizes share, so that one measurement's peak cannot hide another's.
+
+    python benchmarks/orm.py --edits [--edit-rows 1000000] [--repeat 5]
+
+prints instead what editing one row costs on a table of ``--edit-rows`` rows shaped like
+the example project's network events (a JSON column, sorted by protocol and time,
+partitioned by day): ``save()`` of a loaded object and ``filter(pk=...).update(...)``,
+each against the driver sending the same statements the ORM sent (captured from that
+run, parameters rendered), with the round trips the ORM made; on a table with what
+lightweight updates need, and on one without (where every update is a mutation).
 """
 
 from __future__ import annotations
@@ -61,8 +70,10 @@ django.setup()
 
 from django.apps.registry import Apps  # noqa: E402
 from django.db import connections, models  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from clickhouse_backend import models as ch  # noqa: E402
+from clickhouse_backend.models.engines import LIGHTWEIGHT_UPDATE_SETTINGS  # noqa: E402
 
 REGISTRY = Apps()
 
@@ -248,6 +259,12 @@ def main() -> None:
         default=[100_000, 300_000, 1_000_000],
         help="table sizes of --memory, comma-separated (default 100000,300000,1000000)",
     )
+    parser.add_argument(
+        "--edits",
+        action="store_true",
+        help="print what save() and filter(pk=...).update() of one row cost instead",
+    )
+    parser.add_argument("--edit-rows", type=int, default=1_000_000)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # see run_child()
     args = parser.parse_args()
     if args.child:
@@ -255,6 +272,9 @@ def main() -> None:
         return
     if args.memory:
         measure_memory(args.memory_rows)
+        return
+    if args.edits:
+        measure_edits(args.edit_rows, args.repeat)
         return
     names = list(TABLES) if args.table == "all" else [args.table]
     print(f"{args.rows:,} rows, embedded ClickHouse (chDB); median of {args.repeat} paired runs")
@@ -429,6 +449,128 @@ def peak_while(make_iterator: Callable[[], object]) -> dict[str, float]:
 def resident_kib(field: str) -> int:
     with open("/proc/self/status") as status:
         return int(re.search(rf"{field}:\s+(\d+) kB", status.read()).group(1))
+
+
+# -- edits: one row changed in a big table ------------------------------------------
+
+
+def network_event(name: str, **settings) -> type[models.Model]:
+    """The example project's events (sorted by protocol and time, partitioned by day),
+    with these table settings."""
+
+    class Meta:
+        app_label = "bench"
+        apps = REGISTRY
+        engine = ch.MergeTree(
+            order_by=["protocol", "timestamp"],
+            partition_by=models.Func("timestamp", function="toYYYYMMDD"),
+            **settings,
+        )
+
+    fields = {
+        "timestamp": ch.DateTime64Field(precision=6),
+        "src_ip": models.GenericIPAddressField(),
+        "dst_ip": ch.IPv4Field(),
+        "port": ch.UInt16Field(),
+        "protocol": ch.StringField(low_cardinality=True),
+        "action": ch.EnumField(choices=[(1, "ALLOW"), (2, "DENY"), (3, "ALERT")], default=1),
+        "content": ch.JSONField(default=dict),
+    }
+    return type(name, (models.Model,), {"__module__": __name__, "Meta": Meta, **fields})
+
+
+# What lightweight updates need, and a table without it (every update a mutation).
+EDITED_TABLES = {
+    "lightweight UPDATE": network_event("NetworkEvent", **LIGHTWEIGHT_UPDATE_SETTINGS),
+    "mutation": network_event("MutatedNetworkEvent", enable_block_number_column=0),
+}
+
+POPULATE_NETWORK_EVENTS = """
+    INSERT INTO {table} (id, timestamp, src_ip, dst_ip, port, protocol, action, content)
+    SELECT number + 1,
+           toDateTime64('2026-01-01 00:00:00', 6, 'UTC') + number,
+           toIPv6(concat('::ffff:10.0.', toString(number %% 256), '.', toString(number %% 250))),
+           toIPv4(concat('192.168.', toString(number %% 200), '.1')),
+           [80, 443, 53][number %% 3 + 1],
+           ['TCP', 'UDP', 'ICMP'][number %% 3 + 1],
+           number %% 3 + 1,
+           concat('{{"user": ', toString(number %% 1000),
+                  ', "path": "/p/', toString(number), '"}}')
+    FROM numbers(%s)
+"""
+
+
+def measure_edits(count: int, repeat: int) -> None:
+    """Time save() and filter(pk=...).update() of one row, each paired with the driver
+    running the statements the ORM just ran, on tables of ``count`` rows."""
+    print(
+        f"one row of {count:,} (the example project's events: a JSON column, sorted by "
+        f"protocol and time, partitioned by day), embedded ClickHouse (chDB); "
+        f"median of {repeat} paired runs; ORM/driver is a ratio of times"
+    )
+    print(
+        f"{'operation':<28}{'table takes':>20}{'driver ms':>11}{'ORM ms':>10}"
+        f"{'ORM/driver':>12}{'round trips':>13}"
+    )
+    shown = []
+    for form, model in EDITED_TABLES.items():
+        shown.append(measure_edits_of(model, form, count, repeat))
+    for form, statements in zip(EDITED_TABLES, shown, strict=True):
+        print(f"\nthe statements of the last update(), {form}:")
+        for statement in statements:
+            print(f"  {statement[:150]}")
+
+
+def measure_edits_of(model: type[models.Model], form: str, count: int, repeat: int) -> list:
+    connection = connections["clickhouse"]
+    objects = model.objects.using("clickhouse")
+    with connection.schema_editor() as editor:
+        editor.create_model(model)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(POPULATE_NETWORK_EVENTS.format(table=model._meta.db_table), [count])
+        raw = connection.cursor().cursor  # the driver's own cursor
+        ids = iter(range(count // 7, count, max(1, count // (4 * repeat + 8))))
+
+        def save():
+            row = objects.get(pk=next(ids))
+            row.port = 8080
+            row.content = {"user": 1, "edited": True}
+            return lambda: row.save()
+
+        def update():
+            pk = next(ids)
+            return lambda: objects.filter(pk=pk).update(port=8080, content={"edited": True})
+
+        for name, make in (
+            ("save() of a loaded object", save),
+            ("filter(pk=...).update()", update),
+        ):
+            make()()  # once untimed: what the ORM reads once per table is read
+            orm_times, driver_times, trips = [], [], set()
+            for _ in range(repeat):
+                run = make()
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    run()
+                    orm_times.append(time.perf_counter() - started)
+                statements = [query["sql"] for query in captured.captured_queries]
+                trips.add(len(statements))
+                started = time.perf_counter()
+                for statement in statements:
+                    raw.execute(statement)
+                driver_times.append(time.perf_counter() - started)
+            driver_ms = statistics.median(driver_times) * 1000
+            orm_ms = statistics.median(orm_times) * 1000
+            print(
+                f"{name:<28}{form:>20}{driver_ms:>11.1f}{orm_ms:>10.1f}"
+                f"{orm_ms / driver_ms:>12.2f}{'/'.join(map(str, sorted(trips))):>13}",
+                flush=True,
+            )
+        return statements
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(model)
 
 
 if __name__ == "__main__":

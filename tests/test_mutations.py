@@ -3,6 +3,8 @@
 ClickHouse keeps a failed mutation queued and retries it, and every later mutation of
 the table waits behind it: without cleanup, an update the user saw fail would apply
 once the blocker was killed. On the embedded engine, with the backend's mutations_sync.
+A save() is a lightweight UPDATE where the table allows it: no mutation, so nothing is
+queued when it fails, and a failed mutation does not hold it up.
 """
 
 from __future__ import annotations
@@ -16,22 +18,37 @@ from django.db.models import F
 from field_helpers import table_for
 
 from clickhouse_backend import models as clickhouse
+from clickhouse_backend.models.engines import LIGHTWEIGHT_UPDATE_SETTINGS
 
 pytestmark = pytest.mark.django_db(databases=["clickhouse"], transaction=True)
 
 
 class Ledger(clickhouse.ClickhouseModel):
+    """A table that takes lightweight updates: save() is one, update() of all a mutation."""
+
     amount = models.DecimalField(max_digits=9, decimal_places=2)
     flag = clickhouse.UInt8Field(default=0)
 
     class Meta:
         app_label = "mutation_tests"
-        engine = clickhouse.MergeTree(order_by="id")
+        engine = clickhouse.MergeTree(order_by="id", **LIGHTWEIGHT_UPDATE_SETTINGS)
 
 
-@pytest.fixture
-def ledger(django_db_blocker):
-    with django_db_blocker.unblock(), table_for(Ledger) as ledger:
+class MutatedLedger(clickhouse.ClickhouseModel):
+    """A table without what lightweight updates need: every update is a mutation."""
+
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    flag = clickhouse.UInt8Field(default=0)
+
+    class Meta:
+        app_label = "mutation_tests"
+        db_table = "mutation_tests_ledger"
+        engine = clickhouse.MergeTree(order_by="id", enable_block_number_column=0)
+
+
+@pytest.fixture(params=[Ledger, MutatedLedger], ids=["lightweight", "mutated"])
+def ledger(request, django_db_blocker):
+    with django_db_blocker.unblock(), table_for(request.param) as ledger:
         ledger.bulk_create(
             [Ledger(amount=decimal.Decimal("9999999.99")), Ledger(amount=decimal.Decimal("1.5"))]
         )
@@ -60,13 +77,44 @@ def test_a_failed_update_is_killed_and_the_next_one_applies(ledger):
     ]
 
 
-def test_a_failed_save_is_killed(ledger):
+def test_a_failed_save_changes_nothing_and_leaves_nothing_queued(ledger):
+    """As a mutation, it is killed; as a lightweight UPDATE, it started none."""
     row = ledger.get(amount=decimal.Decimal("1.5"))
     row.amount = F("amount") * 100_000_000
-    with pytest.raises(DatabaseError, match="was killed"):
+    killed = "was killed" if ledger.model is MutatedLedger else ""
+    with pytest.raises(DatabaseError, match=f"Decimal math overflow.*{killed}"):
         row.save()
     assert unfinished() == []
     assert ledger.get(pk=row.pk).amount == decimal.Decimal("1.5")
+    assert sorted(ledger.values_list("amount", flat=True)) == [
+        decimal.Decimal("1.50"),
+        decimal.Decimal("9999999.99"),
+    ]
+
+
+def test_a_failed_save_leaves_no_mutation_and_no_patch_part(ledger):
+    """Nothing of a failed save() stays behind to apply later: no mutation, and (on a
+    table that takes lightweight updates) no patch part."""
+    row = ledger.get(amount=decimal.Decimal("9999999.99"))
+    row.amount = F("amount") * 10
+    with pytest.raises(DatabaseError, match="Decimal math overflow"):
+        row.save()
+    assert unfinished() == []
+    assert patch_parts() == 0
+    row.refresh_from_db()
+    row.flag = 1
+    row.save()
+    assert ledger.filter(flag=1).count() == 1
+    assert patch_parts() == (1 if ledger.model is Ledger else 0)
+
+
+def patch_parts() -> int:
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count() FROM system.parts WHERE table = 'mutation_tests_ledger' "
+            "AND active AND startsWith(name, 'patch-')"
+        )
+        return cursor.fetchone()[0]
 
 
 def test_a_delete_that_cannot_run_changes_nothing(ledger):
@@ -75,7 +123,7 @@ def test_a_delete_that_cannot_run_changes_nothing(ledger):
         ledger.filter(amount__gt=F("amount") * 1000).delete()
     assert unfinished() == []
     assert ledger.count() == 2
-    assert ledger.filter(flag=0).delete() == (2, {"mutation_tests.Ledger": 2})
+    assert ledger.filter(flag=0).delete() == (2, {ledger.model._meta.label: 2})
 
 
 def test_a_table_blocked_by_a_failed_mutation_is_refused_up_front(ledger):
@@ -97,6 +145,28 @@ def test_a_table_blocked_by_a_failed_mutation_is_refused_up_front(ledger):
         cursor.execute("KILL MUTATION WHERE table = 'mutation_tests_ledger' SYNC")
     assert ledger.update(flag=1) == 2
     assert set(ledger.values_list("flag", flat=True)) == {1}
+
+
+def test_a_failed_mutation_does_not_hold_up_a_lightweight_save(ledger):
+    """A lightweight UPDATE is no mutation: it is not queued behind a failed one (which
+    stays as it was: neither killed nor applied); a mutation is refused up front."""
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE mutation_tests_ledger UPDATE amount = amount * 1000 WHERE 1 "
+            "SETTINGS mutations_sync = 0"
+        )
+    wait_for_a_failure()
+    blocker = unfinished()
+    row = ledger.get(amount=decimal.Decimal("1.5"))
+    row.flag = 4
+    if ledger.model is MutatedLedger:
+        with pytest.raises(OperationalError, match="failed mutation"):
+            row.save()
+        assert ledger.filter(flag=4).count() == 0
+    else:
+        row.save()
+        assert ledger.get(flag=4).pk == row.pk
+    assert unfinished() == blocker
 
 
 def wait_for_a_failure() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from django.db.backends.base.introspection import BaseDatabaseIntrospection
 from django.db.backends.base.introspection import FieldInfo as BaseFieldInfo
@@ -18,7 +19,8 @@ TableInfo = namedtuple("TableInfo", [*BaseTableInfo._fields, "comment"])
 FieldInfo = namedtuple("FieldInfo", [*BaseFieldInfo._fields, "comment"])
 # A table's engine as system.tables reports it: name, arguments (SQL text), keys (lists of
 # SQL text, one item per key part), TTL rules (SQL text or None), settings ((name,
-# literal text)), and engine_full.
+# literal text), without those the schema editor gives every table of the engine by
+# default, which Meta.engine need not repeat), and engine_full (with every setting).
 TableEngine = namedtuple(
     "TableEngine",
     "name arguments sorting_key partition_key primary_key sampling_key ttl settings full",
@@ -36,6 +38,30 @@ _ESCAPED = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f
 _INTEGER_TYPES = [f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64, 128, 256)]
 _FIELDS = "clickhouse_backend.models."
 _CHECK = re.compile(r"^\s*CONSTRAINT\s+(`[^`]+`|\S+)\s+CHECK\s+(.+?),?$", re.M)
+
+
+# What update() needs of a table, in one query: its engine and settings, its key columns,
+# the server's defaults of the settings lightweight updates need, and whether the session
+# allows them (an empty array on a server without lightweight updates).
+_EDIT_FACTS_SQL = (
+    "SELECT engine, engine_full, "
+    "(SELECT groupArray(name) FROM system.columns WHERE database = currentDatabase() "
+    "AND table = %s AND (is_in_sorting_key OR is_in_partition_key OR is_in_primary_key "
+    "OR is_in_sampling_key)), "
+    "(SELECT groupArray((name, value)) FROM system.merge_tree_settings WHERE has(%s, name)), "
+    "(SELECT groupArray(value) FROM system.settings WHERE name = 'enable_lightweight_update') "
+    "FROM system.tables WHERE database = currentDatabase() AND name = %s"
+)
+
+
+@dataclass(frozen=True)
+class EditFacts:
+    """What update() needs to know of a table, which changes only with its DDL: the
+    columns ClickHouse will not UPDATE (keys, and those the engine names), and whether
+    its rows can be changed by a lightweight ``UPDATE ... SET`` (patch parts)."""
+
+    key_columns: frozenset[str]
+    lightweight_update: bool
 
 
 class FieldSource(str):
@@ -265,22 +291,67 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             return None
         name, full, *keys = row
         _, arguments, settings = engine_parts(full)
+        defaults = _default_settings(name)
+        settings = [
+            (setting, value)
+            for setting, value in settings
+            if not _is_default(setting, value, defaults)
+        ]
         return TableEngine(name, arguments, *map(key_parts, keys), ttl_rules(full), settings, full)
 
     def get_key_columns(self, cursor, table_name: str) -> set[str]:
         """Columns ClickHouse will not UPDATE: those of the sorting, partition, primary
         and sampling keys, and those the engine names (ReplacingMergeTree's version ...)."""
-        cursor.execute(
-            "SELECT name FROM system.columns WHERE database = currentDatabase() "
-            "AND table = %s AND (is_in_sorting_key OR is_in_partition_key "
-            "OR is_in_primary_key OR is_in_sampling_key)",
-            [table_name],
+        return set(self.get_edit_facts(cursor, table_name).key_columns)
+
+    # -- what update() needs of a table, cached -----------------------------------------
+
+    # Process-wide, by (alias, database, table): a table's keys and settings change only
+    # with DDL, and the schema editor forgets them all whenever it runs a statement. A
+    # table changed behind its back (another process, a raw CREATE) is noticed by
+    # update(), which forgets what ClickHouse refuses and asks again.
+    _edit_facts: ClassVar[dict[tuple[str, str, str], EditFacts]] = {}
+
+    def get_edit_facts(self, cursor, table_name: str) -> EditFacts:
+        """What update() needs of the table (nothing is known of a missing table, and
+        that is not remembered)."""
+        key = self._edit_facts_key(table_name)
+        facts = self._edit_facts.get(key)
+        if facts is not None:
+            return facts
+        cursor.execute(_EDIT_FACTS_SQL, [table_name, list(_lightweight_settings()), table_name])
+        row = cursor.fetchone()
+        if row is None:
+            return EditFacts(frozenset(), lightweight_update=False)
+        name, full, keys, server_settings, allowed = row
+        _, arguments, settings = engine_parts(full)
+        columns = {*keys, *filter(None, map(column_name, arguments))}
+        effective = {**dict(server_settings), **dict(settings)}
+        lightweight = (
+            allowed == ["1"]
+            and _takes_lightweight_updates(name)
+            and all(_is_on(effective.get(setting, "0")) for setting in _lightweight_settings())
         )
-        columns = {name for (name,) in cursor.fetchall()}
-        engine = self.get_table_engine(cursor, table_name)
-        if engine is not None:
-            columns.update(filter(None, map(column_name, engine.arguments)))
-        return columns
+        facts = EditFacts(frozenset(columns), lightweight)
+        self._edit_facts[key] = facts
+        return facts
+
+    def refuses_lightweight_update(self, table_name: str) -> None:
+        """Remember that ClickHouse refused a lightweight update of the table."""
+        key = self._edit_facts_key(table_name)
+        facts = self._edit_facts.get(key)
+        if facts is not None:
+            self._edit_facts[key] = replace(facts, lightweight_update=False)
+
+    @classmethod
+    def forget_edit_facts(cls, table_name: str | None = None) -> None:
+        """Forget what is known of the table (of every table when None), for every alias."""
+        for key in list(cls._edit_facts):
+            if table_name is None or key[2] == table_name:
+                cls._edit_facts.pop(key, None)
+
+    def _edit_facts_key(self, table_name: str) -> tuple[str, str, str]:
+        return (self.connection.alias, self.connection.settings_dict["NAME"] or "", table_name)
 
     def get_constraints(self, cursor, table_name: str) -> dict[str, dict]:
         """The primary key, the sorting key (named ``sorting_key`` unless an index or
@@ -317,6 +388,40 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 options={"granularity": granularity},
             )
         return constraints
+
+
+def _engines():
+    """``clickhouse_backend.models.engines``, imported on first use (see schema._models)."""
+    from ..models import engines
+
+    return engines
+
+
+def _lightweight_settings() -> dict[str, int]:
+    return _engines().LIGHTWEIGHT_UPDATE_SETTINGS
+
+
+def _takes_lightweight_updates(engine: str) -> bool:
+    """Whether ClickHouse takes lightweight updates of a table with this engine."""
+    for prefix in ("Replicated", "Shared"):
+        engine = engine.removeprefix(prefix)
+    return engine in _engines().LIGHTWEIGHT_UPDATE_ENGINES
+
+
+def _default_settings(engine: str) -> dict[str, Any]:
+    """The settings the schema editor gives every new table of this engine."""
+    cls = _engines().engine_class(engine)
+    return cls.default_settings if cls is not None else {}
+
+
+def _is_default(setting: str, value: str, defaults: dict[str, Any]) -> bool:
+    """Whether a (boolean) setting of the table is the default the schema editor gives."""
+    return setting in defaults and _is_on(value) == bool(defaults[setting])
+
+
+def _is_on(value: str) -> bool:
+    """A boolean setting's value as ClickHouse writes it (1, true, '1')."""
+    return value.strip("'").lower() in ("1", "true")
 
 
 def _json_options(base: str) -> dict[str, Any]:

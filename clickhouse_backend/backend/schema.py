@@ -31,6 +31,9 @@ from .clusters import (
     needs_a_server,
 )
 
+# The first release with lightweight UPDATE (experimental in 25.7).
+LIGHTWEIGHT_UPDATE_SINCE = (25, 7)
+
 
 def _models():
     """``clickhouse_backend.models``, imported on first use: it defines an abstract model,
@@ -136,8 +139,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         # Statements for what ClickHouse has no DDL for (unique_together, ...) are None.
         # Without params the text is final: a % in a comment or default is not a
         # placeholder (None tells the driver and sqlmigrate not to fill any).
-        if sql is not None:
+        if sql is None:
+            return
+        try:
             super().execute(sql, params or None)
+        finally:
+            # What update() keeps of tables (keys, lightweight updates) may have changed.
+            if not self.collect_sql:
+                self.connection.introspection.forget_edit_facts()
 
     # -- ON CLUSTER -----------------------------------------------------------------
 
@@ -235,7 +244,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         ]
         if indexes:  # inside the parentheses that close sql_create_table
             sql = f"{sql[:-1]}, {', '.join(indexes)})"
-        sql = f"{sql} ENGINE = {self.engine_sql(model)}"
+        sql = f"{sql} ENGINE = {self.engine_sql(model, with_defaults=True)}"
         return sql, params
 
     def _pk_constraint_sql(self, columns):
@@ -253,13 +262,18 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 "/clickhouse/tables/{uuid}/django_migrations", "{shard}-{replica}"
             )
         owner = model._meta.auto_created
-        if owner and not hasattr(model._meta, "engine"):
-            if engine_of(owner).name.startswith("Replicated"):
-                return _models().ReplicatedMergeTree()
+        if (
+            owner
+            and not hasattr(model._meta, "engine")
+            and engine_of(owner).name.startswith("Replicated")
+        ):
+            return _models().ReplicatedMergeTree()
         return engine_of(model)
 
-    def engine_sql(self, model) -> str:
-        """What follows ``ENGINE =``: the engine, its arguments, key clauses, SETTINGS."""
+    def engine_sql(self, model, with_defaults: bool = False) -> str:
+        """What follows ``ENGINE =``: the engine, its arguments, key clauses, SETTINGS
+        (Meta.engine's; ``with_defaults``, as a new table gets them, with the engine's
+        default settings too: see ``table_settings``)."""
         engine = self.table_engine(model)
         try:
             sql = engine.name
@@ -276,11 +290,34 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     sql += f" {keyword} {self.key_sql(model, parts)}"
         except FieldError as error:
             raise FieldError(f"Meta.engine of {model._meta.label}: {error}") from None
-        if engine.settings:
+        settings = self.table_settings(model, engine) if with_defaults else engine.settings
+        if settings:
             sql += " SETTINGS " + ", ".join(
-                f"{name} = {self._setting_sql(value)}" for name, value in engine.settings.items()
+                f"{name} = {self._setting_sql(value)}" for name, value in settings.items()
             )
         return sql
+
+    def table_settings(self, model, engine) -> dict[str, Any]:
+        """The settings of a new table: the engine's default settings that Meta.engine
+        does not set (first), then Meta.engine's. The defaults are for rows save() and
+        update() change (lightweight updates: docs/backend.md, "Edits"), so tables whose
+        rows Django only inserts and deletes (a many-to-many table, the migration
+        recorder) get none, nor do tables on a server without lightweight updates (an
+        older one may not know the settings). A table created earlier keeps what it
+        had: neither the system check (which compares Meta.engine's own settings) nor
+        inspectdb (which leaves the defaults out) takes that for a difference."""
+        defaults = engine.default_settings
+        if not defaults or model._meta.auto_created or is_migration_recorder(model):
+            return dict(engine.settings)
+        if not self._server_has_lightweight_updates():
+            return dict(engine.settings)
+        missing = {name: value for name, value in defaults.items() if name not in engine.settings}
+        return {**missing, **engine.settings}
+
+    def _server_has_lightweight_updates(self) -> bool:
+        if self.collect_sql and self.connection.connection is None:
+            return True  # statements shown, not run (sqlmigrate): as a current server has them
+        return self.connection.get_database_version() >= LIGHTWEIGHT_UPDATE_SINCE
 
     def _setting_sql(self, value: str | int | float) -> str:
         """A table setting's value: numbers as written (SETTINGS takes no parentheses

@@ -63,6 +63,14 @@ Argument = BaseExpression | tuple[BaseExpression, ...]
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SETTING_TYPES = (str, int, float)
 
+# The table settings ClickHouse's lightweight ``UPDATE ... SET`` (patch parts) needs: each
+# row keeps the number and offset of the block it was written in (docs/backend.md, "Edits").
+LIGHTWEIGHT_UPDATE_SETTINGS = {"enable_block_number_column": 1, "enable_block_offset_column": 1}
+# The engines that take lightweight updates (and their Replicated and Shared versions).
+LIGHTWEIGHT_UPDATE_ENGINES = frozenset(
+    {"MergeTree", "ReplacingMergeTree", "CollapsingMergeTree", "VersionedCollapsingMergeTree"}
+)
+
 
 def column(parameter: str, value: KeyPart) -> BaseExpression:
     """One field name or expression as an expression (a name becomes ``F(name)``)."""
@@ -131,6 +139,10 @@ class Engine:
 
     # The engine's ClickHouse name when the class cannot have it (``Set`` is an index type).
     engine_name: ClassVar[str | None] = None
+    # Table settings the schema editor gives a new table of this engine (on servers with
+    # lightweight updates) unless Meta.engine sets them itself: not part of the engine's
+    # identity, nor of Meta.engine's DDL that the system check compares with the table.
+    default_settings: ClassVar[dict[str, Any]] = {}
 
     def __new__(cls, *args: Any, **kwargs: Any):
         engine = super().__new__(cls)

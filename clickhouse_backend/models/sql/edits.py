@@ -1,22 +1,60 @@
-"""Edits: ``update()`` as an ``ALTER TABLE ... UPDATE`` mutation and ``delete()`` as a
-lightweight ``DELETE`` (``TRUNCATE`` when every row goes), built from the query's own
-parts, in the table the rows live in (``targets``: a Distributed model's local tables),
-with honest row counts (``mutations``).
+"""Edits: ``update()`` as a lightweight ``UPDATE ... SET`` or an ``ALTER TABLE ...
+UPDATE`` mutation, and ``delete()`` as a lightweight ``DELETE`` (``TRUNCATE`` when every
+row goes), built from the query's own parts, in the table the rows live in (``targets``:
+a Distributed model's local tables), with honest row counts (``mutations``).
+
+Which form an update takes (docs/backend.md, "Edits that take milliseconds"): rows
+picked by primary key (``save()``, ``filter(pk=...)``, ``filter(pk__in=[...])`` of up to
+``LIGHTWEIGHT_MAX_KEYS`` values) are changed by a lightweight ``UPDATE`` when the table
+allows it (its engine takes them, it has ``enable_block_number_column`` and
+``enable_block_offset_column``, the session's ``enable_lightweight_update`` is on, and the
+statement runs on the connected node, not ``ON CLUSTER``): ClickHouse writes a patch part
+of the changed columns of those rows, in milliseconds, visible when the statement returns.
+Any other update, and one ClickHouse refuses to run lightweight, is an ``ALTER TABLE ...
+UPDATE`` mutation, which rewrites the parts that hold the rows (``mutations``: refused
+behind a failed mutation, killed when it fails). Neither form is atomic over many parts:
+a lightweight update that fails keeps the patch parts it wrote before the error (for rows
+picked by key, one part); it leaves nothing queued.
+
+What an update needs of its table (key columns, whether it takes lightweight updates) is
+read once and cached (``DatabaseIntrospection.get_edit_facts``; the schema editor forgets
+it), so that ``save()`` is two round trips: the count (with every check in it) and the
+statement.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
-from django.db import DataError, NotSupportedError
+from django.db import DatabaseError, DataError, NotSupportedError
 from django.db.models import Q
-from django.db.models.expressions import Value
-from django.db.models.lookups import GreaterThan, LessThan
+from django.db.models.expressions import Col, ColPairs, Value
+from django.db.models.lookups import Exact, GreaterThan, In, LessThan
 from django.db.models.sql import Query, compiler
 from django.db.models.sql.constants import MULTI, ROW_COUNT
+from django.db.models.sql.where import AND, WhereNode
 
-from .mutations import run_counted
+from .mutations import counted, listed_mutations, run_counted, run_mutation
 from .reads import SQLCompiler
-from .targets import COUNT_SQL, DELETE_SQL, TRUNCATE_SQL, UPDATE_SQL, target_of
+from .targets import (
+    CHECKED_COUNT_SQL,
+    COUNT_SQL,
+    DELETE_SQL,
+    LIGHTWEIGHT_UPDATE_SQL,
+    TRUNCATE_SQL,
+    UPDATE_SQL,
+    target_of,
+)
+
+# The most primary key values a filter(pk__in=[...]).update() may list for a lightweight
+# UPDATE: ClickHouse advises them for small changes; a bigger one is a mutation.
+LIGHTWEIGHT_MAX_KEYS = 1000
+# Errors that mean "not as a lightweight update" (the engine, a table setting, the
+# session's enable_lightweight_update): the update runs as a mutation instead.
+_LIGHTWEIGHT_REFUSALS = frozenset({"NOT_IMPLEMENTED", "SUPPORT_IS_DISABLED"})
+# ClickHouse refuses to UPDATE a key column (even to its own value).
+_KEY_COLUMN_REFUSAL = "CANNOT_UPDATE_COLUMN"
 
 
 class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
@@ -52,38 +90,47 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
 
 
 class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
-    """``update()`` as an ``ALTER TABLE ... UPDATE`` mutation of the table the rows live
-    in (see ``targets``), with an honest row count.
+    """``update()`` of the table the rows live in (see ``targets``), as a lightweight
+    ``UPDATE`` or an ``ALTER TABLE ... UPDATE`` mutation (see the module docstring), with
+    an honest row count.
 
     Mutations apply when the statement returns as long as the session's
     ``mutations_sync`` says so (the backend sets it to 1; see docs/backend.md).
     """
 
     def as_sql(self):
+        """The ``ALTER TABLE ... UPDATE`` of the query; ``execute_sql`` runs the
+        lightweight form instead where it can, without the key columns it keeps."""
         self.pre_sql_setup()  # Django's: a WHERE over joins becomes pk IN (...)
         if not self.query.values:
             return "", ()
+        return self._statement(self._assignments(self.query.values), lightweight=False)
+
+    def _statement(self, assignments: list[tuple[str, list]], lightweight: bool):
+        """The statement that makes these assignments (as ``_assignments`` gives them)."""
         target = self._target
-        assignments, params = self._assignments(target.relabels)
         where, where_params = self._where(target.relabels)
-        sql = UPDATE_SQL.format(
+        template = LIGHTWEIGHT_UPDATE_SQL if lightweight else UPDATE_SQL
+        sql = template.format(
             table=target.table,
             on_cluster=target.on_cluster,
-            assignments=", ".join(assignments),
+            assignments=", ".join(sql for sql, _ in assignments),
             where=where or "1",
         )
-        return sql, (*params, *where_params)
+        return sql, (*(param for _, params in assignments for param in params), *where_params)
 
     @property
     def _target(self):
         return target_of(self.query.model, self.connection)
 
-    def _assignments(self, relabels: dict[str, str]) -> tuple[list[str], list]:
-        """``column = value`` for each field update() sets, prepared as Django
-        prepares values for saving (a model instance for a foreign key, expressions)."""
+    def _assignments(self, values: list[tuple]) -> list[tuple[str, list]]:
+        """``column = value`` and its params for each field update() sets, prepared as
+        Django prepares values for saving (a model instance for a foreign key,
+        expressions), in the table the statement changes."""
         quote = self.connection.ops.quote_name
-        assignments, params = [], []
-        for field, _, value in self.query.values:
+        relabels = self._target.relabels
+        assignments = []
+        for field, _, value in values:
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
                 _refuse_in_assignment(field, value)
@@ -100,14 +147,12 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                 placeholder = field.get_placeholder(value, self, self.connection)
             if hasattr(value, "as_sql"):
                 sql, value_params = self.compile(value.relabeled_clone(relabels))
-                assignments.append(f"{quote(field.column)} = {placeholder % sql}")
-                params.extend(value_params)
+                assignments.append((f"{quote(field.column)} = {placeholder % sql}", value_params))
             elif value is None:
-                assignments.append(f"{quote(field.column)} = NULL")
+                assignments.append((f"{quote(field.column)} = NULL", []))
             else:
-                assignments.append(f"{quote(field.column)} = {placeholder}")
-                params.append(value)
-        return assignments, params
+                assignments.append((f"{quote(field.column)} = {placeholder}", [value]))
+        return assignments
 
     def _where(self, relabels: dict[str, str] | None = None) -> tuple[str, list]:
         where = self.query.where.relabeled_clone(relabels) if relabels else self.query.where
@@ -124,29 +169,136 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         return row_count
 
     def _execute_primary(self, result_type) -> int:
-        keys_only = self._drop_unchanged_key_columns()
         try:
-            sql, params = self.as_sql()  # also settles the WHERE (pre_sql_setup)
+            self.pre_sql_setup()  # Django's: a WHERE over joins becomes pk IN (...)
+            if not self.query.values:
+                return 0
+            self._where()  # a WHERE that matches nothing (pk__in=[]) runs nothing
         except EmptyResultSet:
             return 0
-        if not sql and not keys_only:
-            return 0
-        where, where_params = self._where()
-        target = self._target
-        count_sql = COUNT_SQL.format(table=target.queried_sql, where=where or "1")
-        if keys_only:  # nothing left to change, but save() must know the row is there
-            with self.connection.cursor() as cursor:
-                cursor.execute(count_sql, where_params)
-                return cursor.fetchone()[0]
-        self._refuse_computed_integers_out_of_range()
-        return run_counted(self.connection, target.name, sql, params, count_sql, where_params)
+        # Each value is read twice (the count checks it): an iterator only once.
+        self.query.values = [
+            (field, model, list(value) if isinstance(value, Iterator) else value)
+            for field, model, value in self.query.values
+        ]
+        # What no UPDATE can set is refused before anything runs.
+        assignments = self._assignments(self.query.values)
+        try:
+            return self._update(assignments, cached=True)
+        except _StaleFactsError:
+            # The table changed since its facts were read (not through our schema
+            # editor): read them again, once.
+            return self._update(assignments, cached=False)
 
-    def _refuse_computed_integers_out_of_range(self) -> None:
+    def _update(self, assignments: list[tuple[str, list]], cached: bool) -> int:
+        """Count the matched rows with every check, then change them; how many."""
+        introspection = self.connection.introspection
+        target = self._target
+        table = self.query.get_meta().db_table
+        values = self.query.values
+        if not cached:
+            introspection.forget_edit_facts(table)
+            introspection.forget_edit_facts(target.name)
+        with self.connection.cursor() as cursor:
+            facts = introspection.get_edit_facts(cursor, target.name)
+            keys = facts.key_columns
+            if target.name != table:  # a Distributed one's sharding key too
+                keys = keys | introspection.get_edit_facts(cursor, table).key_columns
+            keyed = [index for index, item in enumerate(values) if item[0].column in keys]
+            computed = self._computed_integers(values)
+            lightweight = (
+                facts.lightweight_update and not target.on_cluster and self._picks_rows_by_key()
+            )
+            checks = [self._condition(~Q((values[i][0].attname, values[i][2]))) for i in keyed]
+            checks += [condition for *_, condition in computed]
+            where, where_params = self._where()
+            count_sql = CHECKED_COUNT_SQL.format(
+                checks="".join(f", countIf({sql})" for sql, _ in checks),
+                table=target.queried_sql,
+                where=where or "1",
+            )
+            count_params = [param for _, params in checks for param in params]
+            counts, mutations = counted(
+                cursor,
+                count_sql,
+                [*count_params, *where_params],
+                None if lightweight else target.name,
+            )
+            matched, *counts = counts
+            if not matched:
+                return 0
+            self._refuse_key_changes([values[i] for i in keyed], counts[: len(keyed)], cached)
+            self._refuse_out_of_range(computed, counts[len(keyed) :])
+            # Assignments to key columns that keep their value are left out.
+            kept = [item for index, item in enumerate(assignments) if index not in keyed]
+            if not kept:  # nothing left to change, but save() must know the row is there
+                return matched
+            try:
+                if lightweight:
+                    try:
+                        cursor.execute(*self._statement(kept, lightweight=True))
+                        return matched
+                    except DatabaseError as error:
+                        if _error_name(error) not in _LIGHTWEIGHT_REFUSALS:
+                            raise
+                    introspection.refuses_lightweight_update(target.name)
+                    mutations = listed_mutations(cursor, target.name)
+                sql, params = self._statement(kept, lightweight=False)
+                run_mutation(cursor, target.name, sql, params, mutations)
+            except DatabaseError as error:
+                if cached and _error_name(error) == _KEY_COLUMN_REFUSAL:
+                    raise _StaleFactsError from error
+                raise
+        return matched
+
+    def _picks_rows_by_key(self) -> bool:
+        """Whether the WHERE picks rows by primary key: ``pk = value``, or ``pk IN`` a
+        list of up to ``LIGHTWEIGHT_MAX_KEYS`` values, with any other conditions ANDed."""
+        where = self.query.where
+        if where.negated or where.connector != AND:
+            return False
+        pk_fields = tuple(self.query.get_meta().pk_fields)
+        return any(_picks_by(child, pk_fields) for child in where.children)
+
+    def _condition(self, q: Q) -> tuple[str, list]:
+        """``q`` alone, as SQL over the query's table (a countIf of the count)."""
+        query = self.query.chain(klass=Query)
+        query.where = WhereNode()
+        try:
+            query.add_q(q)
+            return query.get_compiler(self.using).compile(query.where)
+        except FullResultSet:
+            return "1", []
+        except EmptyResultSet:
+            return "0", []
+
+    def _refuse_key_changes(self, keyed: list[tuple], counts: list[int], cached: bool) -> None:
+        """ClickHouse refuses to UPDATE a column of the table's keys (or one its engine
+        names), even to the value it has, while ``save()`` of a loaded object assigns
+        every field. So such assignments are counted instead: if a matched row would
+        change, the update is refused with the reason; otherwise they are left out."""
+        names = sorted(
+            field.column for (field, *_), count in zip(keyed, counts, strict=True) if count
+        )
+        if not names:
+            return
+        if cached:
+            raise _StaleFactsError  # unless the keys changed since they were read
+        table = self.query.get_meta().db_table
+        raise NotSupportedError(
+            f"ClickHouse cannot change {', '.join(names)}: a key of table {table} (sorting, "
+            "partition, primary or sampling key, or an engine parameter). Save a new "
+            "row and delete the old one instead."
+        )
+
+    def _computed_integers(self, values: list[tuple]) -> list[tuple]:
         """An integer column set from an expression (``F("stock") - 1``) must stay in
         its type's range: ClickHouse would wrap the value around (0 - 1 in a UInt32 is
         4294967295), where other databases refuse it. Values are checked in Python;
-        expressions by counting the matched rows they would take out of range."""
-        for field, _, value in self.query.values:
+        expressions by counting the matched rows they would take out of range: each as
+        (field, value, low, high, the condition as SQL and params)."""
+        computed = []
+        for field, _, value in values:
             if not hasattr(value, "resolve_expression") or isinstance(value, Value):
                 continue
             try:
@@ -156,14 +308,14 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
             outside = self.query.chain(klass=Query)
             try:
                 value = value.resolve_expression(outside, allow_joins=False, for_save=True)
-                outside.add_q(Q(LessThan(value, low)) | Q(GreaterThan(value, high)))
+                condition = Q(LessThan(value, low)) | Q(GreaterThan(value, high))
+                computed.append((field, value, low, high, self._condition(condition)))
             except FieldError:  # no type to compare (F("n").bitxor(None) is NULL)
                 continue
-            where, params = outside.get_compiler(self.using).compile(outside.where)
-            table = self.connection.ops.quote_name(self.query.get_meta().db_table)
-            with self.connection.cursor() as cursor:
-                cursor.execute(f"SELECT count() FROM {table} WHERE {where}", params)
-                count = cursor.fetchone()[0]
+        return computed
+
+    def _refuse_out_of_range(self, computed: list[tuple], counts: list[int]) -> None:
+        for (field, value, low, high, _), count in zip(computed, counts, strict=True):
             if count:
                 model = self.query.get_meta().label
                 raise DataError(
@@ -171,51 +323,41 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                     f"column ({low} to {high}) in {count} row(s); nothing was updated"
                 )
 
-    def _drop_unchanged_key_columns(self) -> bool:
-        """Leave out assignments to key columns that keep their value.
 
-        ClickHouse refuses to UPDATE a column of the table's keys (or one its engine
-        names), even to the value it has, while ``save()`` of a loaded object assigns
-        every field. So such assignments are checked instead: if a matched row would
-        change, the update is refused with the reason; otherwise they are dropped.
-        Returns whether every assignment was dropped.
-        """
-        if not self.query.values:
-            return False
-        table = self.query.get_meta().db_table
-        introspection = self.connection.introspection
-        with self.connection.cursor() as cursor:  # a Distributed one's sharding key too
-            keys = introspection.get_key_columns(cursor, table)
-            if self._target.name != table:
-                keys |= introspection.get_key_columns(cursor, self._target.name)
-        assigned = [item for item in self.query.values if item[0].column in keys]
-        if not assigned:
-            return False
-        if self._rows_changed_by(assigned):
-            names = ", ".join(
-                sorted(
-                    field.column
-                    for field, *rest in assigned
-                    if self._rows_changed_by([(field, *rest)])
-                )
-            )
-            raise NotSupportedError(
-                f"ClickHouse cannot change {names}: a key of table {table} (sorting, "
-                "partition, primary or sampling key, or an engine parameter). Save a new "
-                "row and delete the old one instead."
-            )
-        self.query.values = [item for item in self.query.values if item not in assigned]
-        return not self.query.values
+class _StaleFactsError(Exception):
+    """What was cached of the table no longer holds: read it again."""
 
-    def _rows_changed_by(self, assignments: list[tuple]) -> int:
-        """How many matched rows these assignments would change."""
-        changing = self.query.chain(klass=Query)
-        changing.add_q(~Q(*((field.attname, value) for field, _, value in assignments)))
-        where, params = changing.get_compiler(self.using).compile(changing.where)
-        table = self.connection.ops.quote_name(self.query.get_meta().db_table)
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT count() FROM {table} WHERE {where}", params)
-            return cursor.fetchone()[0]
+
+def _picks_by(lookup, pk_fields: tuple) -> bool:
+    """Whether ``lookup`` is ``pk = value`` or ``pk IN`` a short list of values."""
+    if isinstance(lookup, Exact):
+        values = [lookup.rhs]
+    elif isinstance(lookup, In) and isinstance(lookup.rhs, (list, tuple, set, frozenset)):
+        values = list(lookup.rhs)
+    else:
+        return False
+    if isinstance(lookup.lhs, Col):
+        columns = (lookup.lhs.target,)
+    elif isinstance(lookup.lhs, ColPairs):
+        columns = tuple(lookup.lhs.targets)
+    else:
+        return False
+    return (
+        columns == pk_fields
+        and 0 < len(values) <= LIGHTWEIGHT_MAX_KEYS
+        and not any(hasattr(value, "resolve_expression") for value in values)
+    )
+
+
+def _error_name(error: BaseException) -> str | None:
+    """ClickHouse's name of the error (UNKNOWN_TABLE ...), from the driver's error that
+    Django's, or ours, was raised from."""
+    while error is not None:
+        name = getattr(error, "name", None)
+        if isinstance(name, str):
+            return name
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def _refuse_in_assignment(field, value) -> None:

@@ -14,6 +14,11 @@ update the user saw fail would apply as soon as someone killed the blocker. So:
   had rewritten keep the change, and one that finished despite the error (a timeout
   while waiting) applied in full. Another client's mutation started on the same table
   in the same instant would look the same and be killed too.
+
+A lightweight ``UPDATE ... SET`` (edits.py) is no mutation: it writes patch parts while
+the statement runs, is not listed in system.mutations, and is neither queued behind a
+failed mutation nor left queued when it fails. So none of this applies to it; only the
+count does (edits.py counts the rows first in the same way).
 """
 
 from __future__ import annotations
@@ -46,20 +51,42 @@ def run_counted(
     when an update says it changed nothing. A statement that matches nothing is not run.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
-            COUNT_AND_MUTATIONS_SQL.format(count=count_sql, mutations=MUTATIONS_SQL),
-            (*count_params, table),
-        )
-        matched, mutations = cursor.fetchone()
+        matched, mutations = counted(cursor, count_sql, count_params, table)
         if not matched:
             return 0
-        _refuse_behind_failed(table, mutations)
-        try:
-            cursor.execute(sql, params)
-        except DatabaseError as error:
-            before = {mutation[0] for mutation in mutations}
-            raise _cleaned_up_after(cursor, table, before, error) from error
+        run_mutation(cursor, table, sql, params, mutations)
     return matched
+
+
+def counted(cursor, count_sql: str, count_params: Sequence, table: str | None = None):
+    """The value ``count_sql`` selects and, when ``table`` is named, the table's mutations
+    (as ``MUTATIONS_SQL`` lists them; None otherwise), in one query."""
+    if table is None:
+        cursor.execute(count_sql, count_params)
+        return cursor.fetchone()[0], None
+    cursor.execute(
+        COUNT_AND_MUTATIONS_SQL.format(count=count_sql, mutations=MUTATIONS_SQL),
+        (*count_params, table),
+    )
+    value, mutations = cursor.fetchone()
+    return value, mutations
+
+
+def listed_mutations(cursor, table: str) -> list[tuple]:
+    """The table's mutations, as ``MUTATIONS_SQL`` lists them."""
+    cursor.execute(MUTATIONS_SQL, [table])
+    return cursor.fetchone()[0]
+
+
+def run_mutation(cursor, table: str, sql: str, params: Sequence, mutations: list[tuple]) -> None:
+    """Run a mutation of ``table``, whose mutations were ``mutations`` just before: refused
+    behind a failed one; what it started is killed if it fails."""
+    _refuse_behind_failed(table, mutations)
+    try:
+        cursor.execute(sql, params)
+    except DatabaseError as error:
+        before = {mutation[0] for mutation in mutations}
+        raise _cleaned_up_after(cursor, table, before, error) from error
 
 
 def _refuse_behind_failed(table: str, mutations: list[tuple]) -> None:
@@ -96,8 +123,7 @@ def _cleaned_up_after(cursor, table: str, before: set[str], error: DatabaseError
 
 def _listed_since(cursor, table: str, before: set[str]) -> list[tuple[str, bool]]:
     """The table's mutations not in ``before``, as (id, done)."""
-    cursor.execute(MUTATIONS_SQL, [table])
-    (mutations,) = cursor.fetchone()
+    mutations = listed_mutations(cursor, table)
     return sorted((id_, done) for id_, done, _ in mutations if id_ not in before)
 
 
