@@ -546,8 +546,9 @@ def test_limit_by_top_n_per_group_of_an_aggregate(db):
     assert [(r["url"], r["day"], r["total"]) for r in queryset] == [
         (url, day, total) for (url, day), total in expected
     ]
-    by_annotation = Hit.objects.values("url", "day").annotate(total=Sum("size"))
-    by_annotation = by_annotation.order_by("-total", "url", "day").limit_by(1, "total")
+    # A name is resolved when the query runs: limit_by() may come first.
+    by_annotation = Hit.objects.limit_by(1, "total").values("url", "day")
+    by_annotation = by_annotation.annotate(total=Sum("size")).order_by("-total", "url", "day")
     assert "LIMIT 1 BY total" in sql_of(db, by_annotation)
     seen = [r["total"] for r in by_annotation]
     assert seen == sorted(set(totals.values()), reverse=True)
@@ -692,6 +693,9 @@ def test_array_join_refuses_misuse(db):
         Hit.objects.array_join()
     with pytest.raises(ValueError, match="'tag' is already an annotation"):
         Hit.objects.annotate(tag=F("url")).array_join(tag="tags")
+    for name in ("tags", "page_id"):
+        with pytest.raises(ValueError, match=f"'{name}' is a field of testapp.Hit"):
+            Hit.objects.array_join(**{name: "scores"})
 
 
 # -- WITH TOTALS, ROLLUP, CUBE ----------------------------------------------------------
@@ -773,6 +777,8 @@ def test_with_totals_refuses_misuse(db):
         list(Hit.objects.values("url").annotate(n=Count("id")).values("url").with_totals())
     with pytest.raises(ValueError, match="with_rollup\\(\\) cannot follow with_totals"):
         Hit.objects.with_totals().with_rollup()
+    with pytest.raises(NotSupportedError, match=r"with_totals\(\) cannot be used with limit_by"):
+        list(Hit.objects.values("url").annotate(n=Count("id")).with_totals().limit_by(1, "url"))
     part = Hit.objects.values("url").annotate(n=Count("id")).with_totals()
     with pytest.raises(NotSupportedError, match="outermost query"):
         list(part.union(Hit.objects.values("url").annotate(n=Count("id"))))
@@ -1039,7 +1045,7 @@ def test_each_clause_stays_with_its_queryset(db):
     from testapp.models import Visit
 
     visits = Visit.objects.sample(0.5).prewhere(day=DAYS[0]).settings(max_threads=1)
-    visits = visits.limit_by(1, "url").with_totals().values("url").annotate(n=Count("id"))
+    visits = visits.limit_by(1, "url").with_rollup().values("url").annotate(n=Count("id"))
     restored = pickle.loads(pickle.dumps(visits.query))
     assert sql_of(db, QuerySet(Visit, query=restored)) == sql_of(db, visits)
 
@@ -1082,3 +1088,5 @@ def test_methods_after_slicing_or_union_are_refused(db):
         union.final()
     settings = union.settings(max_threads=1).values_list("user_id", flat=True)
     assert sorted(settings) == sorted(r["user_id"] for r in ROWS if r["size"] in (1, 2))
+    assert sql_of(db, settings).endswith("SETTINGS max_threads = 1")
+    assert "Union" in union.explain()

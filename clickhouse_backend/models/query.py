@@ -183,6 +183,8 @@ class QuerySet(DjangoQuerySet):
     # -- update() and delete() --------------------------------------------------------------
 
     def update(self, **kwargs: Any) -> int:
+        """Django's, with the PREWHERE conditions in the mutation's WHERE and the
+        settings kept for its statement; read-only clauses refused."""
         return super(QuerySet, self._for_edit("update")).update(**kwargs)
 
     update.alters_data = True
@@ -194,6 +196,7 @@ class QuerySet(DjangoQuerySet):
     _update.queryset_only = False
 
     def delete(self):
+        """As update() takes the clauses."""
         result = super(QuerySet, self._for_edit("delete")).delete()
         self._result_cache = None
         return result

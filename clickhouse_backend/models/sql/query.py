@@ -177,7 +177,7 @@ class Query(query.Query):
 
     @property
     def is_sliced(self) -> bool:
-        return super().is_sliced or self._limit_by_as_slice
+        return super().is_sliced or getattr(self, "_limit_by_as_slice", False)
 
     # -- the clauses ------------------------------------------------------------------
 
@@ -216,11 +216,22 @@ class Query(query.Query):
         resolves), its element named by the key, usable as an annotation."""
         from ..fields import ArrayField
 
+        opts = self.get_meta()
+        fields = {
+            name
+            for field in opts.get_fields()
+            for name in (field.name, getattr(field, "attname", field.name))
+        }
         resolved = []
         for alias, array in arrays.items():
             self.check_alias(alias)
             if alias in self.annotations:
                 raise ValueError(f"array_join(): {alias!r} is already an annotation")
+            if alias in fields:
+                raise ValueError(
+                    f"array_join(): {alias!r} is a field of {opts.label}; the array stays "
+                    "there, so name its element otherwise"
+                )
             expression = array.resolve_expression(self, allow_joins=True, reuse=None)
             field = expression._output_field_or_none
             if not isinstance(field, ArrayField):

@@ -147,6 +147,11 @@ class SQLCompiler(compiler.SQLCompiler):
         self._grouping_key = None
         extra_select, order_by, group_by = super().pre_sql_setup(with_col_aliases)
         self._limit_by_sql = self._resolve_limit_by()
+        if modifier == TOTALS and self._limit_by_sql:
+            raise NotSupportedError(
+                "with_totals() cannot be used with limit_by(): LIMIT BY would take the "
+                "totals row for a group of its own"
+            )
         if self.qualify and (modifier == TOTALS or self._limit_by_sql):
             raise NotSupportedError(
                 "with_totals() and limit_by() cannot be used with a filter on a window function"
