@@ -415,3 +415,36 @@ def test_new_tables_get_their_engines_default_settings(clickhouse_db, django_db_
             "SELECT",
             "UPDATE",
         ]
+
+
+def test_a_new_merge_tree_takes_lightweight_updates_and_inspectdb_leaves_that_out(
+    clickhouse_db, django_db_blocker
+):
+    """MergeTree (and Replacing, Collapsing, VersionedCollapsing) give new tables what
+    lightweight updates need; SummingMergeTree, which cannot take them, does not."""
+    plain = item_model("Default", clickhouse.MergeTree(order_by="id"), "edit_tests_default")
+    summed = item_model("Summed", clickhouse.SummingMergeTree(order_by="id"), "edit_tests_s")
+    with django_db_blocker.unblock(), table_for(plain) as rows, table_for(summed):
+        full = dict(
+            raw(
+                "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() "
+                "AND name IN ('edit_tests_default', 'edit_tests_s')"
+            )
+        )
+        assert (
+            "enable_block_number_column = 1, enable_block_offset_column = 1"
+            in full["edit_tests_default"]
+        )
+        assert "enable_block" not in full["edit_tests_s"]
+        with clickhouse_db.cursor() as cursor:
+            engine = clickhouse_db.introspection.get_table_engine(cursor, "edit_tests_default")
+        assert engine.settings == [("index_granularity", "8192")]
+        row = rows.create(name="a", moment=MOMENT)
+        row.name = "b"
+        with CaptureQueriesContext(clickhouse_db) as captured:
+            row.save()
+        assert [sql.split(" ")[0] for sql in statements(captured)] == [
+            "SELECT",
+            "SELECT",
+            "UPDATE",
+        ]

@@ -263,6 +263,18 @@ CASES = [
     Case("StripeLog", clickhouse.StripeLog(), "StripeLog", "StripeLog"),
 ]
 RUNNABLE = [case for case in CASES if case.stored is not None]
+
+
+def created(engine: clickhouse.Engine, clause: str) -> str:
+    """An engine clause as a new table has it: the engine's default settings (what
+    lightweight updates need) before the settings Meta.engine gives."""
+    if not engine.default_settings:
+        return clause
+    defaults = ", ".join(f"{name} = {value}" for name, value in engine.default_settings.items())
+    head, has_settings, settings = clause.partition(" SETTINGS ")
+    return f"{head} SETTINGS {defaults}" + (f", {settings}" if has_settings else "")
+
+
 # The columns every case's model has, as ClickHouse's CREATE TABLE writes them.
 COLUMNS = (
     '"id" Int64 NOT NULL, "key" String NOT NULL, "moment" DateTime64(6, \'UTC\') NOT NULL, '
@@ -339,7 +351,7 @@ def test_every_ddl_statement_matches_its_snapshot_and_clickhouse_parses_it(
     on_cluster = ' ON CLUSTER "main"' if cluster else ""
     table = f'"{table_of(case)}"'
     assert editor.collected_sql == [
-        f"CREATE TABLE {table}{on_cluster} ({COLUMNS}) ENGINE = {case.ddl};",
+        f"CREATE TABLE {table}{on_cluster} ({COLUMNS}) ENGINE = {created(case.engine, case.ddl)};",
         f"DROP TABLE {table}{on_cluster};",
     ]
     for statement in editor.collected_sql:
@@ -355,7 +367,9 @@ def test_each_engine_the_embedded_engine_can_hold_is_created_and_dropped(
     engine_table = engine_model(case)
     create(engine_table)
     stored = table_engine(clickhouse_db, table_of(case))
-    assert stored["full"] == case.stored.replace("{db}", current_database(clickhouse_db))
+    assert stored["full"] == created(case.engine, case.stored).replace(
+        "{db}", current_database(clickhouse_db)
+    )
     assert stored["engine"] == case.engine.name
     with clickhouse_db.schema_editor() as editor:
         editor.delete_model(engine_table)
@@ -548,8 +562,9 @@ def test_ttl_text_is_written_as_given(clickhouse_db, create):
     case = Case("Expiring", clickhouse.MergeTree(ttl="moment + toIntervalDay(id % 3)"), "", "")
     create(engine_model(case))
     assert table_engine(clickhouse_db, "engine_family_expiring")["full"] == (
-        "MergeTree ORDER BY id TTL moment + toIntervalDay(id % 3) "
-        "SETTINGS index_granularity = 8192"
+        "MergeTree ORDER BY id TTL moment + toIntervalDay(id % 3) SETTINGS "
+        "enable_block_number_column = 1, enable_block_offset_column = 1, "
+        "index_granularity = 8192"
     )
 
 

@@ -64,7 +64,9 @@ _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SETTING_TYPES = (str, int, float)
 
 # The table settings ClickHouse's lightweight ``UPDATE ... SET`` (patch parts) needs: each
-# row keeps the number and offset of the block it was written in (docs/backend.md, "Edits").
+# row keeps the number and offset of the block it was written in (docs/backend.md, "Edits
+# that take milliseconds"). The engines that take lightweight updates give them to new
+# tables by default.
 LIGHTWEIGHT_UPDATE_SETTINGS = {"enable_block_number_column": 1, "enable_block_offset_column": 1}
 # The engines that take lightweight updates (and their Replicated and Shared versions).
 LIGHTWEIGHT_UPDATE_ENGINES = frozenset(
@@ -259,6 +261,8 @@ class BaseMergeTree(Engine):
 class MergeTree(BaseMergeTree):
     """``MergeTree``: rows sorted by ``order_by``, nothing merged away."""
 
+    default_settings = LIGHTWEIGHT_UPDATE_SETTINGS
+
 
 class ReplacingMergeTree(BaseMergeTree):
     """``ReplacingMergeTree([ver [, is_deleted]])``: rows with equal sorting keys are
@@ -266,6 +270,8 @@ class ReplacingMergeTree(BaseMergeTree):
     parts merge; ``is_deleted`` (a UInt8 column, needs ``ver``) marks deleted rows.
     Read with ``FINAL`` for deduplicated results before merges happen.
     """
+
+    default_settings = LIGHTWEIGHT_UPDATE_SETTINGS
 
     def __init__(self, ver: KeyPart | None = None, is_deleted: KeyPart | None = None, **options):
         if is_deleted is not None and ver is None:
@@ -302,6 +308,8 @@ class CollapsingMergeTree(BaseMergeTree):
     """``CollapsingMergeTree(sign)``: a row with ``sign`` -1 cancels a row with sign 1 and
     the same sorting key when parts merge (``sign`` is an Int8 column)."""
 
+    default_settings = LIGHTWEIGHT_UPDATE_SETTINGS
+
     def __init__(self, sign: KeyPart, **options):
         super().__init__(**options)
         self.sign = column("sign", sign)
@@ -313,6 +321,8 @@ class CollapsingMergeTree(BaseMergeTree):
 class VersionedCollapsingMergeTree(BaseMergeTree):
     """``VersionedCollapsingMergeTree(sign, version)``: as CollapsingMergeTree, but rows
     cancel by ``version`` too, so they may arrive in any order."""
+
+    default_settings = LIGHTWEIGHT_UPDATE_SETTINGS
 
     def __init__(self, sign: KeyPart, version: KeyPart, **options):
         super().__init__(**options)
