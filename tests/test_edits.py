@@ -13,7 +13,7 @@ import datetime
 
 import pytest
 from django.apps.registry import Apps
-from django.db import DataError, NotSupportedError, connections, models
+from django.db import DataError, NotSupportedError, ProgrammingError, connections, models
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from field_helpers import raw, table_for
@@ -448,3 +448,27 @@ def test_a_new_merge_tree_takes_lightweight_updates_and_inspectdb_leaves_that_ou
             "SELECT",
             "UPDATE",
         ]
+
+
+def test_settings_reach_the_update_and_the_delete(items, clickhouse_db):
+    """QuerySet.settings() before update()/delete() ends their statement with SETTINGS,
+    on the lightweight UPDATE, the mutation and the DELETE; a misspelled name changes
+    nothing."""
+    with CaptureQueriesContext(clickhouse_db) as captured:
+        assert items.filter(pk=items.get(count=0).pk).settings(max_threads=1).update(name="a") == 1
+        assert items.filter(count__gte=1).settings(max_threads=2).update(name="b") == 2
+        assert items.filter(count=2).settings(max_threads=3).delete() == (
+            1,
+            {"edit_tests.Item": 1},
+        )
+    edits = [sql for sql in statements(captured) if sql.startswith(("UPDATE", "ALTER", "DELETE"))]
+    assert [sql.rsplit(" SETTINGS ", 1)[1] for sql in edits] == [
+        "max_threads = 1",
+        "max_threads = 2",
+        "max_threads = 3",
+    ]
+    assert sorted(items.values_list("name", "count")) == [("a", 0), ("b", 1)]
+    with pytest.raises(ProgrammingError, match="Unknown setting 'mutations_snc'") as caught:
+        items.settings(mutations_snc=1).update(name="c")
+    assert caught.value.__cause__ is not caught.value  # a chain that ends
+    assert sorted(items.values_list("name", flat=True)) == ["a", "b"]

@@ -36,7 +36,7 @@ from django.db.models.sql.constants import MULTI, ROW_COUNT
 from django.db.models.sql.where import AND, WhereNode
 
 from .mutations import counted, listed_mutations, run_counted, run_mutation
-from .reads import SQLCompiler
+from .reads import SQLCompiler, settings_sql
 from .targets import (
     CHECKED_COUNT_SQL,
     COUNT_SQL,
@@ -70,12 +70,19 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
         except FullResultSet:
             where, params = "", ()
         self._counted = (COUNT_SQL.format(table=target.queried_sql, where=where or "1"), params)
+        # This query's .settings(): a query with joins hands over a new one without them.
+        settings, settings_params = _settings_of(self.query)
         if not where:
-            return TRUNCATE_SQL.format(table=target.table, on_cluster=target.on_cluster), ()
+            sql = TRUNCATE_SQL.format(
+                table=target.table, on_cluster=target.on_cluster, settings=settings
+            )
+            return sql, tuple(settings_params)
         if target.relabels:
             where, params = self.compile(query.where.relabeled_clone(target.relabels))
-        sql = DELETE_SQL.format(table=target.table, on_cluster=target.on_cluster, where=where)
-        return sql, tuple(params)
+        sql = DELETE_SQL.format(
+            table=target.table, on_cluster=target.on_cluster, where=where, settings=settings
+        )
+        return sql, (*params, *settings_params)
 
     def execute_sql(self, result_type=MULTI):
         if result_type != ROW_COUNT:
@@ -111,13 +118,16 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         target = self._target
         where, where_params = self._where(target.relabels)
         template = LIGHTWEIGHT_UPDATE_SQL if lightweight else UPDATE_SQL
+        settings, settings_params = _settings_of(self.query)
         sql = template.format(
             table=target.table,
             on_cluster=target.on_cluster,
             assignments=", ".join(sql for sql, _ in assignments),
             where=where or "1",
+            settings=settings,
         )
-        return sql, (*(param for _, params in assignments for param in params), *where_params)
+        values = (param for _, params in assignments for param in params)
+        return sql, (*values, *where_params, *settings_params)
 
     @property
     def _target(self):
@@ -366,3 +376,8 @@ def _refuse_in_assignment(field, value) -> None:
         raise FieldError(f"update() cannot set {field.name} to an aggregate ({value!r})")
     if value.contains_over_clause:
         raise FieldError(f"update() cannot set {field.name} to a window function ({value!r})")
+
+
+def _settings_of(query) -> tuple[str, list]:
+    """The ``SETTINGS`` clause of ``QuerySet.settings()`` for the statement, if any."""
+    return settings_sql(getattr(query, "clickhouse_settings", None))

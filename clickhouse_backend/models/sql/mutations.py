@@ -86,7 +86,10 @@ def run_mutation(cursor, table: str, sql: str, params: Sequence, mutations: list
         cursor.execute(sql, params)
     except DatabaseError as error:
         before = {mutation[0] for mutation in mutations}
-        raise _cleaned_up_after(cursor, table, before, error) from error
+        reported = _cleaned_up_after(cursor, table, before, error)
+        if reported is error:  # nothing was started: the error as it is
+            raise
+        raise reported from error
 
 
 def _refuse_behind_failed(table: str, mutations: list[tuple]) -> None:

@@ -23,10 +23,10 @@ from ..engines import Distributed, literal_name
 # update() as a mutation that rewrites the parts holding the rows, or (rows picked by
 # primary key, on a table that allows it: see edits.py) as a lightweight UPDATE that
 # writes a patch part of the changed columns of those rows.
-UPDATE_SQL = "ALTER TABLE {table}{on_cluster} UPDATE {assignments} WHERE {where}"
-LIGHTWEIGHT_UPDATE_SQL = "UPDATE {table}{on_cluster} SET {assignments} WHERE {where}"
-DELETE_SQL = "DELETE FROM {table}{on_cluster} WHERE {where}"
-TRUNCATE_SQL = "TRUNCATE TABLE {table}{on_cluster}"
+UPDATE_SQL = "ALTER TABLE {table}{on_cluster} UPDATE {assignments} WHERE {where}{settings}"
+LIGHTWEIGHT_UPDATE_SQL = "UPDATE {table}{on_cluster} SET {assignments} WHERE {where}{settings}"
+DELETE_SQL = "DELETE FROM {table}{on_cluster} WHERE {where}{settings}"
+TRUNCATE_SQL = "TRUNCATE TABLE {table}{on_cluster}{settings}"
 COUNT_SQL = "SELECT count() FROM {table} WHERE {where}"
 # The rows an update() matches, then how many of them each check counts ({checks} is
 # ", countIf(condition)" for each), as one array.
