@@ -205,8 +205,8 @@ class Comparison:
 
     def measurement(self, transport: str, operation: str, rows: int) -> Measurement:
         """Median rows/s, printed with every run's time so noisy runs show up."""
-        raw = ", ".join(f"{seconds:.2f}" for seconds in self.raw_seconds)
-        ours = ", ".join(f"{seconds:.2f}" for seconds in self.ours_seconds)
+        raw = ", ".join(f"{seconds:.3f}" for seconds in self.raw_seconds)
+        ours = ", ".join(f"{seconds:.3f}" for seconds in self.ours_seconds)
         print(f"  {transport} {operation}: raw {raw} s; ours {ours} s", flush=True)
         raw_rps = rows / statistics.median(self.raw_seconds)
         return Measurement(
@@ -233,6 +233,11 @@ def count(iterable: Iterable) -> int:
     for _ in iterable:
         total += 1
     return total
+
+
+def counted(rows: Iterable[Row]) -> tuple[int, Iterable[Row]]:
+    """``count(rows)``, and the rows themselves, kept alive past the clock."""
+    return count(rows), rows
 
 
 # -- the raw embedded path: chDB + clickhouse-driver's Native codecs, nothing of ours ---
@@ -329,7 +334,7 @@ class RawEmbedded:
 
 
 class Ours:
-    """The same four operations through ``clickhouse_backend.driver``'s public API."""
+    """The same operations through ``clickhouse_backend.driver``'s public API."""
 
     def __init__(self, connection: driver.Connection, schema: Schema) -> None:
         self.connection = connection
@@ -347,6 +352,12 @@ class Ours:
         with self.connection.cursor() as cursor:
             cursor.execute(SELECT_SQL)
             return cursor.fetchall()
+
+    def executed(self) -> driver.Cursor:
+        """A cursor with the whole result read, its rows to be iterated."""
+        cursor = self.connection.cursor()
+        cursor.execute(SELECT_SQL)
+        return cursor
 
     def iterate(self) -> Iterator[Row]:
         with self.connection.cursor(stream=True) as cursor:
@@ -390,7 +401,7 @@ def bench_transport(
     data: tuple[list[Row], Columns],
     repeat: int,
 ) -> list[Measurement]:
-    """Insert (rows, columns) then read (fetchall, streamed) on one transport.
+    """Insert (rows, columns) then read (fetchall, row iteration, streamed) on one transport.
 
     The table is truncated before each insert run; the reads see what the last insert left.
     """
@@ -419,16 +430,31 @@ def bench_transport(
     check_same(transport, outcome.raw_result, outcome.ours_result, inserted)
     del outcome
 
+    # Rows already in memory (read, untimed, by ``prepare``): only the loop over them is
+    # timed, the per-row cost of iterating our cursor against a plain list's. The rows
+    # are returned with the count, to be freed outside the clock.
+    read: list[Iterable[Row]] = []
+    outcome = compare(
+        Contender(lambda: counted(read.pop()), lambda: read.append(raw.fetchall())),
+        Contender(lambda: counted(read.pop()), lambda: read.append(ours.executed())),
+        repeat,
+    )
+    check_count(transport, "row iteration", outcome.raw_result[0], outcome.ours_result[0], n)
+    results.append(outcome.measurement(transport, "row iteration", n))
+
     outcome = compare(
         Contender(lambda: count(raw.iterate())), Contender(lambda: count(ours.iterate())), repeat
     )
-    if outcome.raw_result != n or outcome.ours_result != n:
-        raise SystemExit(
-            f"{transport}: streaming read {outcome.raw_result} and "
-            f"{outcome.ours_result} rows, not {n}"
-        )
+    check_count(transport, "select streaming", outcome.raw_result, outcome.ours_result, n)
     results.append(outcome.measurement(transport, "select streaming", n))
     return results
+
+
+def check_count(transport: str, operation: str, raw_count: int, ours_count: int, n: int) -> None:
+    if raw_count != n or ours_count != n:
+        raise SystemExit(
+            f"{transport}: {operation} read {raw_count} and {ours_count} rows, not {n}"
+        )
 
 
 def check_same(
@@ -512,12 +538,14 @@ RAW_PATHS = {
         "insert rows": "send_insert + BlockOutputStream(RowOrientedBlock), 100k-row blocks",
         "insert columnar": "send_insert + BlockOutputStream(ColumnOrientedBlock), 100k rows",
         "select fetchall": "query(sql, 'Native') + BlockInputStream + get_rows, to a list",
+        "row iteration": "for row in <the list fetchall returned>  (only the loop is timed)",
         "select streaming": "send_query(sql, 'Native') + BlockInputStream per chunk, iterated",
     },
     "native": {
         "insert rows": "Client.execute(insert, rows), its default block size (1,048,576)",
         "insert columnar": "Client.execute(insert, columns, columnar=True)",
         "select fetchall": "Client.execute(select)",
+        "row iteration": "for row in <the list Client.execute returned>  (only the loop)",
         "select streaming": "Client.execute_iter(select), iterated",
     },
 }
@@ -525,6 +553,7 @@ OURS_PATHS = {
     "insert rows": "cursor.executemany(insert, rows)  (100k-row blocks)",
     "insert columnar": "cursor.executemany(insert, columns, columnar=True)",
     "select fetchall": "cursor.execute(select); cursor.fetchall()",
+    "row iteration": "cursor.execute(select) (not timed); for row in cursor",
     "select streaming": "conn.cursor(stream=True); execute; for row in cursor",
 }
 

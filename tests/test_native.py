@@ -184,6 +184,18 @@ def test_executemany_into_log_table(native, table):
     assert cursor.fetchall() == rows
 
 
+@pytest.mark.parametrize("size", [1.5, 0])
+def test_a_block_size_no_insert_could_use_is_refused(native, table, size):
+    """The same rule as insert_block_size: 1.5 rows or 0 rows a block is refused by
+    name, not handed to clickhouse-driver."""
+    cursor = native.cursor()
+    cursor.execute(f"CREATE TABLE {table} (x UInt8) ENGINE = Memory")
+    with pytest.raises(driver.ProgrammingError, match=r"^block_size must be at least 1"):
+        cursor.executemany(f"INSERT INTO {table} (x) VALUES", [(1,), (2,)], block_size=size)
+    cursor.execute(f"SELECT count() FROM {table}")
+    assert cursor.fetchone() == (0,)
+
+
 # -- error mapping --------------------------------------------------------------------
 
 

@@ -4,9 +4,11 @@ runner hand connections between threads)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 import pytest
 
@@ -16,6 +18,10 @@ ROWS = 200_000
 BLOCK = 5_000  # rows per block: a result of ROWS rows streams in many
 ROUNDS = 10
 MISUSE = (driver.ProgrammingError, driver.InterfaceError)
+EMBEDDED_ONLY = pytest.mark.skipif(
+    bool(os.environ.get("CLICKHOUSE_TEST_DSN")),
+    reason="the engine reads a named pipe of this machine: the embedded engine only",
+)
 
 
 def count_rows(connection: driver.Connection, stream: bool) -> int:
@@ -167,29 +173,104 @@ def test_a_statement_on_a_cursor_another_thread_reads_is_refused(shared):
     assert rows == [(n,) for n in range(ROWS)]
 
 
-def test_a_cursor_closed_by_another_thread_while_read_raises(shared, monkeypatch):
-    """A read that lands while another thread is closing the cursor raises
-    InterfaceError, never returns as if the rows had all been read. The closing thread
-    is held where its close has ended the result but not yet returned."""
-    cursor = shared.cursor(stream=True)
-    cursor.execute(f"SELECT number FROM numbers({ROWS})", settings={"max_block_size": BLOCK})
-    assert len(cursor.fetchmany(BLOCK)) == BLOCK  # the next row needs the next block
-    closing, fetched = threading.Event(), threading.Event()
-    closer = threading.Thread(target=cursor.close)
-    end_stream = shared.end_stream
+@pytest.fixture
+def pipe(tmp_path) -> Iterator[tuple[str, BinaryIO]]:
+    """A query of TSV numbers the embedded engine reads from a named pipe as the test
+    writes them, and the test's end of the pipe: a read of the engine waits there, for
+    real, until the test writes more or closes its end."""
+    path = tmp_path / "numbers.tsv"
+    os.mkfifo(path)
+    # Opened for reading too, so that opening it does not wait for the engine to.
+    with os.fdopen(os.open(path, os.O_RDWR), "wb", buffering=0) as end:
+        yield f"SELECT n FROM file('{path}', 'TSV', 'n UInt64')", end
 
-    def held_end_stream(ended: driver.Cursor) -> None:
-        if threading.current_thread() is closer:
-            closing.set()
-            fetched.wait(10)
-        end_stream(ended)
 
-    monkeypatch.setattr(shared, "end_stream", held_end_stream)
-    closer.start()
-    assert closing.wait(10)
+PIPE_SETTINGS = {"max_block_size": 10, "input_format_parallel_parsing": 0}  # read as written
+
+
+def write_numbers(end: BinaryIO, numbers: range) -> None:
+    end.write(b"".join(b"%d\n" % number for number in numbers))
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited 10 s for {what}")
+        time.sleep(0.01)
+
+
+def in_a_call_of_another_thread(connection: driver.Connection) -> bool:
+    """Whether another thread is inside a call on ``connection``: ping is refused."""
     try:
+        connection.ping()
+    except driver.ProgrammingError:
+        return True
+    return False
+
+
+@EMBEDDED_ONLY
+def test_a_cursor_closed_by_another_thread_while_read_raises(shared, pipe):
+    """A read that lands while another thread is closing the cursor raises
+    InterfaceError, never returns as if the cursor were still open. The closing thread is
+    held inside its close for real: ending the result waits for the engine, and the
+    engine waits for rows from a pipe until the test closes it."""
+    query, end = pipe
+    write_numbers(end, range(20))
+    cursor = shared.cursor(stream=True)
+    cursor.execute(query, settings=PIPE_SETTINGS)
+    assert cursor.fetchmany(5) == [(n,) for n in range(5)]  # rows of this block are left
+    closer = threading.Thread(target=cursor.close)
+    closer.start()
+    try:
+        # The closer, ending the result.
+        wait_until(lambda: in_a_call_of_another_thread(shared), "the closer's call")
         with pytest.raises(driver.InterfaceError, match="closed"):
             cursor.fetchone()
     finally:
-        fetched.set()
+        end.close()  # the engine reads to the end, and the close goes on
         closer.join(10)
+    assert not closer.is_alive()
+    assert count_rows(shared, stream=True) == ROWS
+
+
+def started(work: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    """``work`` running in a thread of its own, and where its outcome will be: what it
+    returned, or the exception it raised."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except Exception as error:  # the outcome the test looks at
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+@EMBEDDED_ONLY
+def test_a_close_waiting_for_a_read_that_ends_the_result(shared, pipe):
+    """A close that waits for another thread's read, which meanwhile reaches the end of
+    the result: the reader gets the end of the rows, and the close completes (it does
+    not trip over the result the reader ended)."""
+    query, end = pipe
+    write_numbers(end, range(20))
+    cursor = shared.cursor(stream=True)
+    cursor.execute(query, settings=PIPE_SETTINGS)
+    assert cursor.fetchmany(20) == [(n,) for n in range(20)]  # the next row needs a block
+    reader, read = started(cursor.fetchone)
+    try:
+        # The reader, waiting for the engine.
+        wait_until(lambda: in_a_call_of_another_thread(shared), "the reader's call")
+        closer, closed = started(cursor.close)
+        wait_until(lambda: cursor.closed, "the close to begin")
+        time.sleep(0.2)  # the closer goes on to wait for the reader's call to end
+    finally:
+        end.close()  # the engine reaches the end of the rows
+        reader.join(10)
+    closer.join(10)
+    assert read == [None]
+    assert closed == [None]
+    assert count_rows(shared, stream=True) == ROWS

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .escape import substitute
 from .exceptions import InterfaceError, ProgrammingError
+from .options import check_block_size
 from .statements import parse_insert
 from .transport import Result, Settings, Transport
 
@@ -57,9 +61,8 @@ class Cursor:
         self.description: list[tuple] | None = None
         self.rowcount = -1
         self._result: Result | None = None
-        self._rows: list[tuple] = []
-        self._position = 0
         self._closed = False
+        self._read_from([])
         #: The thread that last started or read this cursor's result.
         self.reader_thread: int | None = None
 
@@ -103,13 +106,14 @@ class Cursor:
                 self.execute(operation, parameters, settings=settings)
             return
         settings = self.connection.check_settings(settings)
-        size = block_size or self.connection.insert_block_size
-        if size < 1:
-            raise ProgrammingError(f"block_size must be at least 1, not {size}")
+        if block_size is None:
+            block_size = self.connection.insert_block_size
+        else:
+            check_block_size("block_size", block_size)
         with self._guard():
             transport = self._begin()
             count = transport.insert(
-                statement, operation, seq_of_parameters, columnar, size, settings
+                statement, operation, seq_of_parameters, columnar, block_size, settings
             )
             self._adopt(Result(None, iter(()), rowcount=count))
 
@@ -130,7 +134,18 @@ class Cursor:
 
     def _unread(self) -> bool:
         """Whether rows of the current result are still to be fetched."""
-        return self._result is not None or self._position < len(self._rows)
+        return self._result is not None or operator.length_hint(self._rows_left) > 0
+
+    def _read_from(self, rows: list[tuple]) -> None:
+        """Make ``rows`` the current block, to be read from its first row on."""
+        self._rows = rows
+        self._rows_left = iter(rows)  # the position in the block
+        self._restart()
+
+    def _restart(self) -> None:
+        """Chain the rows from the current position on (a chain that raised has ended)."""
+        self._row_chain = itertools.chain.from_iterable(_blocks(weakref.ref(self)))
+        self._next_row = self._row_chain.__next__  # bound once, not once a row
 
     @property
     def stream_open(self) -> bool:
@@ -142,18 +157,18 @@ class Cursor:
         self.rowcount = result.rowcount
         self.description = describe(result.columns) if result.columns is not None else None
         if not self.stream or result.columns is None:  # nothing to stream
-            self._rows = next(result, [])
+            self._read_from(next(result, []))
             result.close()
             self._result = None
 
     def _discard_result(self) -> None:
         if self._result is not None:
             with self.connection.read_call():
-                self._result.close()
-            self.connection.end_stream(self)
-        self._result = None
-        self._rows = []
-        self._position = 0
+                result, self._result = self._result, None
+                if result is not None:  # unless a read of another thread ended it meanwhile
+                    result.close()
+                    self.connection.end_stream(self)
+        self._read_from([])
         self.description = None
         self.rowcount = -1
 
@@ -166,12 +181,11 @@ class Cursor:
                 return False
             self.reader_thread = threading.get_ident()
             block = next(self._result, None)
-        if block is None:
-            self._finish_stream()
-            return False
-        self._rows = block
-        self._position = 0
-        self.rowcount = max(self.rowcount, 0) + len(block)
+            if block is None:
+                self._finish_stream()
+                return False
+            self._rows, self._rows_left = block, iter(block)  # the row chain reads on in it
+            self.rowcount = max(self.rowcount, 0) + len(block)
         return True
 
     def _finish_stream(self) -> None:
@@ -181,13 +195,15 @@ class Cursor:
 
     def buffer_rest(self) -> None:
         """Read what is left of a streamed result into memory, freeing the connection."""
-        if self._result is None:
-            return
         with self.connection.read_call():
+            if self._result is None:
+                return
+            rows = list(self._rows_left)
             for block in self._result:
-                self._rows.extend(block)
+                rows.extend(block)
                 self.rowcount = max(self.rowcount, 0) + len(block)
-        self._finish_stream()
+            self._finish_stream()
+        self._read_from(rows)  # an iteration in progress reads on in these rows
 
     # -- fetching -------------------------------------------------------------------
 
@@ -200,51 +216,29 @@ class Cursor:
 
     def fetchone(self) -> tuple | None:
         self._check_fetch()
-        if self._position >= len(self._rows) and not self._next_block():
-            return None
-        row = self._rows[self._position]
-        self._position += 1
-        return row
+        return next(self._row_chain, None)
 
     def fetchmany(self, size: int | None = None) -> list[tuple]:
         self._check_fetch()
         size = self.arraysize if size is None else size
-        taken: list[tuple] = []
-        while len(taken) < size:
-            if self._position >= len(self._rows) and not self._next_block():
-                break
-            end = self._position + size - len(taken)
-            taken.extend(self._rows[self._position : end])
-            self._position = min(end, len(self._rows))
-        return taken
+        return list(itertools.islice(self._row_chain, size))
 
     def fetchall(self) -> list[tuple]:
         self._check_fetch()
-        if self._position == 0:
-            rows, self._rows = self._rows, []
-        else:
-            rows = self._rows[self._position :]
-            self._rows, self._position = [], 0
-        while self._next_block():
-            rows.extend(self._rows)
-            self._rows = []
-        return rows
+        if self._result is None and operator.length_hint(self._rows_left) == len(self._rows):
+            rows = self._rows  # a whole result not read from yet: taken, not copied
+            self._read_from([])
+            return rows
+        return list(self._row_chain)
 
     def __iter__(self) -> Cursor:
         """The cursor itself (PEP 249): iterating and fetching share one position."""
         self._check_fetch()
         return self
 
-    def __next__(self) -> tuple:
-        try:  # the hot path of iteration: the next row of the current block
-            row = self._rows[self._position]
-        except IndexError:
-            row = self.fetchone()
-            if row is None:
-                raise StopIteration from None
-            return row
-        self._position += 1
-        return row
+    # ``next(cursor)`` calls the row chain's own ``__next__``, got from the instance: no
+    # Python code runs per row, only once a block (in _blocks).
+    __next__ = property(operator.attrgetter("_next_row"))
 
     # -- the rest of PEP 249 --------------------------------------------------------
 
@@ -269,3 +263,17 @@ class Cursor:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def _blocks(cursor: weakref.ref[Cursor]) -> Iterator[Iterator[tuple]]:
+    """The rows left of a cursor's current block, then of each next block it loads,
+    for its row chain; the cursor's checks run here, once a block. The cursor owns the
+    chain, so it is held weakly: a dropped cursor (and its stream) must not live on."""
+    try:
+        cursor()._check_fetch()
+        yield cursor()._rows_left
+        while cursor()._next_block():
+            yield cursor()._rows_left
+    except Exception:
+        cursor()._restart()  # so the next read raises again, or reads on
+        raise

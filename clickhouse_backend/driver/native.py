@@ -156,9 +156,6 @@ class NativeTransport(Transport):
             raise self._network_error(error) from None
         except driver_errors.Error as error:
             raise errors.from_code(error.code, str(error.message)) from None
-        except UNCONVERTIBLE as error:
-            self.client.disconnect()  # the rest of the result is still on the socket
-            raise errors.unconvertible_value(error) from None
         except UnicodeDecodeError as error:
             self.client.disconnect()
             code = _server_error_code(error)
@@ -168,6 +165,18 @@ class NativeTransport(Transport):
                 "a result column's name is not valid UTF-8 (an expression over raw bytes "
                 "without an alias); name the column with AS"
             ) from None
+
+    @contextmanager
+    def _decoding(self) -> Iterator[None]:
+        """Like ``_errors``, while the packets of a result are read and decoded: there, and
+        only there, a KeyError or OverflowError is a value clickhouse-driver cannot turn
+        into Python (elsewhere it is a fault of its own, reported as it is)."""
+        with self._errors():
+            try:
+                yield
+            except UNCONVERTIBLE as error:
+                self.client.disconnect()  # the rest of the result is still on the socket
+                raise errors.unconvertible_value(error) from None
 
     @contextmanager
     def _within_connect_timeout(self) -> Iterator[None]:
@@ -248,7 +257,8 @@ class NativeTransport(Transport):
             progress = self.client.execute_with_progress(
                 sql, with_column_types=True, settings=settings
             )
-            packets = progress.packet_generator
+        packets = progress.packet_generator
+        with self._decoding():
             columns, first_rows = self._read_header(packets)
         self._stream_open = True
         blocks = self._blocks(packets, first_rows)
@@ -278,7 +288,7 @@ class NativeTransport(Transport):
             if first_rows:
                 yield first_rows
             while True:
-                with paused_gc(), self._errors():  # while decoding, not while the caller works
+                with paused_gc(), self._decoding():  # not while the caller works
                     rows = _next_rows(packets)
                 if rows is None:
                     break

@@ -55,10 +55,16 @@ def check_values(options: Mapping[str, Any]) -> None:
         _check_seconds(name, options.get(name), zero_allowed=False)
     _check_compression(options.get("compression"))
     block_size = options.get("insert_block_size")
-    if block_size is not None and not (_is_int(block_size) and 1 <= block_size <= sys.maxsize):
+    if block_size is not None:
+        check_block_size("insert_block_size", block_size)
+
+
+def check_block_size(name: str, value: Any) -> None:
+    """Refuse a number of rows per inserted block that no insert could use: rows are
+    sliced into blocks, which takes an int up to ``sys.maxsize``."""
+    if not (_is_int(value) and 1 <= value <= sys.maxsize):
         raise ProgrammingError(
-            f"insert_block_size must be at least 1 and at most {sys.maxsize} rows (an int), "
-            f"not {block_size!r}"
+            f"{name} must be at least 1 and at most {sys.maxsize} rows (an int), not {value!r}"
         )
 
 
