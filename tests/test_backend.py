@@ -100,6 +100,8 @@ def test_connection_parameters_from_settings():
             "except_default_mode": "DISTINCT",
             "max_query_size": 64 * 1024 * 1024,
             "use_variant_as_common_type": 0,
+            "input_format_try_infer_dates": 0,
+            "input_format_try_infer_datetimes": 0,
         },
     }
     without = wrapper(OPTIONS={"embedded": ":memory:", "settings": {"join_use_nulls": None}})

@@ -3,6 +3,7 @@
 import datetime
 import gc
 import os
+import sys
 import tracemalloc
 
 import pytest
@@ -112,6 +113,20 @@ def test_executemany_columnar(cursor):
     assert cursor.rowcount == 3
     cursor.execute("SELECT a, b FROM t ORDER BY a")
     assert cursor.fetchall() == [(1, "x"), (2, None), (3, "z")]
+
+
+@pytest.mark.parametrize("columnar", [False, True], ids=["rows", "columns"])
+@pytest.mark.parametrize("size", [10**30, 1.5, 0, True])
+def test_a_block_size_no_insert_could_use_is_refused(cursor, size, columnar):
+    """executemany's block_size takes what insert_block_size takes: not a bare ValueError
+    from slicing the rows, nor 1.5 or True taken as 1 row, nor 0 as the default."""
+    cursor.execute("CREATE TABLE t (x UInt8) ENGINE = Memory")
+    data = [[1, 2]] if columnar else [(1,), (2,)]
+    message = rf"^block_size must be at least 1 and at most {sys.maxsize} rows \(an int\)"
+    with pytest.raises(driver.ProgrammingError, match=message):
+        cursor.executemany("INSERT INTO t (x) VALUES", data, columnar=columnar, block_size=size)
+    cursor.execute("SELECT count() FROM t")
+    assert cursor.fetchone() == (0,)
 
 
 def test_insert_does_not_change_the_callers_data(cursor):
@@ -412,6 +427,22 @@ def test_json_with_typed_paths_reads_as_json_text(cursor):
     of the JSON type's own encoding gets out of step on them)."""
     cursor.execute("""SELECT CAST('{"a": 1, "b": [1, "x", null]}' AS JSON(a UInt8)) AS j""")
     assert cursor.fetchone() == ({"a": 1, "b": [1, "x", None]},)
+
+
+@pytest.mark.parametrize("checked", [False, True], ids=["plain", "with a CHECK constraint"])
+def test_json_strings_shaped_like_dates_are_inserted_as_written(cursor, checked):
+    """A string in an inserted JSON document stays that string: ClickHouse's defaults
+    would store "2020/01/01" as a Date and give back "2020-01-01". The session's own
+    settings for dates are left as they were."""
+    check = ", CONSTRAINT positive CHECK id > 0" if checked else ""
+    cursor.execute(f"CREATE TABLE t (id UInt8, j JSON{check}) ENGINE = MergeTree ORDER BY id")
+    strings = ["2020/01/01", "2020-1-1", "2020-01-01T10:00:00", "1800-01-01", "2020-02-30"]
+    documents = [{"at": at, "all": [at, {"at": at}]} for at in strings]
+    cursor.executemany("INSERT INTO t (id, j) VALUES", list(enumerate(documents, 1)))
+    cursor.execute("SELECT j, dynamicType(j.at) FROM t ORDER BY id")
+    assert cursor.fetchall() == [(document, "String") for document in documents]
+    cursor.execute("SELECT value FROM system.settings WHERE name = 'input_format_try_infer_dates'")
+    assert cursor.fetchone() == ("1",)
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,23 @@ def test_a_setting_name_is_sent_as_its_own_text(connect, database):
     assert cursor.fetchone() == (1,)
 
 
+@pytest.mark.parametrize(
+    "settings", [{"max_threads": "many"}, {"max_block_size": 100, "max_threads": "many"}]
+)
+def test_a_session_setting_of_a_wrong_value_is_refused_by_name(connect, settings):
+    """A session setting the server cannot take is a DataError naming the setting and
+    its value when the connection opens, not an error naming neither at every statement."""
+    with pytest.raises(driver.DataError, match=r"max_threads.*'many'|'many'.*max_threads"):
+        connect(settings=settings)
+
+
+@EMBEDDED_ONLY  # over TCP a statement's settings travel with it, and the server names none
+def test_a_statement_setting_of_a_wrong_value_is_refused_by_name(conn):
+    with pytest.raises(driver.DataError, match=r"max_threads.*'many'|'many'.*max_threads"):
+        conn.cursor().execute("SELECT 1", settings={"max_threads": "many"})
+    assert scalar(conn, "SELECT getSetting('max_threads') > 0") == 1
+
+
 def test_a_database_name_is_sent_as_its_own_text(connect, database):
     """A database name of a str subclass that prints as other SQL selects the database
     its text names, and runs nothing else."""
@@ -183,4 +200,29 @@ def test_an_unusable_data_directory_is_an_operational_error(conn, tmp_path, wher
         driver.connect(embedded=path)
     assert f"cannot use {str(path)!r} as the embedded engine's data directory" in str(caught.value)
     assert "':memory:'" in str(caught.value)
+    assert scalar(conn, "SELECT 1") == 1
+
+
+@EMBEDDED_ONLY
+@pytest.mark.parametrize("name", ["db?max_threads=1", ":memory:?verbose"])
+def test_a_question_mark_in_the_embedded_path_is_refused(conn, tmp_path, monkeypatch, name):
+    """chDB reads what follows '?' as options of its engine: such a path is refused by
+    name, before any directory is made; the engine in use is untouched."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(driver.InterfaceError) as caught:
+        driver.connect(embedded=name)
+    assert f"cannot use {name!r} as the embedded engine's path" in str(caught.value)
+    assert "follows '?' as options of the engine" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    assert scalar(conn, "SELECT 1") == 1
+
+
+@EMBEDDED_ONLY
+@pytest.mark.parametrize("path", [b"db", 1])
+def test_an_embedded_path_of_the_wrong_type_is_refused(conn, tmp_path, monkeypatch, path):
+    """Not a bare TypeError from joining paths, after a directory was made."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(driver.InterfaceError, match="the embedded path must be a str or a path"):
+        driver.connect(embedded=path)
+    assert list(tmp_path.iterdir()) == []
     assert scalar(conn, "SELECT 1") == 1

@@ -330,19 +330,26 @@ def test_what_an_update_needs_of_a_table(clickhouse_db, django_db_blocker):
             clickhouse.ReplacingMergeTree(
                 "count", order_by="moment", **LIGHTWEIGHT_UPDATE_SETTINGS
             ),
-            EditFacts(frozenset({"moment", "count"}), lightweight_update=True),
+            EditFacts(
+                frozenset({"moment", "count"}), lightweight_update=True, lightweight_delete=True
+            ),
         ),
         "offsetless": (
             clickhouse.MergeTree(
                 partition_by="name", enable_block_number_column=1, enable_block_offset_column=0
             ),
-            EditFacts(frozenset({"id", "name"}), lightweight_update=False),
+            EditFacts(
+                frozenset({"id", "name"}), lightweight_update=False, lightweight_delete=True
+            ),
         ),
         "summed": (
             clickhouse.SummingMergeTree(order_by="id", **LIGHTWEIGHT_UPDATE_SETTINGS),
-            EditFacts(frozenset({"id"}), lightweight_update=False),
+            EditFacts(frozenset({"id"}), lightweight_update=False, lightweight_delete=True),
         ),
-        "memory": (clickhouse.Memory(), EditFacts(frozenset(), lightweight_update=False)),
+        "memory": (
+            clickhouse.Memory(),
+            EditFacts(frozenset(), lightweight_update=False, lightweight_delete=False),
+        ),
     }
     introspection = clickhouse_db.introspection
     for name, (engine, facts) in cases.items():
@@ -355,7 +362,7 @@ def test_what_an_update_needs_of_a_table(clickhouse_db, django_db_blocker):
             assert captured.captured_queries == []  # cached
     with clickhouse_db.cursor() as cursor:  # nothing is known, or kept, of a missing table
         missing = introspection.get_edit_facts(cursor, "edit_tests_missing")
-    assert missing == EditFacts(frozenset(), lightweight_update=False)
+    assert missing == EditFacts(frozenset(), lightweight_update=False, lightweight_delete=True)
 
 
 # -- the settings of new tables -----------------------------------------------------------
@@ -472,3 +479,40 @@ def test_settings_reach_the_update_and_the_delete(items, clickhouse_db):
         items.settings(mutations_snc=1).update(name="c")
     assert caught.value.__cause__ is not caught.value  # a chain that ends
     assert sorted(items.values_list("name", flat=True)) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "engine, deletes",
+    [
+        (clickhouse.Memory(), True),
+        (clickhouse.Join("ANY", "LEFT", "id"), True),
+        (clickhouse.Log(), False),
+        (clickhouse.StripeLog(), False),
+    ],
+    ids=["Memory", "Join", "Log", "StripeLog"],
+)
+def test_delete_outside_the_merge_tree_family(clickhouse_db, django_db_blocker, engine, deletes):
+    """Memory and Join tables take no lightweight DELETE: delete() of some rows is an
+    ALTER TABLE ... DELETE there, with the count. A Log table takes neither deletes nor
+    updates, and says so for both alike; delete() of every row (TRUNCATE) works on all."""
+    name = f"Deleted{type(engine).__name__}"
+    APPS.all_models["edit_tests"].pop(name.lower(), None)
+    meta = type("Meta", (), {"app_label": "edit_tests", "apps": APPS, "engine": engine})
+    fields = {"name": models.CharField(max_length=20), "count": clickhouse.UInt32Field(default=0)}
+    model = type(
+        name, (clickhouse.ClickhouseModel,), {"__module__": __name__, "Meta": meta, **fields}
+    )
+    with django_db_blocker.unblock(), table_for(model) as rows:
+        rows.bulk_create(model(name=name) for name in ("a", "b", "c"))
+        if deletes:
+            assert rows.filter(name="b").delete() == (1, {model._meta.label: 1})
+            assert rows.filter(name="z").delete() == (0, {})
+            assert rows.count() == 2
+        else:
+            for edit in (lambda: rows.filter(name="b").delete(), lambda: rows.update(count=1)):
+                with pytest.raises(NotSupportedError, match=f"{type(engine).__name__} doesn't"):
+                    edit()
+        assert rows.all().delete()[0] == (2 if deletes else 3)
+        with clickhouse_db.cursor() as cursor:
+            cursor.execute(f"SELECT count() FROM {model._meta.db_table}")
+            assert cursor.fetchone() == (0,)

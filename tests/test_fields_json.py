@@ -559,22 +559,31 @@ def test_key_lookups_mean_what_django_means(keyed, field):
     assert mismatches(rows, documents, field, nullable=field == "nullable") == []
 
 
+DATE_LIKE = ["2020/01/01", "2020-1-1", "2020-01-01 10:00:00.5", "1800-01-01",
+             "2020-01-01T10:00:00", "2020-01-01 10:00:00+03:00", "2020-01-01"]  # fmt: skip
+INFERRING_DATES = "input_format_try_infer_dates = 1, input_format_try_infer_datetimes = 1"
+
+
 def test_a_value_read_back_finds_its_row(django_db_blocker):
-    """ClickHouse stores date-like strings as dates, some of them changed
-    ("2020/01/01" reads back as "2020-01-01"): a filter by the value a row reads back
-    finds that row, and exclude() leaves it out. (Not float(2**63): ClickHouse writes
-    it as 9223372036854776000, which reads back as that int, another number.)"""
+    """Rows written with ClickHouse's defaults (by other clients, or before this
+    backend kept strings as strings) hold date-like strings as dates, some of them
+    changed ("2020/01/01" reads back as "2020-01-01"): a filter by the value a row reads
+    back finds that row, and exclude() leaves it out. (Not float(2**63): ClickHouse
+    writes it as 9223372036854776000, which reads back as that int, another number.)"""
     documents = [
         {"k": value}
-        for value in ["2020/01/01", "2020-1-1", "2020-01-01 10:00:00.5", "1800-01-01",
-                      "2020-01-01T10:00:00", "2020-01-01 10:00:00+03:00", *KEY_VALUES]
+        for value in [*DATE_LIKE, *KEY_VALUES]
         if not isinstance(value, (dict, list)) and value != float(2**63)
-    ]  # fmt: skip
+    ]
     with django_db_blocker.unblock(), table_for(Keyed) as rows:
-        rows.bulk_create(
-            Keyed(n=n, plain=doc, shared_paths=doc, shared_types=doc, nullable=doc)
-            for n, doc in enumerate(documents)
-        )
+        for n, doc in enumerate(documents):
+            text = json.dumps(doc)
+            raw(
+                "INSERT INTO json_tests_keyed (id, n, plain, shared_paths, shared_types, "
+                f"nullable) SELECT %s, %s, %s, %s, %s, %s SETTINGS {INFERRING_DATES}",
+                [n, n, text, text, text, text],
+            )
+        assert raw("SELECT dynamicType(plain.k) FROM json_tests_keyed WHERE n = 0") == [("Date",)]
         for row in rows:
             for field in ("plain", "shared_paths", "shared_types", "nullable"):
                 value = getattr(row, field)["k"]
@@ -582,6 +591,57 @@ def test_a_value_read_back_finds_its_row(django_db_blocker):
                 assert row.n not in rows.exclude(**{f"{field}__k": value}).values_list(
                     "n", flat=True
                 )
+
+
+def test_date_like_strings_stay_strings(django_db_blocker):
+    """A string is stored as the string it was, however much it looks like a date, by
+    create(), bulk_create(), save() (a lightweight UPDATE) and update() of rows picked
+    by key; filters find it by its text, on documents ClickHouse also read dates from."""
+    documents = [{"k": value, "deep": [{"at": value}]} for value in DATE_LIKE]
+    with django_db_blocker.unblock(), table_for(Keyed) as rows:
+        created = rows.create(n=0, plain=documents[0], shared_paths={}, shared_types={})
+        rows.bulk_create(
+            Keyed(n=n, plain=doc, shared_paths=doc, shared_types=doc, nullable=doc)
+            for n, doc in enumerate(documents[1:], 1)
+        )
+        created.shared_paths = created.nullable = documents[0]
+        created.save()
+        assert rows.filter(pk=created.pk).update(shared_types=documents[0]) == 1
+        fields = ("plain", "shared_paths", "shared_types", "nullable")
+        for n, doc in enumerate(documents):
+            assert rows.values_list(*fields).get(n=n) == (doc,) * 4
+            for field in fields:
+                assert list(
+                    rows.filter(**{f"{field}__k": doc["k"]}).values_list("n", flat=True)
+                ) == [n]
+                assert rows.filter(**{f"{field}__contains": doc}).get().n == n
+        paths = raw("SELECT DISTINCT dynamicType(plain.k) FROM json_tests_keyed")
+        assert paths == [("String",)]
+
+
+def test_a_mutation_that_would_read_dates_from_strings_is_refused(django_db_blocker):
+    """update() of many rows is a mutation, which reads JSON text with the server's
+    defaults: a document with a date-like string ClickHouse would change is refused,
+    naming the field, and nothing changes; one without is applied."""
+    with django_db_blocker.unblock(), table_for(Keyed) as rows:
+        rows.bulk_create(
+            Keyed(n=n, plain={"k": n}, shared_paths={}, shared_types={}) for n in range(3)
+        )
+        with pytest.raises(DataError, match=r"json_tests.Keyed.plain: update\(\) would run as"):
+            rows.filter(n__gte=1).update(plain={"k": "x", "at": "2020/01/01"})
+        assert sorted(rows.values_list("plain", flat=True), key=str) == [
+            {"k": 0},
+            {"k": 1},
+            {"k": 2},
+        ]
+        # Strings ClickHouse writes back unchanged, or does not read as dates, pass.
+        assert rows.filter(n__gte=1).update(plain={"k": "x", "at": "2020-01-01"}) == 2
+        assert rows.filter(n=0).update(plain={"k": "on 2020-01-01"}) == 1
+        assert sorted(rows.values_list("n", "plain")) == [
+            (0, {"k": "on 2020-01-01"}),
+            (1, {"k": "x", "at": "2020-01-01"}),
+            (2, {"k": "x", "at": "2020-01-01"}),
+        ]
 
 
 class KeyedNote(models.Model):

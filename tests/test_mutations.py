@@ -207,11 +207,11 @@ def test_a_mutation_that_finished_despite_the_error_is_reported_as_applied(ledge
     from clickhouse_backend.models.sql.mutations import MUTATIONS_SQL, _cleaned_up_after
 
     with connections["clickhouse"].cursor() as cursor:
-        cursor.execute(MUTATIONS_SQL, ["mutation_tests_ledger"])
+        cursor.execute(MUTATIONS_SQL, [None, "mutation_tests_ledger"])
         before = {mutation[0] for mutation in cursor.fetchone()[0]}
         assert ledger.update(flag=3) == 2
         error = _cleaned_up_after(
-            cursor, "mutation_tests_ledger", before, OperationalError("Timeout exceeded")
+            cursor, "mutation_tests_ledger", None, before, OperationalError("Timeout exceeded")
         )
     assert "Timeout exceeded; its mutation" in str(error)
     assert "finished all the same: the change was applied" in str(error)

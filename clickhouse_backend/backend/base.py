@@ -22,8 +22,9 @@ from .validation import DatabaseValidation
 # missing columns with NULL (not 0 or ''), sum()/max()/... over no rows are NULL (not 0),
 # an update() is applied when it returns, UNION/INTERSECT/EXCEPT drop duplicates unless
 # told ALL, and a long __in list (prefetch_related, the deletion collector) is not
-# refused for exceeding ClickHouse's default 256 KiB query size. OPTIONS["settings"] may
-# override any of them (None turns one off).
+# refused for exceeding ClickHouse's default 256 KiB query size, and a string in a
+# JSONField stays the string it was (not a Date: "2020/01/01" read back as "2020-01-01").
+# OPTIONS["settings"] may override any of them (None turns one off).
 DJANGO_SEMANTICS: dict[str, Any] = {
     "join_use_nulls": 1,
     "aggregate_functions_null_for_empty": 1,
@@ -33,6 +34,8 @@ DJANGO_SEMANTICS: dict[str, Any] = {
     "except_default_mode": "DISTINCT",
     "max_query_size": 64 * 1024 * 1024,
     "use_variant_as_common_type": 0,
+    "input_format_try_infer_dates": 0,
+    "input_format_try_infer_datetimes": 0,
 }
 
 

@@ -12,7 +12,7 @@ from django.db.backends.base.introspection import BaseDatabaseIntrospection
 from django.db.backends.base.introspection import FieldInfo as BaseFieldInfo
 from django.db.backends.base.introspection import TableInfo as BaseTableInfo
 
-from .sqltext import column_name, engine_parts, key_parts, split_top_level, ttl_rules
+from .sqltext import column_name, engine_parts, key_parts, names_in, split_top_level, ttl_rules
 from .type_names import parse as parse_type
 
 TableInfo = namedtuple("TableInfo", [*BaseTableInfo._fields, "comment"])
@@ -42,26 +42,30 @@ _CHECK = re.compile(r"^\s*CONSTRAINT\s+(`[^`]+`|\S+)\s+CHECK\s+(.+?),?$", re.M)
 
 # What update() needs of a table, in one query: its engine and settings, its key columns,
 # the server's defaults of the settings lightweight updates need, and whether the session
-# allows them (an empty array on a server without lightweight updates).
+# allows them (an empty array on a server without lightweight updates). The database is
+# a parameter: None for the session's own.
 _EDIT_FACTS_SQL = (
     "SELECT engine, engine_full, "
-    "(SELECT groupArray(name) FROM system.columns WHERE database = currentDatabase() "
-    "AND table = %s AND (is_in_sorting_key OR is_in_partition_key OR is_in_primary_key "
-    "OR is_in_sampling_key)), "
+    "(SELECT groupArray(name) FROM system.columns WHERE database = coalesce(%s, "
+    "currentDatabase()) AND table = %s AND (is_in_sorting_key OR is_in_partition_key "
+    "OR is_in_primary_key OR is_in_sampling_key)), "
     "(SELECT groupArray((name, value)) FROM system.merge_tree_settings WHERE has(%s, name)), "
     "(SELECT groupArray(value) FROM system.settings WHERE name = 'enable_lightweight_update') "
-    "FROM system.tables WHERE database = currentDatabase() AND name = %s"
+    "FROM system.tables WHERE database = coalesce(%s, currentDatabase()) AND name = %s"
 )
 
 
 @dataclass(frozen=True)
 class EditFacts:
-    """What update() needs to know of a table, which changes only with its DDL: the
-    columns ClickHouse will not UPDATE (keys, and those the engine names), and whether
-    its rows can be changed by a lightweight ``UPDATE ... SET`` (patch parts)."""
+    """What update() and delete() need to know of a table, which changes only with its
+    DDL: the columns ClickHouse will not UPDATE (keys, and those the engine names),
+    whether its rows can be changed by a lightweight ``UPDATE ... SET`` (patch parts),
+    and deleted by a lightweight ``DELETE FROM`` (the MergeTree family; Memory and Join
+    tables take ``ALTER TABLE ... DELETE``, the rest neither)."""
 
     key_columns: frozenset[str]
     lightweight_update: bool
+    lightweight_delete: bool
 
 
 class FieldSource(str):
@@ -310,48 +314,57 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
     # with DDL, and the schema editor forgets them all whenever it runs a statement. A
     # table changed behind its back (another process, a raw CREATE) is noticed by
     # update(), which forgets what ClickHouse refuses and asks again.
-    _edit_facts: ClassVar[dict[tuple[str, str, str], EditFacts]] = {}
+    _edit_facts: ClassVar[dict[tuple[str, str, str, str | None], EditFacts]] = {}
 
-    def get_edit_facts(self, cursor, table_name: str) -> EditFacts:
-        """What update() needs of the table (nothing is known of a missing table, and
-        that is not remembered)."""
-        key = self._edit_facts_key(table_name)
+    def get_edit_facts(self, cursor, table_name: str, database: str | None = None) -> EditFacts:
+        """What update() needs of the table, in ``database`` (None: the session's own);
+        nothing is known of a missing table, and that is not remembered."""
+        key = self._edit_facts_key(table_name, database)
         facts = self._edit_facts.get(key)
         if facts is not None:
             return facts
-        cursor.execute(_EDIT_FACTS_SQL, [table_name, list(_lightweight_settings()), table_name])
+        settings = list(_lightweight_settings())
+        cursor.execute(_EDIT_FACTS_SQL, [database, table_name, settings, database, table_name])
         row = cursor.fetchone()
         if row is None:
-            return EditFacts(frozenset(), lightweight_update=False)
+            # ClickHouse says what is wrong when the statement runs.
+            return EditFacts(frozenset(), lightweight_update=False, lightweight_delete=True)
         name, full, keys, server_settings, allowed = row
         _, arguments, settings = engine_parts(full)
-        columns = {*keys, *filter(None, map(column_name, arguments))}
+        # The columns the engine's arguments name: Replacing's version, Collapsing's sign,
+        # each column of a Distributed table's sharding key (cityHash64(user_id)).
+        columns = {*keys, *(name for argument in arguments for name in names_in(argument))}
         effective = {**dict(server_settings), **dict(settings)}
         lightweight = (
             allowed == ["1"]
             and _takes_lightweight_updates(name)
             and all(_is_on(effective.get(setting, "0")) for setting in _lightweight_settings())
         )
-        facts = EditFacts(frozenset(columns), lightweight)
+        facts = EditFacts(frozenset(columns), lightweight, _family(name).endswith("MergeTree"))
         self._edit_facts[key] = facts
         return facts
 
-    def refuses_lightweight_update(self, table_name: str) -> None:
+    def refuses_lightweight_update(self, table_name: str, database: str | None = None) -> None:
         """Remember that ClickHouse refused a lightweight update of the table."""
-        key = self._edit_facts_key(table_name)
+        key = self._edit_facts_key(table_name, database)
         facts = self._edit_facts.get(key)
         if facts is not None:
             self._edit_facts[key] = replace(facts, lightweight_update=False)
 
     @classmethod
-    def forget_edit_facts(cls, table_name: str | None = None) -> None:
-        """Forget what is known of the table (of every table when None), for every alias."""
+    def forget_edit_facts(cls, table_name: str | None = None, database: str | None = None) -> None:
+        """Forget what is known of the table (of every table when None), for every alias;
+        of the table in ``database`` only, when it is named."""
         for key in list(cls._edit_facts):
-            if table_name is None or key[2] == table_name:
+            if table_name is None or key[2:] in ((table_name, None), (table_name, database)):
                 cls._edit_facts.pop(key, None)
 
-    def _edit_facts_key(self, table_name: str) -> tuple[str, str, str]:
-        return (self.connection.alias, self.connection.settings_dict["NAME"] or "", table_name)
+    def _edit_facts_key(
+        self, table_name: str, database: str | None
+    ) -> tuple[str, str, str, str | None]:
+        """By alias, the connection's database, table, and the database named for it."""
+        current = self.connection.settings_dict["NAME"] or ""
+        return (self.connection.alias, current, table_name, database)
 
     def get_constraints(self, cursor, table_name: str) -> dict[str, dict]:
         """The primary key, the sorting key (named ``sorting_key`` unless an index or
@@ -403,9 +416,14 @@ def _lightweight_settings() -> dict[str, int]:
 
 def _takes_lightweight_updates(engine: str) -> bool:
     """Whether ClickHouse takes lightweight updates of a table with this engine."""
+    return _family(engine) in _engines().LIGHTWEIGHT_UPDATE_ENGINES
+
+
+def _family(engine: str) -> str:
+    """``ReplicatedReplacingMergeTree`` -> ``ReplacingMergeTree``."""
     for prefix in ("Replicated", "Shared"):
         engine = engine.removeprefix(prefix)
-    return engine in _engines().LIGHTWEIGHT_UPDATE_ENGINES
+    return engine
 
 
 def _default_settings(engine: str) -> dict[str, Any]:

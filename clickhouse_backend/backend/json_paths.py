@@ -19,7 +19,8 @@ What a typed subcolumn cannot say, the SQL says beside it:
   object, not the rows without ``kind``. So an equality is
   ``coalesce(<typed comparisons>, if(<the key is there>, 0, NULL))``, where "there" is a
   value at ``data.kind`` or a key under the sub-object ``data.^kind``.
-- What ClickHouse made of a string: it stores ``"2020-01-01"`` as a ``Date`` (and
+- What ClickHouse made of a string: with its default settings (another client's
+  rows; this backend turns them off) it stores ``"2020-01-01"`` as a ``Date`` (and
   ``"2020-01-01 10:00:00"`` as a DateTime) and gives it back as the text it writes for
   it. A string shaped like that text is also compared with the JSON text of the
   path's other types, so a filter finds the rows whose value reads back equal to it.

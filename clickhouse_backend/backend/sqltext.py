@@ -69,6 +69,25 @@ def column_name(text: str) -> str | None:
     return None
 
 
+_NAME_OR_STRING = re.compile(
+    r"'(?:[^'\\]|\\.)*'|`((?:[^`\\]|\\.)*)`|\"((?:[^\"\\]|\\.)*)\"|(?<![\w.])([A-Za-z_]\w*)"
+)
+
+
+def names_in(expression: str) -> set[str]:
+    """Every name an expression holds, outside string literals and numbers (``1e5``):
+    ``cityHash64(`user id`)`` -> ``{"cityHash64", "user id"}`` (the names of functions
+    too; the caller knows which are columns)."""
+    names = set()
+    for match in _NAME_OR_STRING.finditer(expression):
+        quoted = match[1] if match[1] is not None else match[2]
+        if quoted is not None:
+            names.add(_ESCAPE.sub(r"\1", quoted))
+        elif match[3] is not None:
+            names.add(match[3])
+    return names
+
+
 def split_settings(engine_clause: str) -> tuple[str, list[str]]:
     """``MergeTree ORDER BY id SETTINGS a = 1, b = 'x'`` -> the text before SETTINGS and
     the settings' ``name = value`` items."""

@@ -28,6 +28,7 @@ from . import errors
 from .codec import encode_block, make_context, read_blocks
 from .escape import quote_identifier, render
 from .exceptions import (
+    DatabaseError,
     DataError,
     InterfaceError,
     NotSupportedError,
@@ -124,9 +125,21 @@ def normalize_path(path: str | os.PathLike) -> str:
     """``:memory:`` as is; a directory as an absolute path (created if missing).
 
     The directory is checked to be writable here: chDB would fail with a bare OSError,
-    or with a message that leaves the path out.
+    or with a message that leaves the path out. A ``?`` is refused: chDB would read what
+    follows it as options of the engine, not as part of the path.
     """
-    path = os.fspath(path)
+    path = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(path, str):
+        hint = ": decode it" if isinstance(path, bytes) else ""
+        raise InterfaceError(
+            f"the embedded path must be a str or a path, not {type(path).__name__}{hint}"
+        )
+    if "?" in path:
+        raise InterfaceError(
+            f"cannot use {path!r} as the embedded engine's path: chDB would read what "
+            "follows '?' as options of the engine; pass a directory whose path has no '?', "
+            "or ':memory:', and ClickHouse settings as connect(settings=...)"
+        )
     if path in ("", MEMORY):
         return MEMORY
     path = os.path.abspath(path)
@@ -192,10 +205,16 @@ class EmbeddedTransport(Transport):
     def set_session(self, settings: Settings) -> None:
         """Apply connection-level settings for the rest of this session."""
         for name, value in settings.items():
-            self._run(f"SET {_identifier(name)} = {render(value)}")
+            self._set(name, value)
             self._settings[name] = value
         if "session_timezone" in settings:
             self.timezone = self._scalar("SELECT timezone()")
+
+    def _set(self, name: str, value: Any) -> None:
+        try:
+            self._run(f"SET {_identifier(name)} = {render(value)}")
+        except DatabaseError as error:
+            raise errors.for_setting(error, name, value) from None
 
     def _apply(self, settings: Settings | None) -> Callable[[], None] | None:
         """Apply per-statement settings; return what puts the session's back."""
@@ -211,7 +230,7 @@ class EmbeddedTransport(Transport):
 
         try:
             for name, value in settings.items():
-                self._run(f"SET {_identifier(name)} = {render(value)}")
+                self._set(name, value)
                 applied.append(name)
         except BaseException:
             restore()  # an unknown setting later in the dict must not leave the others set
@@ -344,8 +363,8 @@ class EmbeddedTransport(Transport):
         )
         restore = self._apply(settings)
         try:
-            if self._has_check_constraints(statement.target):
-                return self._insert_checked(statement, columns_with_types, encoded)
+            if json_columns or self._has_check_constraints(statement.target):
+                return self._insert_staged(statement, wire_types, encoded, bool(json_columns))
             return self._stream_insert(statement.without_data, encoded)
         finally:
             if restore:
@@ -373,32 +392,36 @@ class EmbeddedTransport(Transport):
         create = self._run(f"SHOW CREATE TABLE {target}", "TSVRaw").bytes().decode()
         return re.search(r"\bCONSTRAINT\b.*\bCHECK\b", create) is not None
 
-    def _insert_checked(
+    def _insert_staged(
         self,
         statement: InsertStatement,
-        columns_with_types: list[tuple[str, str]],
+        wire_types: list[tuple[str, str]],
         blocks: Iterator[tuple[bytes, int]],
+        has_json: bool,
     ) -> int:
-        """Insert block by block through a staging table, so CHECK constraints hold.
+        """Insert block by block through a staging table, for what a streamed Native
+        insert gets wrong.
 
         chDB's streaming insert drops a block that violates a CHECK constraint without
-        an error; ``INSERT ... SELECT`` raises as it should. So each block lands in a
-        temporary Memory table first and moves over with one checked statement.
+        an error, and turns the JSON text of a JSON column into the column's types with
+        the default settings, which read date-like strings as dates ("2020/01/01" would
+        come back as "2020-01-01"). ``INSERT ... SELECT`` checks constraints and takes
+        its own settings. So each block lands in a temporary Memory table first, as it
+        was sent, and moves over with one statement.
         """
         staging = f"_driver_staging_{uuid.uuid4().hex}"
-        names = ", ".join(quote_identifier(name) for name, _ in columns_with_types)
-        definition = ", ".join(
-            f"{quote_identifier(name)} {kind}" for name, kind in columns_with_types
+        names = ", ".join(quote_identifier(name) for name, _ in wire_types)
+        definition = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in wire_types)
+        move = (
+            f"INSERT INTO {statement.target} ({names}) {statement.settings} "
+            f"SELECT {names} FROM {staging}{JSON_AS_WRITTEN if has_json else ''}"
         )
         self._run(f"CREATE TEMPORARY TABLE {staging} ({definition}) ENGINE = Memory")
         total = 0
         try:
             for block, rows in blocks:
                 self._stream_insert(f"INSERT INTO {staging} ({names})", iter(((block, rows),)))
-                self._run(
-                    f"INSERT INTO {statement.target} ({names}) {statement.settings} "
-                    f"SELECT {names} FROM {staging}"
-                )
+                self._run(move)
                 self._run(f"TRUNCATE TABLE {staging}")
                 total += rows
         finally:
@@ -447,6 +470,13 @@ def _identifier(name: str) -> str:
     if not plain.replace("_", "a").isalnum() or not plain.isascii() or plain[0].isdigit():
         raise ProgrammingError(f"{name!r} is not a valid ClickHouse setting or database name")
     return plain
+
+
+# A JSON column's strings stay strings: ClickHouse would store "2020/01/01" as a Date
+# and give back "2020-01-01" (the native transport sends strings as strings).
+JSON_AS_WRITTEN = (
+    " SETTINGS input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0"
+)
 
 
 def _json_as_text(column_type: str) -> str:

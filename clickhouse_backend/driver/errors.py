@@ -152,6 +152,13 @@ def clean_message(message: str) -> str:
     return _TRAILING_NAMES_RE.sub("", text).strip()
 
 
+def for_setting(error: exc.DatabaseError, name: str, value: object) -> exc.DatabaseError:
+    """The same error, naming the setting whose value ClickHouse refused (its own message
+    says only what it could not parse)."""
+    message = f"the setting {name} = {value!r} was refused: {error.message}"
+    return type(error)(message, code=error.code, name=error.name)
+
+
 def unreadable_type(message: str, column: str | None = None) -> exc.NotSupportedError:
     """The error for a result column whose type clickhouse-driver cannot decode."""
     type_name = message.removeprefix("Unknown type ").strip() or "Tuple() (an empty tuple)"

@@ -21,7 +21,7 @@ from clickhouse_driver.settings.available import settings as binary_settings
 from . import errors
 from .codec import UNCONVERTIBLE
 from .escape import render
-from .exceptions import DataError, OperationalError, ProgrammingError
+from .exceptions import DatabaseError, DataError, OperationalError, ProgrammingError
 from .gcpause import paused_gc
 from .statements import InsertStatement
 from .transport import JSON_AS_TEXT, Result, Settings, Transport
@@ -77,6 +77,7 @@ class NativeTransport(Transport):
             info.used_revision < defines.DBMS_MIN_REVISION_WITH_SETTINGS_SERIALIZED_AS_STRINGS
         )
         self.check_settings(session)
+        self._check_setting_values(session)
         self.client.settings = session
         if self.server_version >= (24, 10):  # JSON columns as JSON text (see embedded.py)
             for name, value in JSON_AS_TEXT.items():
@@ -93,6 +94,23 @@ class NativeTransport(Transport):
         if self._binary_settings:
             for name, value in (settings or {}).items():
                 self._check_binary_setting(name, value)
+
+    def _check_setting_values(self, settings: Settings) -> None:
+        """Refuse, by name, a session setting whose value the server refuses: it would
+        fail every statement with a message that names no setting."""
+        if not settings:
+            return
+        try:
+            with self._errors():
+                self.client.execute("SELECT 1", settings=settings)
+        except DatabaseError as error:
+            for name, value in settings.items():
+                try:
+                    with self._errors():
+                        self.client.execute("SELECT 1", settings={name: value})
+                except DatabaseError as alone:
+                    raise errors.for_setting(alone, name, value) from None
+            raise error from None
 
     def _check_setting_names(self, settings: Settings | None) -> None:
         unchecked = [

@@ -2,6 +2,7 @@
 ``here`` of config.xml (run with it in the working directory; prints what passed)."""
 
 import sys
+from decimal import Decimal
 
 import django
 from django.conf import settings
@@ -18,8 +19,8 @@ settings.configure(
 django.setup()
 
 from django.apps.registry import Apps  # noqa: E402
-from django.db import NotSupportedError, connection  # noqa: E402
-from django.db.models import F, Sum  # noqa: E402
+from django.db import DatabaseError, NotSupportedError, connection  # noqa: E402
+from django.db.models import DecimalField, F, Sum  # noqa: E402
 
 from clickhouse_backend import models  # noqa: E402
 
@@ -37,7 +38,7 @@ class Student(models.ClickhouseModel):
         engine = models.MergeTree(order_by="id")
 
 
-def distributed(name: str, cluster: str):
+def distributed(name: str, cluster: str, sharding_key=None):
     meta = type(
         "Meta",
         (),
@@ -45,7 +46,10 @@ def distributed(name: str, cluster: str):
             "app_label": "school",
             "apps": apps,
             "engine": models.Distributed(
-                cluster, models.currentDatabase(), Student._meta.db_table, models.Rand()
+                cluster,
+                models.currentDatabase(),
+                Student._meta.db_table,
+                sharding_key or models.Rand(),
             ),
         },
     )
@@ -94,4 +98,59 @@ try:
     DistributedStudent.objects.filter(pk=created.pk).update(id=1)
 except NotSupportedError as error:
     print("refused:", error)
+
+
+# A column the sharding key's expression reads cannot change: the row would be on a shard
+# its new value does not pick.
+ByScore = distributed("ByScore", "here", models.cityHash64("score", "name"))
+with connection.schema_editor() as editor:
+    editor.create_model(ByScore)
+for field in ("score", "name"):
+    try:
+        ByScore.objects.filter(pk=loaded.pk).update(**{field: F(field)})
+        ByScore.objects.filter(pk=loaded.pk).update(**{field: "x" if field == "name" else 2})
+        raise AssertionError(f"ByScore.{field}, read by the sharding key, was updated")
+    except NotSupportedError as error:
+        assert f"ClickHouse cannot change {field}" in str(error), error
+assert ByScore.objects.values_list("name", "score").get(pk=loaded.pk) == ("saved", 51)
+
+
+# A Distributed model over a table of another database: a mutation that fails there is
+# killed there (not looked for in the session's database), and the next one applies.
+class ArchivedLedger(models.ClickhouseModel):
+    amount = DecimalField(max_digits=9, decimal_places=2)
+    flag = models.UInt8Field(default=0)
+
+    class Meta:
+        app_label = "school"
+        apps = apps
+        engine = models.Distributed("here", "archive", "ledger", models.Rand())
+
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE DATABASE archive")
+    cursor.execute(
+        "CREATE TABLE archive.ledger (id Int64, amount Decimal(9, 2), flag UInt8) "
+        "ENGINE = MergeTree ORDER BY id"
+    )
+with connection.schema_editor() as editor:
+    editor.create_model(ArchivedLedger)
+ArchivedLedger.objects.bulk_create(
+    [ArchivedLedger(amount="9999999.99"), ArchivedLedger(amount="1.5")]
+)
+try:
+    ArchivedLedger.objects.update(amount=F("amount") * 1000)
+    raise AssertionError("an overflowing update of archive.ledger ran")
+except DatabaseError as error:
+    assert "was killed" in str(error), error
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT count() FROM system.mutations WHERE database = 'archive' AND NOT is_done"
+    )
+    assert cursor.fetchone() == (0,)
+assert ArchivedLedger.objects.update(flag=7) == 2
+assert sorted(ArchivedLedger.objects.values_list("amount", "flag")) == [
+    (Decimal("1.50"), 7),
+    (Decimal("9999999.99"), 7),
+]
 print("distributed flows passed")

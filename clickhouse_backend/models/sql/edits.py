@@ -41,7 +41,10 @@ from .targets import (
     CHECKED_COUNT_SQL,
     COUNT_SQL,
     DELETE_SQL,
+    JSON_AS_WRITTEN_SQL,
+    JSON_WITH_DATES_SQL,
     LIGHTWEIGHT_UPDATE_SQL,
+    MUTATION_DELETE_SQL,
     TRUNCATE_SQL,
     UPDATE_SQL,
     target_of,
@@ -59,7 +62,9 @@ _KEY_COLUMN_REFUSAL = "CANNOT_UPDATE_COLUMN"
 
 class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
     """``DELETE FROM`` is ClickHouse's lightweight delete (``TRUNCATE`` when every row
-    goes), in the table the rows live in (see ``targets``), with an honest row count."""
+    goes), in the table the rows live in (see ``targets``), with an honest row count. A
+    table outside the MergeTree family takes ``ALTER TABLE ... DELETE`` (Memory, Join),
+    or says it takes no deletes, as it says it takes no updates (Log, Set)."""
 
     def _as_sql(self, query):
         """The DELETE of ``query``'s rows (Django hands a query with joins over as
@@ -79,21 +84,31 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
             return sql, tuple(settings_params)
         if target.relabels:
             where, params = self.compile(query.where.relabeled_clone(target.relabels))
-        sql = DELETE_SQL.format(
+        sql = self._delete_template.format(
             table=target.table, on_cluster=target.on_cluster, where=where, settings=settings
         )
         return sql, (*params, *settings_params)
 
+    # A lightweight DELETE, unless execute_sql() finds that the table takes none.
+    _delete_template = DELETE_SQL
+
     def execute_sql(self, result_type=MULTI):
         if result_type != ROW_COUNT:
             return super().execute_sql(result_type)
+        target = target_of(self.query.model, self.connection)
+        with self.connection.cursor() as cursor:
+            introspection = self.connection.introspection
+            facts = introspection.get_edit_facts(cursor, target.name, target.database)
+        if not facts.lightweight_delete:
+            self._delete_template = MUTATION_DELETE_SQL
         try:
             sql, params = self.as_sql()
         except EmptyResultSet:
             return 0
-        target = target_of(self.query.model, self.connection)
         count_sql, count_params = self._counted
-        return run_counted(self.connection, target.name, sql, params, count_sql, count_params)
+        return run_counted(
+            self.connection, target.name, target.database, sql, params, count_sql, count_params
+        )
 
 
 class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
@@ -208,9 +223,9 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         values = self.query.values
         if not cached:
             introspection.forget_edit_facts(table)
-            introspection.forget_edit_facts(target.name)
+            introspection.forget_edit_facts(target.name, target.database)
         with self.connection.cursor() as cursor:
-            facts = introspection.get_edit_facts(cursor, target.name)
+            facts = introspection.get_edit_facts(cursor, target.name, target.database)
             keys = facts.key_columns
             if target.name != table:  # a Distributed one's sharding key too
                 keys = keys | introspection.get_edit_facts(cursor, table).key_columns
@@ -221,6 +236,8 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
             )
             checks = [self._condition(~Q((values[i][0].attname, values[i][2]))) for i in keyed]
             checks += [condition for *_, condition in computed]
+            reread_json = self._json_read_as_dates(values)
+            checks += [condition for *_, condition in reread_json]
             where, where_params = self._where()
             count_sql = CHECKED_COUNT_SQL.format(
                 checks="".join(f", countIf({sql})" for sql, _ in checks),
@@ -233,12 +250,14 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                 count_sql,
                 [*count_params, *where_params],
                 None if lightweight else target.name,
+                target.database,
             )
             matched, *counts = counts
             if not matched:
                 return 0
             self._refuse_key_changes([values[i] for i in keyed], counts[: len(keyed)], cached)
-            self._refuse_out_of_range(computed, counts[len(keyed) :])
+            self._refuse_out_of_range(computed, counts[len(keyed) : len(keyed) + len(computed)])
+            json_counts = counts[len(keyed) + len(computed) :]
             # Assignments to key columns that keep their value are left out.
             kept = [item for index, item in enumerate(assignments) if index not in keyed]
             if not kept:  # nothing left to change, but save() must know the row is there
@@ -251,10 +270,11 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                     except DatabaseError as error:
                         if _error_name(error) not in _LIGHTWEIGHT_REFUSALS:
                             raise
-                    introspection.refuses_lightweight_update(target.name)
-                    mutations = listed_mutations(cursor, target.name)
+                    introspection.refuses_lightweight_update(target.name, target.database)
+                    mutations = listed_mutations(cursor, target.name, target.database)
+                self._refuse_dates_from_strings(reread_json, json_counts)
                 sql, params = self._statement(kept, lightweight=False)
-                run_mutation(cursor, target.name, sql, params, mutations)
+                run_mutation(cursor, target.name, target.database, sql, params, mutations)
             except DatabaseError as error:
                 if cached and _error_name(error) == _KEY_COLUMN_REFUSAL:
                     raise _StaleFactsError from error
@@ -332,6 +352,47 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                     f"{model}.{field.name}: {value} would be outside the range of its "
                     f"column ({low} to {high}) in {count} row(s); nothing was updated"
                 )
+
+    def _json_read_as_dates(self, values: list[tuple]) -> list[tuple]:
+        """A mutation turns JSON text into the column's types with the server's default
+        settings, whatever the session says: a string shaped like a date becomes a Date
+        ("2020/01/01" read back as "2020-01-01"). So each JSONField value holding strings
+        is checked: whether ClickHouse reads it differently with dates inferred than the
+        session does (which does not infer them); each as (field, value, condition)."""
+        checks = []
+        for field, _, value in values:
+            if field.get_internal_type() != "JSONField" or not _holds_strings(value):
+                continue
+            text = field.get_db_prep_save(value, connection=self.connection)
+            condition = (
+                f"({JSON_WITH_DATES_SQL}) != {JSON_AS_WRITTEN_SQL}",
+                [text, text],
+            )
+            checks.append((field, value, condition))
+        return checks
+
+    def _refuse_dates_from_strings(self, checks: list[tuple], counts: list[int]) -> None:
+        for (field, value, _), count in zip(checks, counts, strict=True):
+            if count:
+                model = self.query.get_meta().label
+                raise DataError(
+                    f"{model}.{field.name}: update() would run as a mutation, and ClickHouse's "
+                    f"mutations store the strings of {value!r} that look like dates as dates "
+                    "(given back in ClickHouse's format); nothing was updated. Save the "
+                    "objects one by one, or pass the dates in the form ClickHouse writes them "
+                    "(YYYY-MM-DD, YYYY-MM-DD hh:mm:ss)"
+                )
+
+
+def _holds_strings(value) -> bool:
+    """Whether a JSON document has a string anywhere (keys aside)."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, dict):
+        return any(map(_holds_strings, value.values()))
+    if isinstance(value, (list, tuple)):
+        return any(map(_holds_strings, value))
+    return False
 
 
 class _StaleFactsError(Exception):

@@ -32,18 +32,26 @@ from ...driver.escape import quote_string
 # The table's mutations ClickHouse still lists, as (id, done, why the last try
 # failed or ''): finished ones too, so a mutation that finished despite an error is told
 # apart from one that was already there.
+# A table is named by (database, table); a database of None is the session's own.
 MUTATIONS_SQL = (
     "SELECT groupArray((mutation_id, is_done, latest_fail_reason)) "
-    "FROM system.mutations WHERE database = currentDatabase() AND table = %s"
+    "FROM system.mutations WHERE database = coalesce(%s, currentDatabase()) AND table = %s"
 )
 COUNT_AND_MUTATIONS_SQL = "SELECT ({count}), ({mutations})"
 KILL_SQL = (
-    "KILL MUTATION WHERE database = currentDatabase() AND table = %s AND mutation_id IN %s SYNC"
+    "KILL MUTATION WHERE database = coalesce(%s, currentDatabase()) AND table = %s "
+    "AND mutation_id IN %s SYNC"
 )
 
 
 def run_counted(
-    connection, table: str, sql: str, params: Sequence, count_sql: str, count_params: Sequence
+    connection,
+    table: str,
+    database: str | None,
+    sql: str,
+    params: Sequence,
+    count_sql: str,
+    count_params: Sequence,
 ) -> int:
     """Run a mutation on ``table`` if ``count_sql`` matches rows; return how many.
 
@@ -51,14 +59,20 @@ def run_counted(
     when an update says it changed nothing. A statement that matches nothing is not run.
     """
     with connection.cursor() as cursor:
-        matched, mutations = counted(cursor, count_sql, count_params, table)
+        matched, mutations = counted(cursor, count_sql, count_params, table, database)
         if not matched:
             return 0
-        run_mutation(cursor, table, sql, params, mutations)
+        run_mutation(cursor, table, database, sql, params, mutations)
     return matched
 
 
-def counted(cursor, count_sql: str, count_params: Sequence, table: str | None = None):
+def counted(
+    cursor,
+    count_sql: str,
+    count_params: Sequence,
+    table: str | None = None,
+    database: str | None = None,
+):
     """The value ``count_sql`` selects and, when ``table`` is named, the table's mutations
     (as ``MUTATIONS_SQL`` lists them; None otherwise), in one query."""
     if table is None:
@@ -66,33 +80,35 @@ def counted(cursor, count_sql: str, count_params: Sequence, table: str | None = 
         return cursor.fetchone()[0], None
     cursor.execute(
         COUNT_AND_MUTATIONS_SQL.format(count=count_sql, mutations=MUTATIONS_SQL),
-        (*count_params, table),
+        (*count_params, database, table),
     )
     value, mutations = cursor.fetchone()
     return value, mutations
 
 
-def listed_mutations(cursor, table: str) -> list[tuple]:
+def listed_mutations(cursor, table: str, database: str | None) -> list[tuple]:
     """The table's mutations, as ``MUTATIONS_SQL`` lists them."""
-    cursor.execute(MUTATIONS_SQL, [table])
+    cursor.execute(MUTATIONS_SQL, [database, table])
     return cursor.fetchone()[0]
 
 
-def run_mutation(cursor, table: str, sql: str, params: Sequence, mutations: list[tuple]) -> None:
+def run_mutation(
+    cursor, table: str, database: str | None, sql: str, params: Sequence, mutations: list[tuple]
+) -> None:
     """Run a mutation of ``table``, whose mutations were ``mutations`` just before: refused
     behind a failed one; what it started is killed if it fails."""
-    _refuse_behind_failed(table, mutations)
+    _refuse_behind_failed(table, database, mutations)
     try:
         cursor.execute(sql, params)
     except DatabaseError as error:
         before = {mutation[0] for mutation in mutations}
-        reported = _cleaned_up_after(cursor, table, before, error)
+        reported = _cleaned_up_after(cursor, table, database, before, error)
         if reported is error:  # nothing was started: the error as it is
             raise
         raise reported from error
 
 
-def _refuse_behind_failed(table: str, mutations: list[tuple]) -> None:
+def _refuse_behind_failed(table: str, database: str | None, mutations: list[tuple]) -> None:
     failed = [(id_, reason) for id_, done, reason in mutations if reason and not done]
     if not failed:
         return
@@ -100,20 +116,23 @@ def _refuse_behind_failed(table: str, mutations: list[tuple]) -> None:
     raise OperationalError(
         f"table {table} has a failed mutation, {mutation}, which blocks every later one "
         f"(it failed with: {_first_line(reason)}); nothing was changed. Kill it with "
-        f"KILL MUTATION WHERE table = {quote_string(table)} AND mutation_id = "
+        f"KILL MUTATION WHERE {_where_database(database)}table = {quote_string(table)} "
+        f"AND mutation_id = "
         f"{quote_string(mutation)}, or fix "
         "what it needs and let ClickHouse retry it"
     )
 
 
-def _cleaned_up_after(cursor, table: str, before: set[str], error: DatabaseError) -> DatabaseError:
+def _cleaned_up_after(
+    cursor, table: str, database: str | None, before: set[str], error: DatabaseError
+) -> DatabaseError:
     """Kill what the failed statement started; the error, saying how far each got."""
     try:
-        started = _listed_since(cursor, table, before)
+        started = _listed_since(cursor, table, database, before)
         unfinished = tuple(id_ for id_, done in started if not done)
         if unfinished:
-            cursor.execute(KILL_SQL, [table, unfinished])
-            still_listed = dict(_listed_since(cursor, table, before))
+            cursor.execute(KILL_SQL, [database, table, unfinished])
+            still_listed = dict(_listed_since(cursor, table, database, before))
             started = [(id_, still_listed.get(id_)) for id_, _ in started]
     except DatabaseError as cleanup:
         return type(error)(
@@ -124,9 +143,11 @@ def _cleaned_up_after(cursor, table: str, before: set[str], error: DatabaseError
     return type(error)("; ".join([str(error), *outcomes])) if outcomes else error
 
 
-def _listed_since(cursor, table: str, before: set[str]) -> list[tuple[str, bool]]:
+def _listed_since(
+    cursor, table: str, database: str | None, before: set[str]
+) -> list[tuple[str, bool]]:
     """The table's mutations not in ``before``, as (id, done)."""
-    mutations = listed_mutations(cursor, table)
+    mutations = listed_mutations(cursor, table, database)
     return sorted((id_, done) for id_, done, _ in mutations if id_ not in before)
 
 
@@ -143,6 +164,10 @@ def _outcome(mutation: str, done: bool | None) -> str:
         f"its mutation {mutation} was killed, so it will not apply later; a mutation is "
         "not atomic, and parts of the table it had already rewritten keep the change"
     )
+
+
+def _where_database(database: str | None) -> str:
+    return "" if database is None else f"database = {quote_string(database)} AND "
 
 
 def _first_line(text: str) -> str:

@@ -26,8 +26,17 @@ from ..engines import Distributed, literal_name
 UPDATE_SQL = "ALTER TABLE {table}{on_cluster} UPDATE {assignments} WHERE {where}{settings}"
 LIGHTWEIGHT_UPDATE_SQL = "UPDATE {table}{on_cluster} SET {assignments} WHERE {where}{settings}"
 DELETE_SQL = "DELETE FROM {table}{on_cluster} WHERE {where}{settings}"
+# delete() where lightweight deletes are not taken (Memory, Join): a mutation.
+MUTATION_DELETE_SQL = "ALTER TABLE {table}{on_cluster} DELETE WHERE {where}{settings}"
 TRUNCATE_SQL = "TRUNCATE TABLE {table}{on_cluster}{settings}"
 COUNT_SQL = "SELECT count() FROM {table} WHERE {where}"
+# A JSON document as ClickHouse reads it with dates inferred from strings (as mutations
+# do) and as the session reads it (without: see backend/base.py).
+JSON_WITH_DATES_SQL = (
+    "SELECT toJSONString(CAST(%s, 'JSON')) "
+    "SETTINGS input_format_try_infer_dates = 1, input_format_try_infer_datetimes = 1"
+)
+JSON_AS_WRITTEN_SQL = "toJSONString(CAST(%s, 'JSON'))"
 # The rows an update() matches, then how many of them each check counts ({checks} is
 # ", countIf(condition)" for each), as one array.
 CHECKED_COUNT_SQL = "SELECT [count(){checks}] FROM {table} WHERE {where}"
@@ -35,10 +44,12 @@ CHECKED_COUNT_SQL = "SELECT [count(){checks}] FROM {table} WHERE {where}"
 
 @dataclass(frozen=True)
 class Target:
-    """The table a mutation changes (``name``, unquoted, and ``table``, as SQL), the
-    ``ON CLUSTER`` clause, and the table its rows are counted and queried through."""
+    """The table a mutation changes (``name``, unquoted, in ``database``, None for the
+    session's own, and ``table``, as SQL), the ``ON CLUSTER`` clause, and the table its
+    rows are counted and queried through."""
 
     name: str
+    database: str | None
     table: str
     on_cluster: str
     queried: str
@@ -56,7 +67,7 @@ def target_of(model, connection) -> Target:
     table = model._meta.db_table
     engine = getattr(model._meta, "engine", None)
     if not isinstance(engine, Distributed):
-        return Target(table, quote_name(table), "", table, quote_name(table))
+        return Target(table, None, quote_name(table), "", table, quote_name(table))
     cluster, database, local = (
         _literal(model, "cluster", engine.cluster),
         _literal(model, "database", engine.database, current_database_ok=True),
@@ -68,7 +79,7 @@ def target_of(model, connection) -> Target:
     # The embedded engine's cluster is this process alone (the schema editor sees to it),
     # and it has no ON CLUSTER.
     on_cluster = "" if connection.runs_embedded else f" ON CLUSTER {quote_name(cluster)}"
-    return Target(local, qualified, on_cluster, table, quote_name(table))
+    return Target(local, database, qualified, on_cluster, table, quote_name(table))
 
 
 def _literal(model, argument: str, value, current_database_ok: bool = False) -> str | None:
