@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from ..driver.exceptions import ProgrammingError
@@ -27,6 +28,7 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "settings": (Mapping,),
     "migration_cluster": (str,),
     "machine_id": (int,),
+    "distributed_migrations": (bool,),
     # Passed to the native transport as they are (see docs/configuration.md).
     "secure": (bool,),
     "verify": (bool,),
@@ -83,13 +85,41 @@ OTHER_BACKENDS_TEST_KEYS = frozenset(
         "DATAFILE_TMP_EXTSIZE",
     }
 )
-# Options of the backend itself, not passed to the driver.
-BACKEND_ONLY = frozenset({"migration_cluster", "machine_id"})
+# django-clickhouse-backend's names, each with what to write here instead. Refused by
+# name: taken silently, they would not mean what its users expect.
+FOREIGN_OPTIONS = {
+    "connections_min": "a pool: OPTIONS['pool'] = {'min_size': ..., 'max_size': ...}",
+    "connections_max": "a pool: OPTIONS['pool'] = {'min_size': ..., 'max_size': ...}",
+}
+FOREIGN_TEST_KEYS = {
+    "fake_transaction": (
+        "nothing: a TestCase that uses ClickHouse runs as a TransactionTestCase (every "
+        "table it used is emptied after each test, so no row leaks into the next); keep "
+        "ClickHouse tests in classes of their own so the others keep their rollbacks "
+        "(docs/testing.md)"
+    ),
+}
+FOREIGN_SETTINGS = {
+    "CLICKHOUSE_ID_WORKER": (
+        "nothing: this backend generates ids itself; give each node that inserts "
+        "OPTIONS['machine_id'] (0-1023) of its own (docs/configuration.md)"
+    ),
+}
+# Options of the backend itself, not passed to the driver. distributed_migrations is
+# django-clickhouse-backend's, for a load balancer in front of a cluster: with
+# migration_cluster the history is a replicated table on every node already.
+BACKEND_ONLY = frozenset({"migration_cluster", "machine_id", "distributed_migrations"})
 NATIVE_ONLY = frozenset(OPTION_TYPES) - {"embedded", "dsn", "settings"} - BACKEND_ONLY
 
 
-def _check_types(where: str, values: Mapping, types: Mapping, kind: str) -> None:
+def _check_types(
+    where: str, values: Mapping, types: Mapping, kind: str, foreign: Mapping = {}
+) -> None:
     for key, value in values.items():
+        if key in foreign:
+            raise ImproperlyConfigured(
+                f"{where}[{key!r}] is django-clickhouse-backend's; here use {foreign[key]}"
+            )
         accepted = types.get(key)
         if accepted is None:
             raise ImproperlyConfigured(
@@ -106,7 +136,15 @@ def _check_types(where: str, values: Mapping, types: Mapping, kind: str) -> None
 
 def _check_test(where: str, test: Mapping[str, Any]) -> None:
     ours = {key: value for key, value in test.items() if key not in OTHER_BACKENDS_TEST_KEYS}
-    _check_types(f"{where}['TEST']", ours, TEST_TYPES, "test setting")
+    _check_types(f"{where}['TEST']", ours, TEST_TYPES, "test setting", FOREIGN_TEST_KEYS)
+
+
+def _check_project_settings() -> None:
+    for name, instead in FOREIGN_SETTINGS.items():
+        if getattr(settings, name, None) is not None:
+            raise ImproperlyConfigured(
+                f"settings.{name} is django-clickhouse-backend's; here use {instead}"
+            )
 
 
 def _check_address(where: str, settings_dict: Mapping[str, Any]) -> None:
@@ -126,13 +164,20 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
     """Check a ``DATABASES`` entry (OPTIONS, TEST, the address); return OPTIONS without
     unset keys."""
     where = f"DATABASES[{alias!r}]"
+    _check_project_settings()
     _check_address(where, settings_dict)
     options = settings_dict.get("OPTIONS") or {}
-    _check_types(f"{where}['OPTIONS']", options, OPTION_TYPES, "option")
+    _check_types(f"{where}['OPTIONS']", options, OPTION_TYPES, "option", FOREIGN_OPTIONS)
     options = {key: value for key, value in options.items() if value is not None}
     pool = options.get("pool")
     if isinstance(pool, Mapping):
         _check_types(f"{where}['OPTIONS']['pool']", pool, POOL_TYPES, "option")
+    if options.get("distributed_migrations") and not options.get("migration_cluster"):
+        raise ImproperlyConfigured(
+            f"{where}['OPTIONS']['distributed_migrations'] needs migration_cluster: the "
+            "migration history is then a replicated table on every node of that cluster, "
+            "which a load balancer may send each migrate to"
+        )
     if options.get("migration_cluster") == "":
         raise ImproperlyConfigured(
             f"{where}['OPTIONS']['migration_cluster'] must name a cluster, not ''; "
