@@ -197,3 +197,31 @@ def test_run_sql_and_run_python_run_on_clickhouse_both_ways():
 
 
 MOMENT = datetime.datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+
+def test_a_history_written_by_django_clickhouse_backend_is_read_as_it_meant():
+    """Its django_migrations marks an unapplied migration deleted = true instead of
+    removing the row: migrate applies that one again and nothing else, and showmigrations
+    shows what is applied. The column stays for a way back."""
+    connection = connections["clickhouse"]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE django_migrations ADD COLUMN deleted Bool DEFAULT false")
+        cursor.execute(
+            "ALTER TABLE django_migrations UPDATE deleted = true "
+            "WHERE app = 'testapp' AND name = '0007_merge'"
+        )
+    try:
+        assert "Applying testapp.0007_merge... OK" in run("migrate", "testapp")
+        assert "No migrations to apply." in run("migrate", "testapp")
+        assert "[X] 0007_merge" in run("showmigrations", "testapp")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, deleted FROM django_migrations "
+                "WHERE app = 'testapp' AND name LIKE '000%' ORDER BY name"
+            )
+            rows = cursor.fetchall()
+        assert rows[-1] == ("0007_merge", False) and len(rows) == len(set(rows)) == 11
+        assert not any(deleted for _, deleted in rows)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE django_migrations DROP COLUMN IF EXISTS deleted")

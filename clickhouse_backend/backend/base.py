@@ -13,6 +13,7 @@ from . import options as database_options
 from .client import DatabaseClient
 from .creation import DatabaseCreation
 from .features import DatabaseFeatures
+from .history import forget_unapplied
 from .introspection import DatabaseIntrospection
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
@@ -199,6 +200,11 @@ class DatabaseWrapper(BaseDatabaseWrapper):
                 f"{self.display_name} {'.'.join(map(str, minimum))} or later is required "
                 f"(found {'.'.join(map(str, version))})."
             )
+
+    def prepare_database(self) -> None:
+        """Before ``migrate``: a history django-clickhouse-backend wrote reads right."""
+        super().prepare_database()
+        forget_unapplied(self)
 
     def init_connection_state(self) -> None:
         try:
