@@ -107,3 +107,13 @@ def test_an_insert_block_size_no_insert_could_use_is_refused(connect, size):
         cursor = connect(insert_block_size=size).cursor()
         cursor.execute("CREATE TEMPORARY TABLE blocks (x UInt8)")
         cursor.executemany("INSERT INTO blocks (x) VALUES", [(1,), (2,)])
+
+
+@pytest.mark.parametrize("options", [{"embedded": ":memory:"}, {"host": "127.0.0.1"}])
+def test_django_clickhouse_backend_pool_sizes_point_to_create_pool(options):
+    """Its connect(connections_min=..., connections_max=...) opened a pool: here that is
+    create_pool(), which the error names, before anything connects."""
+    with pytest.raises(driver.InterfaceError) as refused:
+        driver.connect(**options, connections_min=2, connections_max=4)
+    assert str(refused.value).startswith("connect() takes no connections_max, connections_min")
+    assert "create_pool(min_size=..., max_size=..., ...)" in str(refused.value)

@@ -84,6 +84,12 @@ def _transport_factory(
         from_dsn = parse_dsn(dsn)
         settings = {**from_dsn.get("settings", {}), **(options.get("settings") or {})}
         options = {**from_dsn, **options, "settings": settings}
+    pool_sizes = sorted({"connections_min", "connections_max"} & set(options))
+    if pool_sizes:  # django-clickhouse-backend's connect() opened a pool
+        raise InterfaceError(
+            f"connect() takes no {', '.join(pool_sizes)}: a pool of sessions is "
+            "create_pool(min_size=..., max_size=..., ...) here, with the same other options"
+        )
     check_values(options)
     block_size = options.pop("insert_block_size", DEFAULT_INSERT_BLOCK_SIZE)
     settings = check_settings(options.pop("settings", None)) or {}
