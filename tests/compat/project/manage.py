@@ -1,0 +1,10 @@
+"""manage.py of a django-clickhouse-backend (jayvynl) project, as its README sets one up."""
+
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
