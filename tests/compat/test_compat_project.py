@@ -100,6 +100,48 @@ def test_migrate_and_operate_data_as_the_readme_does(project):
         assert part in table, part
 
 
+HINTED_MIGRATION = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("testapp", "0001_initial")]
+    operations = [
+        migrations.RunSQL(
+            "CREATE TABLE hinted (x UInt8) ENGINE = MergeTree ORDER BY x",
+            "DROP TABLE hinted",
+            hints={"clickhouse": True},
+        ),
+    ]
+"""
+
+SHOW_HINTED = """
+from django.db import connections
+for alias in ("default", "clickhouse"):
+    print(alias, "hinted" in connections[alias].introspection.table_names())
+"""
+
+
+def test_a_migration_with_the_readme_clickhouse_hint_runs_on_clickhouse_only(project, monkeypatch):
+    """The README's router sends "custom migrations with a ``clickhouse`` hint key" to
+    ClickHouse: migrate on both aliases creates the table there only, and unapplying it
+    drops it. (SQLite as default: plain ``migrate`` would write to the shared PostgreSQL
+    database.)"""
+    monkeypatch.setenv("COMPAT_SQLITE", "1")
+    manage(project, "makemigrations", "testapp")
+    (project / "testapp/migrations/0002_hinted.py").write_text(HINTED_MIGRATION)
+    assert "Applying testapp.0002_hinted... OK" in manage(project, "migrate").stdout
+    migrated = manage(project, "migrate", "--database", "clickhouse")
+    assert "Applying testapp.0002_hinted... OK" in migrated.stdout
+    shown = manage(project, "shell", "-c", SHOW_HINTED).stdout.splitlines()
+    assert shown[-2:] == ["default False", "clickhouse True"]
+    back = manage(project, "migrate", "testapp", "0001", "--database", "clickhouse")
+    assert "Unapplying testapp.0002_hinted... OK" in back.stdout
+    assert manage(project, "shell", "-c", SHOW_HINTED).stdout.splitlines()[-1] == (
+        "clickhouse False"
+    )
+
+
 def postgres_reachable() -> bool:
     try:
         import psycopg  # noqa: F401
