@@ -172,3 +172,31 @@ def test_the_readme_testcase_runs_under_the_django_test_runner(project, default)
         "Destroying test database for alias 'clickhouse' ('test_default')..."
     )
     assert "\nOK\n" in report
+
+
+def test_the_readme_tests_run_under_pytest_django(project):
+    """The README: "You can use django TestCase or pytest-django"; the project's own
+    pytest.ini names its settings, and pytest collects tests.py's TestCase too."""
+    manage(project, "makemigrations", "testapp")
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"],
+        cwd=project,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+            "CLICKHOUSE_EMBEDDED_DIR": str(project.parent / "clickhouse"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    for test in (
+        "testapp/test_events.py::test_spam PASSED",
+        "testapp/test_events.py::test_update_and_delete PASSED",
+        "testapp/test_events.py::test_nothing_left_from_the_test_before PASSED",
+        "testapp/tests.py::TestEvent::test_spam PASSED",
+        "testapp/tests.py::TestEvent::test_operate_data PASSED",
+        "testapp/tests.py::TestEvent::test_rows_do_not_leak_between_tests PASSED",
+    ):
+        assert test in ran.stdout, test
+    assert " 6 passed" in ran.stdout
