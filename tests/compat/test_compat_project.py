@@ -33,9 +33,12 @@ def project(tmp_path):
 
 
 def manage(project: pathlib.Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **env}
+    environment = {
+        **os.environ,
+        "CLICKHOUSE_EMBEDDED_DIR": str(project.parent / "clickhouse"),
+        **env,
+    }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
-    environment.setdefault("CLICKHOUSE_EMBEDDED_DIR", str(project.parent / "clickhouse"))
     ran = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=project,
