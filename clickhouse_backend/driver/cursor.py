@@ -75,7 +75,15 @@ class Cursor:
         *,
         settings: Settings | None = None,
     ) -> None:
-        """Run one statement, with ``%(name)s`` / ``%s`` filled from ``parameters``."""
+        """Run one statement, with ``%(name)s`` / ``%s`` filled from ``parameters``.
+
+        As clickhouse-driver's ``Client.execute`` does, ``INSERT INTO t [(a, b)] VALUES``
+        (nothing after VALUES, no ``%`` in it) with a list or tuple of rows inserts the
+        rows, as ``executemany`` does.
+        """
+        if _is_rows_for_insert(operation, parameters):
+            self.executemany(operation, parameters, settings=settings)
+            return
         with self._guard():
             transport = self._begin()
             sql = substitute(operation, parameters, transport.legacy)
@@ -263,6 +271,18 @@ class Cursor:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def _is_rows_for_insert(operation: str, parameters: Any) -> bool:
+    """Whether ``execute`` was given the rows of an INSERT, clickhouse-driver's way: a
+    list or tuple of rows (tuples, lists or dicts; or none) for a statement that ends at
+    VALUES and has no placeholders (a ``%`` of any kind), where they could only fail."""
+    return (
+        isinstance(parameters, (list, tuple))
+        and (not parameters or isinstance(parameters[0], (list, tuple, Mapping)))
+        and "%" not in operation
+        and parse_insert(operation) is not None
+    )
 
 
 def _blocks(cursor: weakref.ref[Cursor]) -> Iterator[Iterator[tuple]]:

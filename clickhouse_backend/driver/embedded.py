@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import itertools
 import json
-import operator
 import os
 import re
 import tempfile
@@ -36,7 +34,14 @@ from .exceptions import (
     ProgrammingError,
 )
 from .gcpause import paused_gc
-from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
+from .statements import (
+    ROW_RETURNING,
+    InsertStatement,
+    column_blocks,
+    leading_keyword,
+    strip_single_statement,
+)
+from .statements import column_names as _column_names
 from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
 MEMORY = ":memory:"
@@ -350,7 +355,8 @@ class EmbeddedTransport(Transport):
     ) -> int:
         columns_with_types = self._insert_columns(statement)
         context = self._context(settings)
-        blocks = _column_blocks(data, columnar, block_size, len(columns_with_types))
+        names = [name for name, _ in columns_with_types]
+        blocks = _column_blocks(data, columnar, block_size, names)
         wire_types = [(name, _json_as_text(kind)) for name, kind in columns_with_types]
         json_columns = {
             position
@@ -528,22 +534,6 @@ def _encode(
         ) from None
 
 
-_COLUMN_NAME = re.compile(r'\s*(?:`((?:[^`\\]|\\.)*)`|"((?:[^"\\]|\\.)*)"|([\w.]+))\s*(?:,|$)')
-
-
-def _column_names(columns: str) -> list[str] | None:
-    """The names in an INSERT's column list, or None if it is not a plain list."""
-    names, position = [], 0
-    while position < len(columns):
-        match = _COLUMN_NAME.match(columns, position)
-        if match is None or match.end() == position:
-            return None
-        quoted = match.group(1) if match.group(1) is not None else match.group(2)
-        names.append(quoted.replace("\\", "") if quoted is not None else match.group(3))
-        position = match.end()
-    return names
-
-
 def _chunks(stream: Any) -> Iterator[Any]:
     with _engine_errors():
         yield from stream
@@ -581,10 +571,11 @@ class _Decoding:
 
 
 def _column_blocks(
-    data: Iterable, columnar: bool, block_size: int, width: int
+    data: Iterable, columnar: bool, block_size: int, names: list[str]
 ) -> Iterator[list[list]]:
     """Cut rows (or columns) into blocks of columns of at most ``block_size`` rows."""
     if columnar:
+        width = len(names)
         columns = list(data)
         if len(columns) != width:
             raise ProgrammingError(f"expected {width} columns, got {len(columns)}")
@@ -594,19 +585,7 @@ def _column_blocks(
         for start in range(0, length, block_size):
             yield [_private_list(column[start : start + block_size]) for column in columns]
         return
-    rows = iter(data)
-    getters = [operator.itemgetter(index) for index in range(width)]
-    while True:
-        chunk = list(itertools.islice(rows, block_size))
-        if not chunk:
-            return
-        lengths = set(map(len, chunk))
-        if lengths != {width}:
-            raise ProgrammingError(
-                f"each row of this INSERT needs {width} values; got rows of "
-                f"{sorted(lengths)} values"
-            )
-        yield [list(map(getter, chunk)) for getter in getters]
+    yield from column_blocks(data, block_size, names)  # rows: tuples, lists or dicts
 
 
 def _private_list(values: Sequence) -> list:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 import select
 import socket
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,7 +24,7 @@ from .codec import UNCONVERTIBLE
 from .escape import render
 from .exceptions import DatabaseError, DataError, OperationalError, ProgrammingError
 from .gcpause import paused_gc
-from .statements import InsertStatement
+from .statements import InsertStatement, column_blocks
 from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
 # clickhouse-driver logs a traceback for every failed connect or ping; this driver raises
@@ -331,9 +332,9 @@ class NativeTransport(Transport):
         block_size: int,
         settings: Settings | None,
     ) -> int:
-        if not columnar and not isinstance(data, (list, tuple)):
-            data = (row for row in data)  # clickhouse-driver streams generators
         self.check_settings(settings)
+        if not columnar:
+            data = self._rows(statement, data, block_size)
         query_settings = dict(settings or {}, insert_block_size=block_size)
         with self._errors():
             try:
@@ -348,6 +349,28 @@ class NativeTransport(Transport):
                     f"cannot encode a value for {statement.target}: {error}; each value must "
                     "fit its column's ClickHouse type"
                 ) from None
+
+    def _rows(self, statement: InsertStatement, data: Iterable, block_size: int) -> Iterator:
+        """The rows as tuples, checked and cut as the embedded transport cuts them (see
+        ``column_blocks``): dict rows mapped by column name, in blocks of ``block_size``
+        that clickhouse-driver sends as they are. A generator: clickhouse-driver streams
+        generators, and reads any other iterable as parameters."""
+        rows = iter(data)
+        first = list(itertools.islice(rows, 1))
+        names = statement.column_names
+        if first and isinstance(first[0], Mapping) and names is None:
+            names = self._insert_column_names(statement)  # before the INSERT starts
+        return _tuples(column_blocks(itertools.chain(first, rows), block_size, names))
+
+    def _insert_column_names(self, statement: InsertStatement) -> list[str]:
+        """The columns an INSERT without a plain column list writes, in its order."""
+        with self._errors():
+            if statement.columns is None:
+                table = self.client.execute(f"DESCRIBE TABLE {statement.target}")
+                return [row[0] for row in table if row[2] not in ("MATERIALIZED", "ALIAS")]
+            query = f"SELECT {statement.columns} FROM {statement.target} LIMIT 0"
+            _, columns = self.client.execute(query, with_column_types=True)
+        return [name for name, _ in columns]
 
     def ping(self) -> bool:
         """Whether the session answers within ``connect_timeout`` (never while streaming).
@@ -377,6 +400,11 @@ class NativeTransport(Transport):
     def close(self) -> None:
         self._stream_open = False
         self.client.disconnect()
+
+
+def _tuples(blocks: Iterator[list[list]]) -> Iterator[tuple]:
+    for block in blocks:
+        yield from zip(*block, strict=True)
 
 
 def _next_rows(packets: Iterator) -> list[tuple] | None:

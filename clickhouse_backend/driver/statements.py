@@ -5,12 +5,16 @@ both), where a server over TCP refuses more than one. So the driver checks that 
 is one statement, ignoring semicolons inside string literals, quoted identifiers,
 heredocs and comments (nested ``/* */`` included, as ClickHouse nests them). It also
 needs the leading keyword, to know whether a statement returns rows, and the parts of
-an ``INSERT ... VALUES`` whose data travels as Native blocks.
+an ``INSERT ... VALUES`` whose data travels as Native blocks; ``column_blocks`` cuts that
+data's rows into the blocks' columns, for both transports.
 """
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .exceptions import ProgrammingError
@@ -116,6 +120,11 @@ class InsertStatement:
     settings: str
 
     @property
+    def column_names(self) -> list[str] | None:
+        """The names of its column list, or None if it has none or not a plain one."""
+        return column_names(self.columns) if self.columns is not None else None
+
+    @property
     def without_data(self) -> str:
         """The statement without its ``VALUES`` keyword, as a Native insert wants it."""
         columns = f" ({self.columns})" if self.columns is not None else ""
@@ -133,3 +142,125 @@ def parse_insert(sql: str) -> InsertStatement | None:
     if match is None:
         return None
     return InsertStatement(match["target"], match["columns"], match["settings"] or "")
+
+
+_COLUMN_NAME = re.compile(r'\s*(?:`((?:[^`\\]|\\.)*)`|"((?:[^"\\]|\\.)*)"|([\w.]+))\s*(?:,|$)')
+
+
+def column_names(columns: str) -> list[str] | None:
+    """The names in an INSERT's column list, or None if it is not a plain list."""
+    names, position = [], 0
+    while position < len(columns):
+        match = _COLUMN_NAME.match(columns, position)
+        if match is None or match.end() == position:
+            return None
+        quoted = match.group(1) if match.group(1) is not None else match.group(2)
+        names.append(quoted.replace("\\", "") if quoted is not None else match.group(3))
+        position = match.end()
+    return names
+
+
+def column_blocks(
+    rows: Iterable, block_size: int, names: Sequence[str] | None
+) -> Iterator[list[list]]:
+    """Cut the rows of an INSERT into blocks of at most ``block_size`` rows, each a list
+    of columns in the order of ``names``.
+
+    A row is a sequence of values in that order, or a mapping of column name to value
+    (clickhouse-driver's dict rows); one INSERT's rows are all of one kind. A block's
+    values are taken by one itemgetter a column: no Python code runs per value. Without
+    ``names`` (the transport checks the width itself) rows are sequences as wide as the
+    first one, and mappings are refused.
+    """
+    rows = iter(rows)
+    mappings: bool | None = None  # whether the rows are mappings, from the first one
+    width = 0
+    getters: list[operator.itemgetter] = []
+    start = 0  # the index of the block's first row
+    while True:
+        chunk = list(itertools.islice(rows, block_size))
+        if not chunk:
+            return
+        if mappings is None:
+            mappings = _is_mapping(chunk[0])
+            if mappings and names is None:
+                raise ProgrammingError("dict rows need the INSERT's column names")
+            width = len(names) if names is not None else _length(chunk[0], start)
+            keys = names if mappings else range(width)
+            getters = [operator.itemgetter(key) for key in keys]
+        if {issubclass(kind, Mapping) for kind in set(map(type, chunk))} != {mappings}:
+            raise _mixed_rows(chunk, start, mappings)
+        try:
+            lengths = set(map(len, chunk))
+        except TypeError:
+            raise _not_a_row(chunk, start) from None
+        if lengths == {width}:
+            try:
+                block = [list(map(getter, chunk)) for getter in getters]
+            except KeyError:  # a mapping of the right size with other keys
+                raise _unmatched_keys(chunk, start, names) from None
+        elif mappings:
+            raise _unmatched_keys(chunk, start, names)
+        else:
+            needs = f"{width} values" if names is not None else "as many values as the first"
+            raise ProgrammingError(
+                f"each row of this INSERT needs {needs}; got rows of {sorted(lengths)} values"
+            )
+        yield block
+        start += len(chunk)
+
+
+def _is_mapping(row: object) -> bool:
+    return isinstance(row, Mapping)
+
+
+def _length(row: object, index: int) -> int:
+    try:
+        return len(row)
+    except TypeError:
+        raise _not_a_row([row], index) from None
+
+
+def _not_a_row(chunk: list, start: int) -> ProgrammingError:
+    for index, row in enumerate(chunk, start):
+        if not hasattr(row, "__len__"):
+            return ProgrammingError(
+                f"row {index} of this INSERT is a {type(row).__name__}: each row must be a "
+                "tuple or list of values, or a dict of column name to value"
+            )
+    return ProgrammingError("each row of this INSERT must be a tuple, list or dict")
+
+
+def _mixed_rows(chunk: list, start: int, mappings: bool) -> ProgrammingError:
+    for index, row in enumerate(chunk, start):
+        if _is_mapping(row) != mappings:
+            first = "dicts" if mappings else "tuples or lists"
+            return ProgrammingError(
+                f"the rows of one INSERT must be all dicts or all tuples or lists: the first "
+                f"rows are {first}, row {index} is a {type(row).__name__}"
+            )
+    raise AssertionError("no row of another kind")  # pragma: no cover
+
+
+def _unmatched_keys(chunk: list, start: int, names: Sequence[str]) -> ProgrammingError:
+    """The error for the first dict row whose keys are not the INSERT's columns."""
+    expected = set(names)
+    for index, row in enumerate(chunk, start):
+        keys = set(row)
+        if keys == expected:
+            continue
+        missing = [name for name in names if name not in keys]
+        unknown = sorted(keys - expected, key=repr)
+        problems = []
+        if missing:
+            problems.append(f"no value for column(s) {', '.join(map(repr, missing))}")
+        if unknown:
+            problems.append(
+                f"key(s) {', '.join(map(repr, unknown))} that are not columns of the INSERT"
+            )
+        return ProgrammingError(
+            f"row {index} of this INSERT has {' and '.join(problems)} "
+            f"(its columns: {', '.join(map(repr, names))})"
+        )
+    columns = ", ".join(map(repr, names))  # a mapping whose len() and keys disagree
+    return ProgrammingError(f"dict rows of this INSERT must hold exactly its columns: {columns}")
