@@ -231,3 +231,27 @@ def test_a_history_written_by_django_clickhouse_backend_is_read_as_it_meant():
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE django_migrations")
             cursor.execute("RENAME TABLE ours TO django_migrations")
+
+
+def test_run_sql_inserts_rows_given_as_params():
+    """django-clickhouse-backend's RunSQL form for inserts: a statement that ends at
+    VALUES and a list of rows as its params inserts them as one block."""
+    from django.db import migrations
+    from django.db.migrations.state import ProjectState
+
+    connection = connections["clickhouse"]
+    operation = migrations.RunSQL(
+        [("INSERT INTO raw_rows (a, b) VALUES", [(1, "x"), (2, "it's")])],
+        hints={"target_db": "clickhouse"},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE raw_rows (a Int8, b String) ENGINE = Memory")
+    try:
+        with connection.schema_editor() as editor:
+            operation.database_forwards("testapp", editor, ProjectState(), ProjectState())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT a, b FROM raw_rows ORDER BY a")
+            assert cursor.fetchall() == [(1, "x"), (2, "it's")]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE raw_rows")
