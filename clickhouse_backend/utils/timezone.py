@@ -23,4 +23,6 @@ def get_timezone() -> str:
     if settings.USE_TZ:
         with contextlib.suppress(TypeError):  # TIME_ZONE = None: no default zone
             return timezone.get_current_timezone_name()
-    return get_localzone_name_compat()
+    # Read from the setting, not asked of the system: tzlocal remembers the zone it saw
+    # first, before a later TIME_ZONE moved the process.
+    return settings.TIME_ZONE or get_localzone_name_compat()
