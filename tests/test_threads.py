@@ -13,6 +13,7 @@ from typing import BinaryIO
 import pytest
 
 from clickhouse_backend import driver
+from clickhouse_backend.driver.escape import quote_string
 
 ROWS = 200_000
 BLOCK = 5_000  # rows per block: a result of ROWS rows streams in many
@@ -182,7 +183,7 @@ def pipe(tmp_path) -> Iterator[tuple[str, BinaryIO]]:
     os.mkfifo(path)
     # Opened for reading too, so that opening it does not wait for the engine to.
     with os.fdopen(os.open(path, os.O_RDWR), "wb", buffering=0) as end:
-        yield f"SELECT n FROM file('{path}', 'TSV', 'n UInt64')", end
+        yield f"SELECT n FROM file({quote_string(str(path))}, 'TSV', 'n UInt64')", end
 
 
 PIPE_SETTINGS = {"max_block_size": 10, "input_format_parallel_parsing": 0}  # read as written

@@ -113,10 +113,10 @@ NATIVE_ONLY = frozenset(OPTION_TYPES) - {"embedded", "dsn", "settings"} - BACKEN
 
 
 def _check_types(
-    where: str, values: Mapping, types: Mapping, kind: str, foreign: Mapping = {}
+    where: str, values: Mapping, types: Mapping, kind: str, foreign: Mapping | None = None
 ) -> None:
     for key, value in values.items():
-        if key in foreign:
+        if foreign and key in foreign:
             raise ImproperlyConfigured(
                 f"{where}[{key!r}] is django-clickhouse-backend's; here use {foreign[key]}"
             )

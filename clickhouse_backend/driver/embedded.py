@@ -41,7 +41,6 @@ from .statements import (
     leading_keyword,
     strip_single_statement,
 )
-from .statements import column_names as _column_names
 from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
 MEMORY = ":memory:"
@@ -440,7 +439,7 @@ class EmbeddedTransport(Transport):
         if statement.columns is None:
             return [(row[0], row[1]) for row in table if row[2] not in ("MATERIALIZED", "ALIAS")]
         types = {row[0]: row[1] for row in table}
-        names = _column_names(statement.columns)
+        names = statement.column_names
         if names is not None and all(name in types for name in names):
             return [(name, types[name]) for name in names]
         # A column list such as "* EXCEPT (b)": let ClickHouse expand it.
