@@ -24,7 +24,7 @@ from .codec import UNCONVERTIBLE
 from .escape import render
 from .exceptions import DatabaseError, DataError, OperationalError, ProgrammingError
 from .gcpause import paused_gc
-from .statements import InsertStatement, column_blocks
+from .statements import InsertStatement, row_blocks
 from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
 # clickhouse-driver logs a traceback for every failed connect or ping; this driver raises
@@ -351,16 +351,17 @@ class NativeTransport(Transport):
                 ) from None
 
     def _rows(self, statement: InsertStatement, data: Iterable, block_size: int) -> Iterator:
-        """The rows as tuples, checked and cut as the embedded transport cuts them (see
-        ``column_blocks``): dict rows mapped by column name, in blocks of ``block_size``
-        that clickhouse-driver sends as they are. A generator: clickhouse-driver streams
-        generators, and reads any other iterable as parameters."""
+        """The rows, checked as the embedded transport checks them (``row_blocks``): tuples
+        and lists as they are, dict rows as tuples in the order of the columns. A
+        generator: clickhouse-driver streams generators, and reads any other iterable as
+        parameters."""
         rows = iter(data)
         first = list(itertools.islice(rows, 1))
         names = statement.column_names
         if first and isinstance(first[0], Mapping) and names is None:
             names = self._insert_column_names(statement)  # before the INSERT starts
-        return _tuples(column_blocks(itertools.chain(first, rows), block_size, names))
+        blocks = row_blocks(itertools.chain(first, rows), block_size, names)
+        return (row for block in blocks for row in block.tuples())
 
     def _insert_column_names(self, statement: InsertStatement) -> list[str]:
         """The columns an INSERT without a plain column list writes, in its order."""
@@ -400,11 +401,6 @@ class NativeTransport(Transport):
     def close(self) -> None:
         self._stream_open = False
         self.client.disconnect()
-
-
-def _tuples(blocks: Iterator[list[list]]) -> Iterator[tuple]:
-    for block in blocks:
-        yield from zip(*block, strict=True)
 
 
 def _next_rows(packets: Iterator) -> list[tuple] | None:

@@ -164,19 +164,46 @@ def column_blocks(
     rows: Iterable, block_size: int, names: Sequence[str] | None
 ) -> Iterator[list[list]]:
     """Cut the rows of an INSERT into blocks of at most ``block_size`` rows, each a list
-    of columns in the order of ``names``.
+    of columns in the order of ``names`` (see ``row_blocks``). A block's values are taken
+    by one itemgetter a column: no Python code runs per value."""
+    for block in row_blocks(rows, block_size, names):
+        yield block.columns()
 
-    A row is a sequence of values in that order, or a mapping of column name to value
-    (clickhouse-driver's dict rows); one INSERT's rows are all of one kind. A block's
-    values are taken by one itemgetter a column: no Python code runs per value. Without
-    ``names`` (the transport checks the width itself) rows are sequences as wide as the
-    first one, and mappings are refused.
+
+@dataclass(frozen=True)
+class RowBlock:
+    """Checked rows of an INSERT, and how to take each column out of them."""
+
+    rows: list
+    getters: list[operator.itemgetter]
+    mappings: bool
+    start: int  # the index of the first row in the INSERT
+    names: Sequence[str] | None
+
+    def columns(self) -> list[list]:
+        try:
+            return [list(map(getter, self.rows)) for getter in self.getters]
+        except KeyError:  # a mapping of the right size with other keys
+            raise _unmatched_keys(self.rows, self.start, self.names) from None
+
+    def tuples(self) -> Iterable:
+        """The rows as sequences in the order of ``names`` (mappings are transposed)."""
+        return zip(*self.columns(), strict=True) if self.mappings else self.rows
+
+
+def row_blocks(rows: Iterable, block_size: int, names: Sequence[str] | None) -> Iterator[RowBlock]:
+    """The rows of an INSERT in blocks of at most ``block_size``, checked.
+
+    A row is a sequence of values in the order of ``names``, or a mapping of column name
+    to value (clickhouse-driver's dict rows); one INSERT's rows are all of one kind.
+    Without ``names`` (the transport checks the width itself) rows are sequences as wide
+    as the first one, and mappings are refused.
     """
     rows = iter(rows)
     mappings: bool | None = None  # whether the rows are mappings, from the first one
     width = 0
     getters: list[operator.itemgetter] = []
-    start = 0  # the index of the block's first row
+    start = 0
     while True:
         chunk = list(itertools.islice(rows, block_size))
         if not chunk:
@@ -194,19 +221,14 @@ def column_blocks(
             lengths = set(map(len, chunk))
         except TypeError:
             raise _not_a_row(chunk, start) from None
-        if lengths == {width}:
-            try:
-                block = [list(map(getter, chunk)) for getter in getters]
-            except KeyError:  # a mapping of the right size with other keys
-                raise _unmatched_keys(chunk, start, names) from None
-        elif mappings:
-            raise _unmatched_keys(chunk, start, names)
-        else:
+        if lengths != {width}:
+            if mappings:
+                raise _unmatched_keys(chunk, start, names)
             needs = f"{width} values" if names is not None else "as many values as the first"
             raise ProgrammingError(
                 f"each row of this INSERT needs {needs}; got rows of {sorted(lengths)} values"
             )
-        yield block
+        yield RowBlock(chunk, getters, mappings, start, names)
         start += len(chunk)
 
 
