@@ -193,6 +193,7 @@ def test_close_gives_a_pooled_session_back(own_server):
 
     def session():
         query(connection, "SELECT 1")
+        assert connection.connection.pool is connection.pool  # as DCB's users reach it
         return connection.connection.transport
 
     try:

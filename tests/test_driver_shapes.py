@@ -5,6 +5,7 @@ transports: the embedded engine and the local 18.16 server over TCP."""
 from __future__ import annotations
 
 import datetime
+import sys
 import uuid
 
 import pytest
@@ -212,3 +213,85 @@ def test_dict_rows_for_a_column_list_clickhouse_expands(conn):
     assert rows_of(cursor, "t", "a, b, c") == [(1, "x", "d")]
     with pytest.raises(driver.ProgrammingError, match=r"key\(s\) 'c' that are not columns"):
         cursor.executemany("INSERT INTO t (* EXCEPT (c)) VALUES", [{"a": 2, "b": "y", "c": "z"}])
+
+
+# -- result shapes: clickhouse-driver's columnar and use_numpy (set_query_execution_args)
+
+NUMBERS = "SELECT number, number * 2.5, toString(number) FROM system.numbers LIMIT 3"
+
+
+def test_columnar_results_are_columns_and_fetches_take_columns(db):
+    """Inside the block a result is its columns; fetchmany(n) takes the first n columns,
+    as django-clickhouse-backend's users read them; outside it, rows again."""
+    cursor, _ = db
+    with cursor.set_query_execution_args(columnar=True) as columnar:
+        assert columnar is cursor
+        cursor.execute(NUMBERS)
+        assert cursor.rowcount == 3
+        assert cursor.fetchall() == [(0, 1, 2), (0.0, 2.5, 5.0), ("0", "1", "2")]
+        cursor.execute(NUMBERS)
+        assert cursor.fetchmany(2) == [(0, 1, 2), (0.0, 2.5, 5.0)]
+        assert cursor.fetchone() == ("0", "1", "2")
+        cursor.execute("SELECT number, toString(number) FROM system.numbers LIMIT 0")
+        assert cursor.fetchall() == [(), ()]
+    cursor.execute(NUMBERS)
+    assert cursor.fetchone() == (0, 0.0, "0")
+
+
+def test_numpy_columns_are_typed_from_the_clickhouse_types(db):
+    """Numbers get their own dtype, DateTime is datetime64[s] on the column's own wall
+    clock, Date datetime64[D]; strings, NULL-able and array columns hold Python objects."""
+    np = pytest.importorskip("numpy")
+    cursor, _ = db
+    with cursor.set_query_execution_args(columnar=True, use_numpy=True):
+        cursor.execute(
+            "SELECT number, toInt8(toInt8(number) - 1), number * 2.5,"
+            " toDateTime('2022-01-01 01:00:05', 'Asia/Tokyo'), toDate('2022-01-02'),"
+            " toString(number), if(number = 1, NULL, number), [number, 7]"
+            " FROM system.numbers LIMIT 2"
+        )
+        numbers, small, floats, stamps, days, texts, nullable, arrays = cursor.fetchall()
+    expected = {
+        "uint64": (numbers, [0, 1]),
+        "int8": (small, [-1, 0]),
+        "float64": (floats, [0.0, 2.5]),
+        "datetime64[s]": (stamps, [np.datetime64("2022-01-01T01:00:05")] * 2),
+        "datetime64[D]": (days, [np.datetime64("2022-01-02")] * 2),
+    }
+    for dtype, (column, values) in expected.items():
+        assert column.dtype == np.dtype(dtype)
+        assert column.tolist() == np.array(values, dtype=dtype).tolist()
+    for column, values in ((texts, ["0", "1"]), (nullable, [0, None]), (arrays, [[0, 7], [1, 7]])):
+        assert column.dtype == object
+        assert column.tolist() == values
+
+
+def test_numpy_without_columnar_gives_rows_of_numpy_values(db):
+    np = pytest.importorskip("numpy")
+    cursor, _ = db
+    with cursor.set_query_execution_args(use_numpy=True):
+        cursor.execute(NUMBERS)
+        rows = cursor.fetchall()
+    assert rows == [(0, 0.0, "0"), (1, 2.5, "1"), (2, 5.0, "2")]
+    assert isinstance(rows[0][0], np.uint64)
+
+
+def test_a_streaming_cursor_reads_a_columnar_result_whole(db):
+    """The connection is free for the next statement once the columns are there."""
+    cursor, _ = db
+    streaming = cursor.connection.cursor(stream=True)
+    with streaming.set_query_execution_args(columnar=True):
+        streaming.execute(NUMBERS)
+    assert not streaming.stream_open
+    cursor.execute("SELECT 1")
+    assert cursor.fetchall() == [(1,)]
+    assert streaming.fetchmany(1) == [(0, 1, 2)]
+
+
+def test_use_numpy_without_numpy_says_what_to_install(db, monkeypatch):
+    cursor, _ = db
+    monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy raises ImportError
+    install = r"pip install 'django-clickhouse-db\[numpy\]'"
+    with pytest.raises(driver.InterfaceError, match=install):
+        cursor.set_query_execution_args(use_numpy=True).__enter__()
+    assert not cursor.use_numpy

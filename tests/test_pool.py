@@ -90,10 +90,13 @@ def test_min_size_sessions_open_up_front(make_pool, native):
     assert wait_for_sessions(native, before + 3) == before + 3
 
 
-def test_connections_reuse_the_same_session(make_pool):
-    """A connection given back with close() is handed out again, not reopened."""
+def test_connections_reuse_the_same_session(make_pool, native):
+    """A connection given back with close() is handed out again, not reopened; it
+    knows its pool (``connection.pool``), a connection of ``connect()`` has none."""
     pool = make_pool(min_size=1, max_size=2)
     first = pool.connect()
+    assert first.pool is pool
+    assert native.pool is None
     transport = first.transport
     assert query_one(first, "SELECT 1") == 1
     assert (pool.size, pool.idle) == (1, 0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from clickhouse_driver import Client
 
@@ -18,6 +18,9 @@ from .exceptions import (
     ProgrammingError,
 )
 from .transport import Settings, Transport
+
+if TYPE_CHECKING:
+    from .pool import ConnectionPool
 
 DEFAULT_INSERT_BLOCK_SIZE = 100_000
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -70,11 +73,12 @@ class Connection:
         self,
         transport: Transport,
         insert_block_size: int = DEFAULT_INSERT_BLOCK_SIZE,
-        on_close: Callable[[Connection], None] | None = None,
+        pool: ConnectionPool | None = None,
     ):
         self._transport: Transport | None = transport
         self.insert_block_size = insert_block_size
-        self._on_close = on_close
+        #: The pool this connection was taken from (``close()`` gives it back), or None.
+        self.pool = pool
         self._streaming: weakref.ref[Cursor] | None = None
         # Held by the thread inside a call into the transport; never waited for.
         self._calls = threading.RLock()
@@ -175,10 +179,10 @@ class Connection:
         if other is not None and not other.closed:
             self.broken = True
             other.close()
-        if self._on_close is not None:
+        if self.pool is not None:
             self._transport = transport
             try:
-                self._on_close(self)
+                self.pool.give_back(self)
             finally:
                 self._transport = None
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 import re
@@ -10,6 +11,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .columnar import columns_of, import_numpy, numpy_columns
 from .escape import substitute
 from .exceptions import InterfaceError, ProgrammingError
 from .options import check_block_size
@@ -54,6 +56,9 @@ class Cursor:
     arraysize = 1
     #: PEP 249's optional extension: ClickHouse has no row ids.
     lastrowid = None
+    #: clickhouse-driver's result shapes (see :meth:`set_query_execution_args`).
+    columnar = False
+    use_numpy = False
 
     def __init__(self, connection: Connection, stream: bool = False):
         self.connection = connection
@@ -125,6 +130,30 @@ class Cursor:
             )
             self._adopt(Result(None, iter(()), rowcount=count))
 
+    @contextlib.contextmanager
+    def set_query_execution_args(
+        self, columnar: bool | None = None, use_numpy: bool | None = None
+    ) -> Iterator[Cursor]:
+        """clickhouse-driver's result shapes for the statements run in the block.
+
+        ``columnar=True``: a result is a list of columns (a tuple each) instead of rows,
+        and the fetch methods take columns from it (``fetchmany(2)``: the first two).
+        ``use_numpy=True``: the columns are numpy arrays typed from the ClickHouse
+        types (rows of numpy values without ``columnar``). Such a result is read whole,
+        on a streaming cursor too. ``None`` keeps the current choice.
+        """
+        if use_numpy:
+            import_numpy()  # the error now, rather than at the first statement
+        before = self.columnar, self.use_numpy
+        if columnar is not None:
+            self.columnar = columnar
+        if use_numpy is not None:
+            self.use_numpy = use_numpy
+        try:
+            yield self
+        finally:
+            self.columnar, self.use_numpy = before
+
     def _begin(self) -> Transport:
         if self._closed:
             raise InterfaceError("the cursor is closed")
@@ -164,10 +193,23 @@ class Cursor:
         self._result = result
         self.rowcount = result.rowcount
         self.description = describe(result.columns) if result.columns is not None else None
-        if not self.stream or result.columns is None:  # nothing to stream
+        if result.columns is not None and (self.columnar or self.use_numpy):
+            self._read_from(self._reshaped(result))
+        elif not self.stream or result.columns is None:  # nothing to stream
             self._read_from(next(result, []))
             result.close()
             self._result = None
+
+    def _reshaped(self, result: Result) -> list:
+        """The whole result in the shape ``set_query_execution_args`` asked for."""
+        rows = [row for block in result for row in block]
+        self._finish_stream()
+        self.rowcount = len(rows)
+        columns = columns_of(rows, len(result.columns))
+        if self.use_numpy:
+            columns = numpy_columns(columns, [column_type for _, column_type in result.columns])
+            return columns if self.columnar else list(zip(*columns, strict=True))
+        return columns
 
     def _discard_result(self) -> None:
         if self._result is not None:

@@ -162,7 +162,7 @@ class ConnectionPool:
             transport = self._checked(transport)
         if transport is None:
             transport = self._create()
-        return Connection(transport, on_close=self._give_back, **self._connection_options)
+        return Connection(transport, pool=self, **self._connection_options)
 
     def _checked(self, transport: _PooledTransport) -> _PooledTransport | None:
         """The idle session if it still answers; else None, keeping its slot for a new one."""
@@ -243,7 +243,9 @@ class ConnectionPool:
         if not self._hand_to_waiter(_FREE_SLOT):
             self._size -= 1
 
-    def _give_back(self, connection: Connection) -> None:
+    def give_back(self, connection: Connection) -> None:
+        """Take back a connection's session (its ``close()`` calls this); a session left
+        mid-result, broken or changed by its borrower is closed instead of kept."""
         transport = cast(_PooledTransport, connection.transport)
         unusable = connection.broken or transport.busy or transport.changed
         self._release(transport, reusable=not unusable)

@@ -3,6 +3,7 @@
 
 import time
 
+import numpy as np
 from django.core.management.base import BaseCommand
 from django.db import connections
 from django.db.models import Avg, Count, Max, Min, Sum
@@ -59,6 +60,28 @@ class Command(BaseCommand):
         ) == {"n": 5, "total": 30, "high": 9, "low": 0, "mean": 6.0}
         by_action = Event.objects.values("action").annotate(n=Count("id"))
         assert [(row["action"], row["n"]) for row in by_action] == [(Event.Action.PASS, 5)]
+
+        # results as columns and numpy arrays, the README's example on its alias
+        sql = """
+            SELECT toDateTime32('2022-01-01 01:00:05', 'UTC'), number, number*2.5
+            FROM system.numbers
+            LIMIT 3
+        """
+        stamps = np.array([np.datetime64("2022-01-01T01:00:05")] * 3, dtype="datetime64[s]")
+        # The README's spelling, nested withs and all.
+        with connections["clickhouse"].cursor() as cursorWrapper:  # noqa: N806, SIM117
+            with cursorWrapper.cursor.set_query_execution_args(
+                columnar=True, use_numpy=True
+            ) as cursor:
+                cursor.execute(sql)
+                np.testing.assert_equal(
+                    cursor.fetchall(),
+                    [stamps, np.array([0, 1, 2], dtype=np.uint64), np.array([0, 2.5, 5.0])],
+                )
+                cursor.execute(sql)
+                np.testing.assert_equal(
+                    cursor.fetchmany(2), [stamps, np.array([0, 1, 2], dtype=np.uint64)]
+                )
 
         # show create table event
         with connections["clickhouse"].cursor() as cursor:
