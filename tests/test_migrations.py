@@ -233,6 +233,54 @@ def test_a_history_written_by_django_clickhouse_backend_is_read_as_it_meant():
             cursor.execute("RENAME TABLE ours TO django_migrations")
 
 
+
+def test_a_distributed_history_of_django_clickhouse_backend_is_read_whole():
+    """With its distributed_migrations option, a history is a Distributed table
+    (distributed_django_migrations) over a django_migrations on each shard, each holding
+    some rows. Rows only another shard holds (here: a view on a second database stands
+    for the Distributed table, since this process has no cluster) are adopted before
+    migrate, so it applies what is unapplied there and nothing twice."""
+    connection = connections["clickhouse"]
+    dcb_schema = (
+        "(id Int64, app String, name String, applied DateTime64(6, 'UTC'), "
+        "deleted Bool DEFAULT false) ENGINE = MergeTree ORDER BY (app, name)"
+    )
+    elsewhere = "app = 'testapp' AND name IN ('0006_merge', '0007_merge')"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE DATABASE other_shard")
+        cursor.execute(f"CREATE TABLE dcb_history {dcb_schema}")
+        cursor.execute(f"CREATE TABLE other_shard.django_migrations {dcb_schema}")
+        cursor.execute(
+            "INSERT INTO dcb_history SELECT id, app, name, applied, false "
+            f"FROM django_migrations WHERE NOT ({elsewhere})"
+        )
+        cursor.execute(
+            "INSERT INTO other_shard.django_migrations SELECT id, app, name, applied, "
+            f"name = '0007_merge' FROM django_migrations WHERE {elsewhere}"
+        )
+        cursor.execute(
+            "CREATE VIEW distributed_django_migrations AS "
+            "SELECT * FROM other_shard.django_migrations"
+        )
+        cursor.execute("RENAME TABLE django_migrations TO ours, dcb_history TO django_migrations")
+    try:
+        migrated = run("migrate", "testapp")
+        assert "Applying testapp.0007_merge... OK" in migrated
+        assert "0006_merge" not in migrated
+        assert "No migrations to apply." in run("migrate", "testapp")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM django_migrations WHERE app = 'testapp' ORDER BY name"
+            )
+            names = [name for (name,) in cursor.fetchall()]
+        assert names[-2:] == ["0006_merge", "0007_merge"] and len(names) == len(set(names)) == 11
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE django_migrations")
+            cursor.execute("DROP VIEW distributed_django_migrations")
+            cursor.execute("DROP DATABASE other_shard")
+            cursor.execute("RENAME TABLE ours TO django_migrations")
+
 def test_run_sql_inserts_rows_given_as_params():
     """django-clickhouse-backend's RunSQL form for inserts: a statement that ends at
     VALUES and a list of rows as its params inserts them as one block."""

@@ -13,7 +13,7 @@ from . import options as database_options
 from .client import DatabaseClient
 from .creation import DatabaseCreation
 from .features import DatabaseFeatures
-from .history import forget_unapplied
+from .history import adopt as adopt_history
 from .introspection import DatabaseIntrospection
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
@@ -204,7 +204,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def prepare_database(self) -> None:
         """Before ``migrate``: a history django-clickhouse-backend wrote reads right."""
         super().prepare_database()
-        forget_unapplied(self)
+        adopt_history(self)
 
     def init_connection_state(self) -> None:
         try:
