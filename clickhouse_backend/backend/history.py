@@ -22,7 +22,9 @@ HAS_DELETED_SQL = (
     "SELECT count() FROM system.columns "
     "WHERE database = currentDatabase() AND table = %s AND name = 'deleted'"
 )
-HAS_TABLE_SQL = "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = %s"
+HAS_TABLE_SQL = (
+    "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = %s"
+)
 FORGET_UNAPPLIED_SQL = "DELETE FROM {table}{on_cluster} WHERE deleted"
 # One row a migration: a shard may hold one that another holds too.
 ADOPT_OTHER_SHARDS_SQL = (
