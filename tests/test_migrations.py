@@ -233,7 +233,6 @@ def test_a_history_written_by_django_clickhouse_backend_is_read_as_it_meant():
             cursor.execute("RENAME TABLE ours TO django_migrations")
 
 
-
 def test_a_distributed_history_of_django_clickhouse_backend_is_read_whole():
     """With its distributed_migrations option, a history is a Distributed table
     (distributed_django_migrations) over a django_migrations on each shard, each holding
@@ -280,6 +279,7 @@ def test_a_distributed_history_of_django_clickhouse_backend_is_read_whole():
             cursor.execute("DROP VIEW distributed_django_migrations")
             cursor.execute("DROP DATABASE other_shard")
             cursor.execute("RENAME TABLE ours TO django_migrations")
+
 
 def test_run_sql_inserts_rows_given_as_params():
     """django-clickhouse-backend's RunSQL form for inserts: a statement that ends at
