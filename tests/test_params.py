@@ -225,6 +225,34 @@ def test_values_that_cannot_exist_in_clickhouse(cursor):
         cursor.execute("SELECT %s", [2**256])
 
 
+BIG = decimal.Decimal("170141183460469231732")  # 21 digits before the point
+FINE = decimal.Decimal("9.999999900E-9")  # 18 after it
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [BIG, FINE],
+        {"big": BIG, "fine": FINE},
+        [(BIG, 1), (FINE, 2)],
+        [[BIG], [FINE]],
+        [decimal.Decimal("999999999999999999"), decimal.Decimal("0.1")],
+    ],
+    ids=["array", "map", "array-of-tuples", "nested-arrays", "decimal64-and-decimal32"],
+)
+def test_decimals_of_one_array_or_map_keep_their_values(cursor, value):
+    """ClickHouse gives an array's Decimals one type, the widest of theirs with the finest
+    scale: 21 integer digits and 18 decimals overflowed it (silently, into a negative
+    number, for Decimal128). Each is written in a type wide enough for both."""
+    cursor.execute("SELECT %s", [value])
+    assert cursor.fetchall() == [(value,)]
+
+
+def test_decimals_of_one_array_too_wide_together_are_refused(cursor):
+    with pytest.raises(DataError, match=r"need 81 digits together \(41 before the point, 40"):
+        cursor.execute("SELECT %s", [[decimal.Decimal("1e40"), decimal.Decimal("1e-40")]])
+
+
 def test_an_ipv6_scope_id_cannot_reach_the_sql(cursor):
     """The scope id of an IPv6Address is free text; it is refused, never pasted."""
     cursor.execute("CREATE TABLE secrets (k String) ENGINE = Memory")

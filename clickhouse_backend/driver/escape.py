@@ -18,7 +18,7 @@ import decimal
 import enum
 import ipaddress
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .exceptions import DataError, ProgrammingError
@@ -113,7 +113,8 @@ def _float(value: float, legacy: bool) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _decimal(value: decimal.Decimal, legacy: bool) -> str:
+def _decimal(value: decimal.Decimal, legacy: bool, width: int = 0) -> str:
+    """``width``: the digits its type must hold at least (see :func:`_decimal_width`)."""
     # The base class's methods throughout: a subclass's would change the SQL.
     if not decimal.Decimal.is_finite(value):
         raise DataError(
@@ -124,9 +125,47 @@ def _decimal(value: decimal.Decimal, legacy: bool) -> str:
     precision = max(len(digits) + max(exponent, 0), scale, 1)
     if precision > 76:
         raise DataError(f"Decimal {decimal.Decimal.__str__(value)} has more than 76 digits")
-    function = next((f for limit, f in _DECIMAL_FUNCTIONS if precision <= limit), "toDecimal256")
+    function = next(
+        (f for limit, f in _DECIMAL_FUNCTIONS if max(precision, width) <= limit), "toDecimal256"
+    )
     text = decimal.Decimal.__format__(value, "f")
     return f"{function}({quote_string(text)}, {scale})"
+
+
+def _decimal_width(value: list | tuple | Mapping) -> int:
+    """The digits one Decimal type needs to hold every Decimal in ``value``.
+
+    ClickHouse gives the elements of an array (or a map) one Decimal type: the widest of
+    theirs, with the largest scale. Its integer digits can then be too few, and the
+    value overflows: into DECIMAL_OVERFLOW, or for Decimal128 silently into another
+    number. So each Decimal is written in a type that holds the integer digits of the
+    largest and the scale of the finest, together."""
+    whole = scale = 0
+    for item in _decimals_in(value):
+        _, digits, exponent = decimal.Decimal.as_tuple(item)
+        whole = max(whole, len(digits) + exponent)
+        scale = max(scale, -exponent)
+    if whole + scale > 76:
+        raise DataError(
+            f"the Decimals of one array or map need {whole + scale} digits together "
+            f"({whole} before the point, {scale} after), more than ClickHouse's widest "
+            "Decimal (76): round them, or pass them as separate parameters"
+        )
+    return whole + scale
+
+
+def _decimals_in(value: Any) -> Iterator[decimal.Decimal]:
+    kind = type(value)
+    if issubclass(kind, decimal.Decimal):
+        if decimal.Decimal.is_finite(value):  # the others are refused by _decimal
+            yield value
+    elif issubclass(kind, (list, tuple)):
+        for item in value:
+            yield from _decimals_in(item)
+    elif issubclass(kind, Mapping):
+        for key, item in value.items():
+            yield from _decimals_in(key)
+            yield from _decimals_in(item)
 
 
 def _out_of_range(kind: str, text: str, legacy: bool) -> DataError:
@@ -201,17 +240,35 @@ def _ipv6(value: ipaddress.IPv6Address, legacy: bool) -> str:
     return text if legacy else f"toIPv6({text})"
 
 
-def _list(value: list, legacy: bool) -> str:
-    return "[" + ", ".join(render(item, legacy) for item in value) + "]"
+def _list(value: list, legacy: bool, width: int | None = None) -> str:
+    """``width``: as for :func:`_decimal`, worked out here for the outermost container."""
+    width = _decimal_width(value) if width is None else width
+    return "[" + ", ".join(_element(item, legacy, width) for item in value) + "]"
 
 
-def _tuple(value: tuple, legacy: bool) -> str:
-    return "tuple(" + ", ".join(render(item, legacy) for item in value) + ")"
+def _tuple(value: tuple, legacy: bool, width: int | None = None) -> str:
+    width = _decimal_width(value) if width is None else width
+    return "tuple(" + ", ".join(_element(item, legacy, width) for item in value) + ")"
 
 
-def _dict(value: Mapping, legacy: bool) -> str:
-    items = (f"{render(k, legacy)}, {render(v, legacy)}" for k, v in value.items())
+def _dict(value: Mapping, legacy: bool, width: int | None = None) -> str:
+    width = _decimal_width(value) if width is None else width
+    items = (
+        f"{_element(k, legacy, width)}, {_element(v, legacy, width)}" for k, v in value.items()
+    )
     return "map(" + ", ".join(items) + ")"
+
+
+def _element(value: Any, legacy: bool, width: int) -> str:
+    """An element of a container, its Decimals (nested ones too) at least ``width`` wide."""
+    if width:
+        kind = type(value)
+        if issubclass(kind, decimal.Decimal):
+            return _decimal(value, legacy, width)
+        for container, renderer in ((list, _list), (tuple, _tuple), (Mapping, _dict)):
+            if issubclass(kind, container):
+                return renderer(value, legacy, width)
+    return render(value, legacy)
 
 
 _RENDERERS = {
