@@ -17,27 +17,26 @@ import tempfile
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from clickhouse_driver import errors as driver_errors
 
 from . import errors
-from .codec import encode_block, make_context, read_blocks
+from .codec import make_context, read_blocks
 from .escape import quote_identifier, render
 from .exceptions import (
     DatabaseError,
-    DataError,
     InterfaceError,
     NotSupportedError,
     OperationalError,
     ProgrammingError,
 )
 from .gcpause import paused_gc
+from .native_blocks import NativeInsert
 from .statements import (
     ROW_RETURNING,
     InsertStatement,
-    column_blocks,
     leading_keyword,
     strip_single_statement,
 )
@@ -352,24 +351,13 @@ class EmbeddedTransport(Transport):
         block_size: int,
         settings: Settings | None,
     ) -> int:
-        columns_with_types = self._insert_columns(statement)
-        context = self._context(settings)
-        names = [name for name, _ in columns_with_types]
-        blocks = _column_blocks(data, columnar, block_size, names)
-        wire_types = [(name, _json_as_text(kind)) for name, kind in columns_with_types]
-        json_columns = {
-            position
-            for position, (_, kind) in enumerate(columns_with_types)
-            if _json_as_text(kind) != kind
-        }
-        encoded = (
-            _encode(context, wire_types, _with_json_texts(block, json_columns), statement)
-            for block in blocks
-        )
+        native = NativeInsert(statement, self._insert_columns(statement), self._context(settings))
+        encoded = native.blocks(data, columnar, block_size)
         restore = self._apply(settings)
         try:
-            if json_columns or self._has_check_constraints(statement.target):
-                return self._insert_staged(statement, wire_types, encoded, bool(json_columns))
+            has_json = bool(native.json_columns)
+            if has_json or self._has_check_constraints(statement.target):
+                return self._insert_staged(statement, native.wire_types, encoded, has_json)
             return self._stream_insert(statement.without_data, encoded)
         finally:
             if restore:
@@ -484,55 +472,6 @@ JSON_AS_WRITTEN = (
 )
 
 
-def _json_as_text(column_type: str) -> str:
-    """The type a JSON column is sent as: String (JSON text), which the server parses
-    into the column's types (Native input converts types). clickhouse-driver's writer of
-    the JSON type's own encoding turns [1, None] into [1, 0], [1, "a"] into ["1", "a"],
-    and knows no typed paths."""
-    if column_type.startswith("JSON"):
-        return "String"
-    if column_type.startswith("Nullable(JSON"):
-        return "Nullable(String)"
-    return column_type
-
-
-def _with_json_texts(block: list[list], json_columns: set[int]) -> list[list]:
-    """The block with the values of its JSON columns as JSON text."""
-    if not json_columns:
-        return block
-    return [
-        list(map(_json_text, column)) if position in json_columns else column
-        for position, column in enumerate(block)
-    ]
-
-
-def _json_text(value: Any) -> Any:
-    if value is None or isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise DataError(f"{value!r} is not JSON: {error}") from None
-
-
-def _encode(
-    context: Any,
-    columns_with_types: list[tuple[str, str]],
-    block: list[list],
-    statement: InsertStatement,
-) -> tuple[bytes, int]:
-    """One block as Native bytes, and its row count; bad values become DataError."""
-    try:
-        return encode_block(context, columns_with_types, block), len(block[0]) if block else 0
-    except driver_errors.TypeMismatchError as error:
-        raise errors.type_mismatch(str(error.message)) from None
-    except (TypeError, ValueError, AttributeError, OverflowError) as error:
-        raise DataError(
-            f"cannot encode a value for {statement.target}: {error}; each value must fit "
-            "its column's ClickHouse type"
-        ) from None
-
-
 def _chunks(stream: Any) -> Iterator[Any]:
     with _engine_errors():
         yield from stream
@@ -567,26 +506,3 @@ class _Decoding:
                 "block, which happens with types it only partly supports (such as JSON with "
                 "typed paths); cast the column in the query (for example toString(column))"
             ) from None
-
-
-def _column_blocks(
-    data: Iterable, columnar: bool, block_size: int, names: list[str]
-) -> Iterator[list[list]]:
-    """Cut rows (or columns) into blocks of columns of at most ``block_size`` rows."""
-    if columnar:
-        width = len(names)
-        columns = list(data)
-        if len(columns) != width:
-            raise ProgrammingError(f"expected {width} columns, got {len(columns)}")
-        length = len(columns[0]) if columns else 0
-        if any(len(column) != length for column in columns):
-            raise ProgrammingError("columns of an INSERT must all have the same length")
-        for start in range(0, length, block_size):
-            yield [_private_list(column[start : start + block_size]) for column in columns]
-        return
-    yield from column_blocks(data, block_size, names)  # rows: tuples, lists or dicts
-
-
-def _private_list(values: Sequence) -> list:
-    """A list the encoder may rewrite: a slice of a list is already a fresh one."""
-    return values if isinstance(values, list) else list(values)
