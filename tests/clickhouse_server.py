@@ -53,6 +53,7 @@ _CONFIG_TEMPLATE = """\
     <tcp_port>{tcp_port}</tcp_port>
     <http_port>{http_port}</http_port>
     <tcp_port_secure>{tls_port}</tcp_port_secure>
+    <https_port>{https_port}</https_port>
     <openSSL>
         <server>
             <certificateFile>{certificate}</certificateFile>
@@ -198,6 +199,8 @@ class LocalServer:
         self.http_port: int = 0
         #: The native protocol over TLS, with a self-signed certificate for 127.0.0.1.
         self.tls_port: int = 0
+        #: The HTTP interface over TLS, with the same certificate.
+        self.https_port: int = 0
         self.certificate = self.workdir / "certificate.pem"
         self.private_key = self.workdir / "private-key.pem"
         self._process: subprocess.Popen[bytes] | None = None
@@ -220,7 +223,7 @@ class LocalServer:
             raise RuntimeError("server is already running")
         self._reap()
         if not self.tcp_port:
-            self.tcp_port, self.http_port, self.tls_port = _free_ports(3)
+            self.tcp_port, self.http_port, self.tls_port, self.https_port = _free_ports(4)
         self._write_config()
 
         with self.log_file.open("ab") as log:
@@ -323,6 +326,7 @@ class LocalServer:
                 tmp_dir=escape(str(self.tmp_dir)),
                 users_file=escape(str(self.users_file)),
                 tls_port=self.tls_port,
+                https_port=self.https_port,
                 certificate=escape(str(self.certificate)),
                 private_key=escape(str(self.private_key)),
             )

@@ -204,6 +204,34 @@ def test_too_old_server_is_refused(local_server, unblocked):
     assert old.connection is None
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"PORT": "http_port", "OPTIONS": {"interface": "http"}},
+        {"OPTIONS": {"dsn": "http://{host}:{http_port}/default"}},
+        {"PORT": "https_port", "OPTIONS": {"interface": "http", "secure": True, "ca_certs": ""}},
+    ],
+    ids=["interface", "dsn", "https"],
+)
+def test_the_backend_reaches_a_server_over_http(local_server, unblocked, entry):
+    """OPTIONS["interface"] = "http" (or an http:// DSN) takes the HTTP transport: the
+    backend connects and reads the server's version, which it then refuses as too old
+    (18.16; the ORM needs 24.8), as over TCP."""
+    ports = {name: getattr(local_server, name) for name in ("http_port", "https_port")}
+    options = dict(entry["OPTIONS"])
+    if "dsn" in options:
+        options["dsn"] = options["dsn"].format(host=local_server.host, **ports)
+    if "ca_certs" in options:
+        options["ca_certs"] = str(local_server.certificate)
+    address = {"PORT": ports[entry["PORT"]]} if "PORT" in entry else {}
+    host = "127.0.0.1" if "ca_certs" in options else local_server.host  # the certificate's
+    over_http = wrapper(
+        **({"HOST": host} if "dsn" not in options else {}), **address, OPTIONS=options
+    )
+    with pytest.raises(NotSupportedError, match=r"ClickHouse 24\.8 or later .*found 18\.16"):
+        over_http.ensure_connection()
+
+
 def test_pool_option_shares_sessions(local_server, unblocked):
     """OPTIONS["pool"] keeps sessions in one process-wide pool per alias."""
     entry = {

@@ -166,11 +166,20 @@ SELECT
 """
 
 
-def test_both_transports_give_the_same_values(connect, native):
-    """The embedded engine and a server over TCP decode the same data identically."""
+def test_every_transport_gives_the_same_values(connect, native, local_server):
+    """The embedded engine, a server over TCP and the same server over HTTP decode the
+    same data identically."""
     embedded = connect().cursor()
     embedded.execute(SHARED_SQL)
     over_tcp = native.cursor()
     over_tcp.execute(SHARED_SQL)
-    assert embedded.fetchall() == over_tcp.fetchall()
+    with driver.connect(
+        host=local_server.host, port=local_server.http_port, interface="http"
+    ) as http:
+        over_http = http.cursor()
+        over_http.execute(SHARED_SQL)
+        rows = over_http.fetchall()
+        described = over_http.description
+    assert embedded.fetchall() == over_tcp.fetchall() == rows
     assert [c[0] for c in embedded.description] == [c[0] for c in over_tcp.description]
+    assert described == over_tcp.description

@@ -29,7 +29,8 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "migration_cluster": (str,),
     "machine_id": (int,),
     "distributed_migrations": (bool,),
-    # Passed to the native transport as they are (see docs/configuration.md).
+    # Passed to the driver as they are (see docs/configuration.md).
+    "interface": (str,),
     "secure": (bool,),
     "verify": (bool,),
     "check_hostname": (bool,),

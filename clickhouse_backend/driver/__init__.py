@@ -68,7 +68,13 @@ __all__ = [
     "threadsafety",
 ]
 
-_NATIVE_OPTIONS = frozenset(OPTION_TYPES) - {"insert_block_size"}
+_NATIVE_OPTIONS = frozenset(OPTION_TYPES) - {"insert_block_size", "interface"}
+_HTTP_OPTIONS = (_NATIVE_OPTIONS - {"alt_hosts", "sync_request_timeout"}) | {
+    "host",
+    "port",
+    "user",
+    "password",
+}
 
 
 def _transport_factory(
@@ -113,6 +119,8 @@ def _transport_factory(
 
         return open_embedded, block_size
 
+    if options.pop("interface", "native") == "http":
+        return _http_factory(database, settings, options), block_size
     unknown = set(options) - _NATIVE_OPTIONS - {"host", "port", "user", "password"}
     if unknown:
         raise InterfaceError(
@@ -125,6 +133,26 @@ def _transport_factory(
         return NativeTransport(database=database, settings=settings, **options)
 
     return open_native, block_size
+
+
+def _http_factory(database: str, settings: dict, options: dict[str, Any]) -> Any:
+    unknown = set(options) - _HTTP_OPTIONS
+    if unknown:
+        raise InterfaceError(
+            f"the HTTP transport takes no {', '.join(sorted(unknown))} option; it takes "
+            f"{', '.join(sorted(_HTTP_OPTIONS))}"
+        )
+    if options.get("compression") not in (None, True, False):
+        raise InterfaceError(
+            f"compression={options['compression']!r} is for the native protocol; over HTTP "
+            "compression=True asks the server for gzip"
+        )
+    from .http import HttpTransport
+
+    def open_http() -> Transport:
+        return HttpTransport(database=database, settings=settings, **options)
+
+    return open_http
 
 
 def connect(
@@ -140,9 +168,11 @@ def connect(
     password=..., secure=..., verify=..., ca_certs=..., compression=...,
     connect_timeout=..., send_receive_timeout=..., settings=..., alt_hosts=...)`` or
     ``connect("clickhouse://user:password@host:9000/database?secure=1")`` reaches a
-    server. ``settings`` are ClickHouse settings for the whole session;
-    ``insert_block_size`` caps the rows of each Native block an insert sends. An option
-    given as None is not set.
+    server over the native protocol; with ``interface="http"`` (port 8123, or 8443 with
+    ``secure=True``), or a DSN ``http://`` / ``https://`` (also ``clickhouse+http://``,
+    ``clickhouse+https://``), over its HTTP interface. ``settings`` are ClickHouse
+    settings for the whole session; ``insert_block_size`` caps the rows of each Native
+    block an insert sends. An option given as None is not set.
     """
     factory, block_size = _transport_factory(dsn, embedded, options)
     return Connection(factory(), insert_block_size=block_size)

@@ -1,4 +1,5 @@
-"""``clickhouse://user:password@host:port/database?option=value`` to ``connect()`` arguments.
+"""``clickhouse://user:password@host:port/database?option=value`` (or ``https://...`` for
+the HTTP interface) to ``connect()`` arguments.
 
 Query options that ``connect()`` knows (``secure``, ``connect_timeout``, ...) are typed;
 any other option is a ClickHouse setting for the session.
@@ -41,6 +42,16 @@ OPTION_TYPES: dict[str, Any] = {
     "server_hostname": str,
     "client_name": str,
     "alt_hosts": str,
+    "interface": str,
+}
+# Scheme: (interface, TLS).
+_SCHEMES = {
+    "clickhouse": ("native", False),
+    "clickhouses": ("native", True),
+    "clickhouse+http": ("http", False),
+    "clickhouse+https": ("http", True),
+    "http": ("http", False),
+    "https": ("http", True),
 }
 
 
@@ -55,9 +66,10 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
         parts = urlsplit(dsn)
     except ValueError as error:  # an unclosed [ of an IPv6 address
         raise InterfaceError(f"the DSN is not a valid URL: {error}") from None
-    if parts.scheme not in ("clickhouse", "clickhouses"):
+    if parts.scheme not in _SCHEMES:
         raise InterfaceError(
-            f"a DSN starts with clickhouse:// (or clickhouses:// for TLS), not {parts.scheme!r}"
+            "a DSN starts with clickhouse:// (or clickhouses:// for TLS), or for the HTTP "
+            f"interface http:// or https://, not {parts.scheme!r}"
         )
     try:
         port = parts.port
@@ -73,7 +85,10 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
     database = unquote(parts.path.lstrip("/"))
     if database:
         options["database"] = database
-    if parts.scheme == "clickhouses":
+    interface, secure = _SCHEMES[parts.scheme]
+    if interface == "http":
+        options["interface"] = interface
+    if secure:
         options["secure"] = True
     settings: dict[str, str] = {}
     for name, value in parse_qsl(parts.query, keep_blank_values=True):

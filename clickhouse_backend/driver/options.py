@@ -22,6 +22,7 @@ MAX_SECONDS = threading.TIMEOUT_MAX
 #: create_pool()'s defaults, which Django's OPTIONS["pool"] also starts from.
 POOL_DEFAULTS = {"min_size": 1, "max_size": 10, "timeout": 10.0, "check_idle_after": 30.0}
 COMPRESSIONS = ("lz4", "lz4hc", "zstd")
+INTERFACES = ("native", "http")
 # connect() options and the types they take, with what to pass instead of a wrong one.
 _TYPED_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "host": ((str,), "a str"),
@@ -54,6 +55,11 @@ def check_values(options: Mapping[str, Any]) -> None:
     for name in TIMEOUTS:
         _check_seconds(name, options.get(name), zero_allowed=False)
     _check_compression(options.get("compression"))
+    interface = options.get("interface")
+    if interface is not None and interface not in INTERFACES:
+        raise ProgrammingError(
+            f"interface must be 'native' (TCP, port 9000) or 'http' (port 8123), not {interface!r}"
+        )
     block_size = options.get("insert_block_size")
     if block_size is not None:
         check_block_size("insert_block_size", block_size)

@@ -1,0 +1,491 @@
+"""The HTTP(S) transport: ClickHouse's HTTP interface, for servers only reachable by it
+(ClickHouse Cloud on 8443, servers behind a load balancer or proxy).
+
+Results come in the Native format and are decoded by the codecs the embedded transport
+uses (``codec.read_blocks``), so every type reads back as over TCP; inserts go as Native
+blocks in a chunked request body. urllib3 carries the requests: it keeps the connection
+alive between statements, streams both ways, and takes TLS options directly, without
+pulling in anything else. A transport is one ClickHouse HTTP session (``session_id``),
+so ``SET``, ``USE`` and temporary tables last as over TCP; settings of the connection
+and of each statement travel with every request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import ssl
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from . import errors
+from .codec import make_context, read_blocks
+from .escape import render
+from .exceptions import DatabaseError, InterfaceError, OperationalError
+from .gcpause import paused_gc
+from .native_blocks import NativeInsert
+from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
+from .transport import JSON_AS_TEXT, Result, Settings, Transport
+
+DEFAULT_PORTS = {False: 8123, True: 8443}
+_NATIVE_PORTS = {9000: 8123, 9440: 8443}
+_CHUNK = 1 << 16
+_DESCRIBABLE = frozenset({"SELECT", "WITH"})
+# "Code: 60. DB::Exception: ..." (recent servers), "Code: 60, e.displayText() =
+# DB::Exception: ..., e.what() = DB::Exception" (older ones): a whole answer, or the tail
+# of a result the error cut short.
+_SERVER_ERROR = re.compile(
+    r"Code: (\d+)[.,]\s*(?:e\.displayText\(\) = )?(DB::Exception:.*?)"
+    r"(?:, e\.what\(\) = [\w:]+)?\s*$",
+    re.DOTALL,
+)
+
+
+def _urllib3() -> Any:
+    try:
+        import urllib3
+    except ImportError:
+        raise InterfaceError(
+            "the HTTP transport needs urllib3: pip install 'django-clickhouse-db[http]'"
+        ) from None
+    return urllib3
+
+
+class HttpTransport(Transport):
+    """One session with a ClickHouse server over HTTP or HTTPS."""
+
+    writes_json_as_text = True
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int | None = None,
+        *,
+        database: str = "default",
+        user: str = "default",
+        password: str = "",
+        settings: Settings | None = None,
+        secure: bool = False,
+        verify: bool = True,
+        ca_certs: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        check_hostname: bool = True,
+        server_hostname: str | None = None,
+        ciphers: str | None = None,
+        connect_timeout: float = 10.0,
+        send_receive_timeout: float = 300.0,
+        compression: bool | str = False,
+        client_name: str | None = None,
+    ):
+        urllib3 = _urllib3()
+        self.host = host
+        self.port = port or DEFAULT_PORTS[bool(secure)]
+        self.secure = bool(secure)
+        self.database = database
+        self.session_id = uuid.uuid4().hex
+        self.compression = bool(compression)
+        self._timeouts = {
+            "connect": urllib3.Timeout(connect=connect_timeout, read=connect_timeout),
+            "query": urllib3.Timeout(connect=connect_timeout, read=send_receive_timeout),
+        }
+        self.connect_timeout = connect_timeout
+        self._headers = urllib3.util.make_headers(
+            basic_auth=f"{user}:{password}",
+            accept_encoding="gzip" if self.compression else None,
+            user_agent=client_name or "django-clickhouse-db",
+        )
+        options: dict[str, Any] = {"maxsize": 1, "retries": False}
+        if self.secure:
+            options.update(
+                cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
+                ca_certs=ca_certs,
+                cert_file=certfile,
+                key_file=keyfile,
+                assert_hostname=None if check_hostname and verify else False,
+                server_hostname=server_hostname,
+                ssl_minimum_version=ssl.TLSVersion.TLSv1_2,
+            )
+            if ciphers:
+                options["ssl_context"] = _cipher_context(ciphers)
+            self._pool = urllib3.HTTPSConnectionPool(host, self.port, **options)
+        else:
+            self._pool = urllib3.HTTPConnectionPool(host, self.port, **options)
+        self._response: Any = None
+        self._query_id = ""
+        self._connecting = True
+        self._settings: Settings = {}
+        try:
+            version = self._scalar("SELECT version()")
+            self.server_version = tuple(int(part) for part in version.split(".")[:3])
+            self._connecting = False
+            self._set_session(dict(settings or {}))
+            self.timezone = self._scalar("SELECT timezone()")
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def _set_session(self, settings: Settings) -> None:
+        """Keep the connection's settings, each checked: a value the server refuses would
+        fail every statement with a message that names no setting."""
+        if self.server_version >= (24, 10):  # JSON columns as JSON text (see embedded.py)
+            settings = {**JSON_AS_TEXT, **settings}
+        for name, value in settings.items():
+            try:
+                self._scalar("SELECT 1", {name: value})
+            except DatabaseError as error:
+                raise errors.for_setting(error, name, value) from None
+        self._settings = settings
+
+    @property
+    def busy(self) -> bool:
+        return self._response is not None
+
+    # -- requests -------------------------------------------------------------------
+
+    def _params(self, settings: Settings | None, session: bool = True, **extra: str) -> str:
+        params = {"database": self.database}
+        if session:
+            params["session_id"] = self.session_id
+        if self.compression:
+            params["enable_http_compression"] = "1"
+        for name, value in {**self._settings, **(settings or {})}.items():
+            params[name] = _setting_text(value)
+        return urlencode({**params, **extra})
+
+    def _post(
+        self, params: str, body: Any, *, timeout: str = "query", session: bool = True
+    ) -> Any:
+        """Send one request; the response, its body unread, or the error it carries. A
+        request of the session ends a result still streaming (the session is locked
+        while its query runs); one outside it (``session=False``) does not."""
+        if session:
+            self._end_stream()
+        try:
+            response = self._pool.urlopen(
+                "POST",
+                f"/?{params}",
+                body=body,
+                headers=self._headers,
+                timeout=self._timeouts[timeout],
+                preload_content=False,
+                decode_content=True,
+                chunked=not isinstance(body, (bytes, type(None))),
+            )
+        except _urllib3().exceptions.HTTPError as error:
+            raise self._network_error(error) from None
+        if response.status != 200:
+            try:
+                text = response.read().decode("utf-8", "replace")
+            finally:
+                response.release_conn()
+            raise _error_of(response.status, text, self)
+        return response
+
+    def _text(
+        self,
+        sql: str,
+        output_format: str = "TSV",
+        settings: Settings | None = None,
+        timeout: str = "query",
+        session: bool = True,
+    ) -> str:
+        """The whole answer to a small statement, as text."""
+        params = self._params(settings, session, default_format=output_format)
+        response = self._post(params, sql.encode(), timeout=timeout, session=session)
+        try:
+            return response.read().decode("utf-8", "replace")
+        finally:
+            response.release_conn()
+
+    def _scalar(self, sql: str, settings: Settings | None = None) -> str:
+        return self._text(sql, settings=settings, timeout="connect").strip()
+
+    def _tsv_rows(
+        self, sql: str, output_format: str = "TSV", session: bool = True
+    ) -> list[list[str]]:
+        """Rows of a metadata statement, as text fields."""
+        text = self._text(sql, output_format, session=session)
+        return [[_unescape(field) for field in line.split("\t")] for line in text.splitlines()]
+
+    # -- statements -----------------------------------------------------------------
+
+    def execute(self, sql: str, settings: Settings | None, stream: bool) -> Result:
+        sql = strip_single_statement(sql)
+        keyword = leading_keyword(sql)
+        if keyword not in ROW_RETURNING:
+            response = self._post(self._params(settings), sql.encode())
+            try:
+                response.read()
+            finally:
+                response.release_conn()
+            if keyword == "USE":
+                self.database = self._scalar("SELECT currentDatabase()")
+            elif keyword == "SET":
+                self.timezone = self._scalar("SELECT timezone()")
+            return Result(None, iter(()), rowcount=_written_rows(response))
+        self._query_id = uuid.uuid4().hex
+        params = self._params(settings, default_format="Native", query_id=self._query_id)
+        response = self._post(params, sql.encode())
+        self._response = response
+        zone = (settings or {}).get("session_timezone") or self._settings.get(
+            "session_timezone", self.timezone
+        )
+        body = _Tail(response.stream(_CHUNK, decode_content=True))
+
+        def true_types() -> list[str] | None:
+            return self._true_types(sql)
+
+        blocks = read_blocks(body, make_context(self.server_version, zone), true_types)
+        try:
+            first = _next_block(blocks, body)
+        except BaseException:
+            self._end_stream()
+            raise
+        if first is None:
+            self._finish(response)
+            return Result(self._empty_columns(sql), iter(()), rowcount=0)
+        columns = list(first.columns_with_types)
+        rows = self._rows(first, blocks, body, response)
+        if stream:
+            return Result(columns, rows, on_close=self._end_stream)
+        with paused_gc():
+            everything = [row for block in rows for row in block]
+        return Result(columns, iter((everything,)), rowcount=len(everything))
+
+    def _rows(
+        self, first: Any, blocks: Iterator, body: _Tail, response: Any
+    ) -> Iterator[list[tuple]]:
+        try:
+            yield first.get_rows()
+            while (block := _next_block(blocks, body)) is not None:
+                yield block.get_rows()
+        except BaseException:
+            self._end_stream()
+            raise
+        self._finish(response)
+
+    def _finish(self, response: Any) -> None:
+        if self._response is response:
+            self._response = None
+        response.release_conn()
+
+    def _end_stream(self) -> None:
+        """Abandon a result read part-way: its query is stopped, since the session is
+        locked until the query ends, and closing the connection alone does not stop it."""
+        response, self._response = self._response, None
+        if response is not None:
+            response.close()
+            response.release_conn()
+            kill = f"KILL QUERY WHERE query_id = {render(self._query_id)} SYNC"
+            with contextlib.suppress(DatabaseError):  # a server gone stops it anyway
+                self._text(kill, session=False, timeout="connect")
+
+    def _true_types(self, sql: str) -> list[str] | None:
+        """The result's types as DESCRIBE gives them. A server writes a top-level
+        ``DateTime('Zone')`` column in the Native format as a bare ``DateTime``, so the
+        zone comes from here. Asked outside the session, which the running query holds;
+        a query on the session's temporary tables cannot be described there."""
+        if leading_keyword(sql) not in _DESCRIBABLE:
+            return None
+        try:
+            rows = self._tsv_rows(f"DESCRIBE ({sql}\n)", session=False)
+        except DatabaseError:
+            return None
+        return [row[1] for row in rows]
+
+    def _empty_columns(self, sql: str) -> list[tuple[str, str]]:
+        """Names and types of a result with no rows: the Native format then sends nothing,
+        header included. A SELECT is described without running it; others that return
+        rows (SHOW, EXPLAIN, ...) have no side effects and are asked again."""
+        if leading_keyword(sql) in _DESCRIBABLE:
+            return [(row[0], row[1]) for row in self._tsv_rows(f"DESCRIBE ({sql}\n)")]
+        names, types = self._tsv_rows(sql, "TSVWithNamesAndTypes")[:2]
+        return list(zip(names, types, strict=True))
+
+    def insert(
+        self,
+        statement: InsertStatement,
+        sql: str,
+        data: Iterable,
+        columnar: bool,
+        block_size: int,
+        settings: Settings | None,
+    ) -> int:
+        context = make_context(self.server_version, self.timezone)
+        native = NativeInsert(statement, self._insert_columns(statement), context)
+        counted = [0]
+
+        def body() -> Iterator[bytes]:
+            for block, rows in native.blocks(data, columnar, block_size):
+                counted[0] += rows
+                yield block
+
+        blocks = body()
+        first = next(blocks, None)
+        if first is None:
+            return 0
+        query = f"{statement.without_data} FORMAT Native"
+        response = self._post(self._params(settings, query=query), _chain(first, blocks))
+        try:
+            response.read()
+        finally:
+            response.release_conn()
+        return counted[0]
+
+    def _insert_columns(self, statement: InsertStatement) -> list[tuple[str, str]]:
+        """Names and types of the columns an INSERT writes, in its order."""
+        table = self._tsv_rows(f"DESCRIBE TABLE {statement.target}")
+        if statement.columns is None:
+            return [(row[0], row[1]) for row in table if row[2] not in ("MATERIALIZED", "ALIAS")]
+        types = {row[0]: row[1] for row in table}
+        names = statement.column_names
+        if names is not None and all(name in types for name in names):
+            return [(name, types[name]) for name in names]
+        # A column list such as "* EXCEPT (b)": let ClickHouse expand it.
+        query = f"DESCRIBE (SELECT {statement.columns} FROM {statement.target}\n)"
+        return [(row[0], row[1]) for row in self._tsv_rows(query)]
+
+    # -- the rest -------------------------------------------------------------------
+
+    def _network_error(self, error: BaseException) -> OperationalError:
+        where = f"{self.host}:{self.port}"
+        detail = str(getattr(error, "reason", None) or error)
+        scheme = "https" if self.secure else "http"
+        not_http = "BadStatusLine" in detail or "RemoteDisconnected" in detail
+        if (self.port in _NATIVE_PORTS or not_http) and "refused" not in detail.lower():
+            return OperationalError(
+                f"{where} did not answer in HTTP: is it ClickHouse's native TCP port? "
+                f"The HTTP interface is on port {_NATIVE_PORTS.get(self.port, 8123)} "
+                "(8443 with https); or connect without interface='http'",
+                code=102,
+                name="UNEXPECTED_PACKET_FROM_SERVER",
+            )
+        hint = ""
+        if "CERTIFICATE_VERIFY_FAILED" in detail:
+            hint = (
+                " The server's TLS certificate is not trusted: pass ca_certs= the file of its "
+                "issuer, or verify=False to skip the check."
+            )
+        elif "WRONG_VERSION_NUMBER" in detail or "record layer failure" in detail:
+            hint = " This port does not speak TLS: use the HTTPS port (8443) or secure=False."
+        elif "timed out" in detail.lower():
+            waited = (
+                f"within connect_timeout ({self.connect_timeout:g}s)"
+                if self._connecting
+                else "in time; raise send_receive_timeout for long queries"
+            )
+            return OperationalError(
+                f"ClickHouse at {scheme}://{where} did not answer {waited}",
+                code=209,
+                name="SOCKET_TIMEOUT",
+            )
+        elif self._connecting:
+            hint = " Is the server running, and is this its HTTP port (8123, or 8443 with https)?"
+        return OperationalError(
+            f"cannot reach ClickHouse at {scheme}://{where}: {detail}.{hint}",
+            code=210,
+            name="NETWORK_ERROR",
+        )
+
+    def ping(self) -> bool:
+        if self._response is not None:
+            return False
+        try:
+            return self._scalar("SELECT 1") == "1"
+        except (OperationalError, DatabaseError):
+            return False
+
+    def close(self) -> None:
+        self._end_stream()
+        self._pool.close()
+
+
+class _Tail:
+    """The chunks of a response body, remembering the last ones: an error that cuts a
+    result short is written at its end, as text."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self.tail = b""
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.tail = (self.tail + chunk)[-4096:]
+            yield chunk
+
+
+def _next_block(blocks: Iterator, body: _Tail) -> Any:
+    """The next block with rows, or None at the end. An error that cut the result short
+    (the server had sent the status line already) is written at the end of the body:
+    the decoder then fails on it, and it is raised instead."""
+    try:
+        with paused_gc():
+            while (block := next(blocks, None)) is not None:
+                if block.num_rows:
+                    return block
+            return None
+    except (DatabaseError, EOFError, ValueError):
+        match = _SERVER_ERROR.search(body.tail.decode("utf-8", "replace"))
+        if match is None:
+            raise
+        raise errors.from_code(int(match.group(1)), match.group(2)) from None
+
+
+def _error_of(status: int, text: str, transport: HttpTransport) -> DatabaseError:
+    match = _SERVER_ERROR.search(text)
+    if match is not None:
+        return errors.from_code(int(match.group(1)), match.group(2))
+    where = f"{transport.host}:{transport.port}"
+    if "clickhouse-client" in text:  # the native port, answering an HTTP request
+        return OperationalError(
+            f"{where} is ClickHouse's native TCP port, not its HTTP interface: "
+            f"{' '.join(text.split())} Or connect without interface='http'.",
+            code=102,
+            name="UNEXPECTED_PACKET_FROM_SERVER",
+        )
+    return OperationalError(
+        f"ClickHouse at {where} answered HTTP {status}: {text.strip()[:300] or 'no text'}",
+        code=210,
+        name="NETWORK_ERROR",
+    )
+
+
+_TSV_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "0": "\0", "b": "\b", "f": "\f"}
+_TSV_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unescape(field: str) -> str:
+    """A TSV field's text: ``DateTime(\\'UTC\\')`` is ``DateTime('UTC')``."""
+    return _TSV_ESCAPE.sub(lambda match: _TSV_ESCAPES.get(match[1], match[1]), field)
+
+
+def _written_rows(response: Any) -> int:
+    """Rows a statement wrote, from the summary header of servers that send one."""
+    summary = response.headers.get("X-ClickHouse-Summary")
+    try:
+        return int(json.loads(summary)["written_rows"]) or -1
+    except (TypeError, ValueError, KeyError):
+        return -1
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, str):
+        return value
+    return render(value)
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def _cipher_context(ciphers: str) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.set_ciphers(ciphers)
+    return context

@@ -1,0 +1,288 @@
+"""The HTTP(S) transport against Debian's 18.16 server, started by the tests: its HTTP
+interface, and HTTPS with the self-signed certificate the tests make."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import sys
+import uuid
+
+import pytest
+
+from clickhouse_backend import driver
+
+
+@pytest.fixture
+def http(local_server):
+    """A connection to the shared local server over HTTP; closed after."""
+    connection = driver.connect(
+        host=local_server.host, port=local_server.http_port, interface="http"
+    )
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def table(http):
+    """A fresh table name on the server, dropped after."""
+    name = f"t_http_{uuid.uuid4().hex[:12]}"
+    yield name
+    http.cursor().execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def test_rows_decode_as_over_tcp(http, native):
+    """Results travel in the Native format and read back as the native transport reads
+    them, a zoned DateTime with its zone included (the format writes it bare)."""
+    sql = (
+        "SELECT number, toString(number) AS s, toDecimal64(number / 4, 2) AS d,"
+        " toDateTime('2024-01-01 00:00:00', 'Asia/Tokyo') AS tokyo,"
+        " [number, 1] AS arr, CAST(NULL AS Nullable(Int8)) AS n"
+        " FROM system.numbers LIMIT 3"
+    )
+    cursor = http.cursor()
+    cursor.execute(sql)
+    rows = cursor.fetchall()
+    over_tcp = native.cursor()
+    over_tcp.execute(sql)
+    assert rows == over_tcp.fetchall()
+    assert cursor.description == over_tcp.description
+    assert rows[1][2] == decimal.Decimal("0.25")
+    assert rows[0][3] == datetime.datetime(2023, 12, 31, 15, tzinfo=datetime.UTC)
+
+
+def test_an_empty_result_still_describes_its_columns(http):
+    cursor = http.cursor()
+    cursor.execute("SELECT number, toString(number) AS s FROM system.numbers LIMIT 0")
+    assert cursor.fetchall() == []
+    assert [(c[0], c[1]) for c in cursor.description] == [("number", "UInt64"), ("s", "String")]
+    cursor.execute("SHOW TABLES FROM system LIKE 'no_such_table%'")
+    assert cursor.fetchall() == [] and cursor.description[0][:2] == ("name", "String")
+
+
+def test_inserts_go_as_native_blocks(http, table):
+    """Rows, dict rows and columns; a plain INSERT leaves MATERIALIZED columns out."""
+    cursor = http.cursor()
+    cursor.execute(
+        f"CREATE TABLE {table} (a Int64, b String, twice Int64 MATERIALIZED a * 2) "
+        "ENGINE = MergeTree ORDER BY a"
+    )
+    cursor.executemany(f"INSERT INTO {table} VALUES", [(1, "x"), (2, "y")], block_size=1)
+    assert cursor.rowcount == 2
+    cursor.executemany(f"INSERT INTO {table} (b, a) VALUES", [{"a": 3, "b": "z"}])
+    cursor.executemany(f"INSERT INTO {table} (a, b) VALUES", [[4, 5], ["v", "w"]], columnar=True)
+    cursor.execute(f"INSERT INTO {table} (a, b) VALUES", [])
+    assert cursor.rowcount == 0
+    cursor.execute(f"SELECT a, b, twice FROM {table} ORDER BY a")
+    assert cursor.fetchall() == [(1, "x", 2), (2, "y", 4), (3, "z", 6), (4, "v", 8), (5, "w", 10)]
+
+
+def test_a_value_that_does_not_fit_is_a_data_error(http, table):
+    cursor = http.cursor()
+    cursor.execute(f"CREATE TABLE {table} (a UInt8) ENGINE = Memory")
+    with pytest.raises(driver.DataError, match="not an integer") as refused:
+        cursor.executemany(f"INSERT INTO {table} VALUES", [(1,), ("not a number",)])
+    assert refused.value.name == "TYPE_MISMATCH"
+    cursor.execute(f"SELECT count() FROM {table}")
+    assert cursor.fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "value", ["'; DROP TABLE x; --", "back\\slash", "\x00\n\t", "ünï", [1, 2], (1, "a")]
+)
+def test_parameters_are_rendered_as_on_the_other_transports(http, value):
+    cursor = http.cursor()
+    cursor.execute("SELECT %(v)s AS v, 'sentinel'", {"v": value})
+    assert cursor.fetchall() == [(value, "sentinel")]
+
+
+def test_server_errors_keep_their_code_and_class(http):
+    cursor = http.cursor()
+    with pytest.raises(driver.ProgrammingError) as unknown:
+        cursor.execute("SELECT * FROM no_such_table_here")
+    assert (unknown.value.code, unknown.value.name) == (60, "UNKNOWN_TABLE")
+    assert "no_such_table_here" in unknown.value.message
+    cursor.execute("SELECT 1")
+    assert cursor.fetchall() == [(1,)]
+
+
+def test_an_error_after_the_first_rows_is_raised_as_itself(http):
+    """The status line went out with the first rows; the error is at the body's end."""
+    cursor = http.cursor()
+    with pytest.raises(driver.DatabaseError) as failed:
+        cursor.execute(
+            "SELECT throwIf(number = 300000) FROM system.numbers LIMIT 500000",
+            settings={"max_block_size": 1000},
+        )
+    assert failed.value.code == 395
+    cursor.execute("SELECT 2")
+    assert cursor.fetchall() == [(2,)]
+
+
+def test_a_session_keeps_its_state_even_after_an_abandoned_stream(http):
+    """SET and temporary tables last for the connection, as over TCP; a result left
+    half-read is stopped, so the session is free for the next statement."""
+    cursor = http.cursor()
+    cursor.execute("SET max_threads = 3")
+    cursor.execute("CREATE TEMPORARY TABLE scratch (x UInt8) ENGINE = Memory")
+    cursor.execute("INSERT INTO scratch VALUES", [(7,)])
+    streaming = http.cursor(stream=True)
+    streaming.execute(
+        "SELECT number FROM system.numbers LIMIT 100000000", settings={"max_block_size": 1000}
+    )
+    assert streaming.fetchmany(2) == [(0,), (1,)]
+    streaming.close()
+    cursor.execute("SELECT value FROM system.settings WHERE name = 'max_threads'")
+    assert cursor.fetchall() == [("3",)]
+    cursor.execute("SELECT x FROM scratch")
+    assert cursor.fetchall() == [(7,)]
+
+
+def test_statement_settings_apply_to_that_statement(http):
+    cursor = http.cursor()
+    query = "SELECT value FROM system.settings WHERE name = 'max_threads'"
+    cursor.execute(query, settings={"max_threads": 1})
+    assert cursor.fetchall() == [("1",)]
+    cursor.execute(query)
+    assert cursor.fetchall() != [("1",)]
+    with pytest.raises(driver.ProgrammingError, match="nope") as unknown:
+        cursor.execute("SELECT 1", settings={"nope": 1})
+    assert unknown.value.name == "UNKNOWN_SETTING"
+
+
+def test_connection_settings_are_checked_by_name(local_server):
+    with pytest.raises(driver.ProgrammingError, match="nope = 1 was refused"):
+        driver.connect(
+            host=local_server.host,
+            port=local_server.http_port,
+            interface="http",
+            settings={"nope": 1},
+        )
+
+
+def test_compressed_answers_read_the_same(local_server, http):
+    compressed = driver.connect(
+        host=local_server.host, port=local_server.http_port, interface="http", compression=True
+    )
+    sql = "SELECT number, toString(number) FROM system.numbers LIMIT 20000"
+    with compressed:
+        cursor = compressed.cursor()
+        cursor.execute(sql)
+        plain = http.cursor()
+        plain.execute(sql)
+        assert cursor.fetchall() == plain.fetchall()
+    with pytest.raises(driver.InterfaceError, match="over HTTP compression=True"):
+        driver.connect(host="127.0.0.1", port=1, interface="http", compression="lz4")
+
+
+def test_a_wrong_password_is_named(local_server):
+    with pytest.raises(driver.OperationalError, match="Wrong password") as refused:
+        driver.connect(
+            host=local_server.host,
+            port=local_server.http_port,
+            interface="http",
+            user="tester",
+            password="wrong",
+        )
+    assert refused.value.code == 193
+    with driver.connect(
+        host=local_server.host,
+        port=local_server.http_port,
+        interface="http",
+        user="tester",
+        password="secret",
+    ) as connection:
+        assert connection.ping()
+
+
+def test_the_wrong_port_says_which_port_is_which(local_server):
+    with pytest.raises(driver.OperationalError, match="native TCP port, not its HTTP") as http:
+        driver.connect(host=local_server.host, port=local_server.tcp_port, interface="http")
+    assert str(local_server.http_port) in http.value.message
+    with pytest.raises(driver.OperationalError, match="HTTP ports such as 8123"):
+        driver.connect(host=local_server.host, port=local_server.http_port, connect_timeout=2)
+
+
+def test_a_dead_server_is_an_operational_error(local_server):
+    with pytest.raises(driver.OperationalError, match="Is the server running"):
+        driver.connect(host="127.0.0.1", port=1, interface="http", connect_timeout=2)
+
+
+def test_dsn_schemes(local_server):
+    address = f"{local_server.host}:{local_server.http_port}"
+    for scheme in ("http", "clickhouse+http"):
+        with driver.connect(f"{scheme}://default@{address}/system?max_threads=1") as connection:
+            cursor = connection.cursor()
+            cursor.execute(
+                "SELECT currentDatabase(), value FROM system.settings WHERE name = 'max_threads'"
+            )
+            assert cursor.fetchall() == [("system", "1")]
+    with driver.connect(f"http://{address}/system") as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT currentDatabase()")
+        assert cursor.fetchall() == [("system",)]
+
+
+def test_a_pool_of_http_sessions(local_server):
+    with driver.create_pool(
+        host=local_server.host, port=local_server.http_port, interface="http", max_size=2
+    ) as pool:
+        with pool.connect() as first:
+            session = first.transport
+            first.cursor().execute("SELECT 1")
+        with pool.connect() as second:
+            assert second.transport is session  # kept alive, handed out again
+            cursor = second.cursor()
+            cursor.execute("SELECT 2")
+            assert cursor.fetchall() == [(2,)]
+
+
+# -- HTTPS ------------------------------------------------------------------------------
+
+
+def https(local_server, **options):
+    return driver.connect(
+        host="127.0.0.1", port=local_server.https_port, interface="http", secure=True, **options
+    )
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_https_verifies_the_servers_certificate(local_server):
+    with https(local_server, ca_certs=str(local_server.certificate)) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        assert cursor.fetchall() == [(1,)]
+    with pytest.raises(driver.OperationalError, match="pass ca_certs="):
+        https(local_server)
+    with https(local_server, verify=False) as unverified:
+        assert unverified.ping()
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_https_dsn(local_server):
+    dsn = f"https://127.0.0.1:{local_server.https_port}/default?verify=false"
+    with driver.connect(dsn) as connection:
+        assert connection.ping()
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_plain_http_to_the_https_port_and_the_reverse(local_server):
+    with pytest.raises(driver.OperationalError):
+        driver.connect(
+            host="127.0.0.1", port=local_server.https_port, interface="http", connect_timeout=2
+        )
+    with pytest.raises(driver.OperationalError, match="does not speak TLS"):
+        driver.connect(
+            host="127.0.0.1",
+            port=local_server.http_port,
+            interface="http",
+            secure=True,
+            verify=False,
+            connect_timeout=2,
+        )
+
+
+def test_without_urllib3_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "urllib3", None)  # import urllib3 raises ImportError
+    with pytest.raises(driver.InterfaceError, match=r"django-clickhouse-db\[http\]"):
+        driver.connect(host="127.0.0.1", port=1, interface="http")
