@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -553,3 +554,53 @@ def test_frozen_server_fails_pool_connect_within_connect_timeout(own_server, mak
     connection = pool.connect()  # the server answers again
     assert query_one(connection, "SELECT 11") == 11
     connection.close()
+
+
+def _in_a_forked_child(work) -> int:
+    """Run ``work()`` in a forked child; its exit code (0: it returned True)."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            code = 0 if work() else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def test_a_forked_child_starts_with_an_empty_pool(make_pool, native):
+    """Sessions opened before a fork belong to the parent: the child's pool forgets
+    them (unclosed) and opens its own; the parent's go on working."""
+    pool = make_pool(min_size=2, max_size=2)
+    kept = pool.connect()
+
+    def child() -> bool:
+        if (pool.size, pool.idle) != (0, 0):
+            return False
+        with pool.connect() as own:
+            return query_one(own, "SELECT 7") == 7
+
+    assert _in_a_forked_child(child) == 0
+    assert query_one(kept, "SELECT 1") == 1
+    kept.close()
+    with pool.connect() as again:
+        assert query_one(again, "SELECT 2") == 2
+
+
+def test_a_connection_from_before_the_fork_is_refused_in_the_child(native):
+    """Using it would interleave two processes on one session; closing it there leaves
+    the parent's session alone."""
+
+    def child() -> bool:
+        try:
+            native.cursor().execute("SELECT 1")
+        except driver.InterfaceError as error:
+            refused = "forked" in str(error)
+        else:
+            return False
+        native.close()
+        return refused
+
+    assert _in_a_forked_child(child) == 0
+    assert query_one(native, "SELECT 3") == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import weakref
@@ -76,6 +77,8 @@ class Connection:
         pool: ConnectionPool | None = None,
     ):
         self._transport: Transport | None = transport
+        #: The process that opened it: a forked child must not talk over its session.
+        self._pid = os.getpid()
         self.insert_block_size = insert_block_size
         #: The pool this connection was taken from (``close()`` gives it back), or None.
         self.pool = pool
@@ -90,6 +93,12 @@ class Connection:
     def transport(self) -> Transport:
         if self._transport is None:
             raise InterfaceError("the connection is closed")
+        if self._pid != os.getpid():
+            raise InterfaceError(
+                f"this connection was opened by process {self._pid}, which this process "
+                "was forked from: its session belongs to that process. Open connections "
+                "after the fork, in each process (see docs/deployment.md, forking servers)"
+            )
         return self._transport
 
     @property
@@ -167,6 +176,9 @@ class Connection:
         Another thread may close it (Django's test runner does), but not while that
         thread is inside a statement: that raises ``ProgrammingError``."""
         if self._transport is None:
+            return
+        if self._pid != os.getpid():  # the parent's session: left to the parent, untouched
+            self._transport = None
             return
         with self.call():
             self._close()

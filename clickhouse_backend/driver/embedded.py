@@ -95,7 +95,10 @@ class _Engine:
         if _locked_by_another_process(path):
             raise OperationalError(
                 f"{path!r} is in use by another process: a chDB data directory can be "
-                "open in one process at a time"
+                "open in one process at a time. Stop the other process (a runserver, a "
+                "shell), give this one a directory of its own, or run a ClickHouse "
+                "server for several processes (docs/deployment.md, the embedded engine "
+                "and several processes)"
             )
         with _engine_errors():
             self.anchor = _chdb().connect(path)

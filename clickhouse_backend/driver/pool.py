@@ -15,9 +15,11 @@ database and settings rather than the last borrower's.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, cast
@@ -136,6 +138,7 @@ class ConnectionPool:
         self._size = 0
         self._closed = False
         self._lock = threading.Lock()
+        _pools.add(self)
         for _ in range(min_size):
             self._size += 1
             self._idle.append((self._create(), time.monotonic()))
@@ -287,3 +290,23 @@ class ConnectionPool:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+# Pools of this process, for a forked child to forget their sessions (see below).
+_pools: weakref.WeakSet[ConnectionPool] = weakref.WeakSet()
+
+
+def _forget_the_parents_sessions() -> None:
+    """In a forked child: every pool starts empty. Its sessions' sockets belong to the
+    parent, which goes on using them; they are dropped unclosed (closing a socket here
+    would end the parent's session). A lock held at the fork is replaced, since the
+    thread holding it does not exist here."""
+    for pool in list(_pools):
+        pool._lock = threading.Lock()
+        pool._idle.clear()
+        pool._waiters.clear()
+        pool._size = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_the_parents_sessions)
