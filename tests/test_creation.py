@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.color import no_style
 from django.db import DatabaseError, NotSupportedError, connections
@@ -130,6 +131,73 @@ def test_an_existing_test_database_is_dropped_only_when_the_user_says_yes(
     finally:
         run_sql(connection, "DROP DATABASE IF EXISTS test_clobber")
         connection.close()
+
+
+def test_no_answer_to_the_question_says_to_run_with_noinput(unblocked, monkeypatch, capsys):
+    """Without a terminal (CI, a pipe) input() meets the end of stdin: that cancels the
+    run with what to do, not an EOFError."""
+    connection = wrapper(NAME="unanswered", OPTIONS=MEMORY)
+
+    def no_terminal(question):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_terminal)
+    try:
+        connection.creation._create_test_db(verbosity=0, autoclobber=False)
+        with pytest.raises(SystemExit) as cancelled:
+            connection.creation._create_test_db(verbosity=0, autoclobber=False)
+        assert cancelled.value.code == 1
+        assert "--noinput" in capsys.readouterr().err
+    finally:
+        run_sql(connection, "DROP DATABASE IF EXISTS test_unanswered")
+        connection.close()
+
+
+HOLD_DIRECTORY = """
+import sys, time
+from clickhouse_backend import driver
+connection = driver.connect(embedded=sys.argv[1])
+print("open", flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_embedded_test_database_never_opens_the_development_directory(
+    unblocked, tmp_path, monkeypatch
+):
+    """The development directory may be held by another process (runserver): the test
+    database lives in memory (TEST["embedded"] may name a directory instead), and the
+    alias points at its own directory again after the tests."""
+    development = tmp_path / "clickhouse-data"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_DIRECTORY, str(development)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    options = {"embedded": str(development)}
+    connection = wrapper(NAME="devdata", OPTIONS=options)
+    monkeypatch.setitem(settings.DATABASES, "extra", connection.settings_dict)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        assert name == "test_devdata"
+        assert connection.options["embedded"] == ":memory:"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT currentDatabase()")
+            assert cursor.fetchall() == [("test_devdata",)]
+        connection.creation.destroy_test_db("devdata", verbosity=0)
+        assert connection.options["embedded"] == str(development)
+        assert connection.settings_dict["OPTIONS"]["embedded"] == str(development)
+        assert options == {"embedded": str(development)}  # the settings' own dict untouched
+    finally:
+        connection.close()
+        holder.kill()
+        holder.wait()
+
+
+def test_test_embedded_applies_to_embedded_aliases_only():
+    with pytest.raises(ImproperlyConfigured, match=r"\['TEST'\]\['embedded'\] places"):
+        wrapper(HOST="clickhouse.internal", TEST={"embedded": ":memory:"})
 
 
 def test_other_errors_are_raised_without_a_question(unblocked, monkeypatch):

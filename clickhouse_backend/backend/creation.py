@@ -8,6 +8,11 @@
   it (for a user who may not create databases); it is migrated and its tables are
   emptied between tests, as with ``keepdb``.
 
+- ``embedded``: for an embedded alias, where the test database lives: in memory
+  (``":memory:"``, the default) or in a directory, not in the development data
+  directory, which another process (``runserver``) may hold open. An unmanaged test
+  database stays where the alias's data is unless this names another place.
+
 ``--parallel`` gives each worker process a database of its own. On a server the runner
 copies the test database (structure and rows). chDB runs one engine per process and
 cannot be used in a forked process, so with the embedded engine each spawned worker
@@ -67,10 +72,38 @@ class DatabaseCreation(BaseDatabaseCreation):
         # arguments pass as given: Django 6 warns when `serialize` is passed at all.
         arguments = inspect.signature(super().create_test_db).bind(*args, **kwargs).arguments
         arguments["keepdb"] = arguments.get("keepdb", False) or not self._managed
+        test_path = self._test_settings.get("embedded")
+        if self.connection.runs_embedded and (self._managed or test_path is not None):
+            # An unmanaged test database was made where the alias's data is, by default.
+            self._development_path = self.connection.options["embedded"]
+            self._use_embedded_path(test_path or MEMORY)
         return super().create_test_db(**arguments)
 
     def destroy_test_db(self, old_database_name=None, verbosity=1, keepdb=False, suffix=None):
         super().destroy_test_db(old_database_name, verbosity, keepdb or not self._managed, suffix)
+        if self._development_path is not None:
+            path, self._development_path = self._development_path, None
+            self._use_embedded_path(path)
+
+    #: The embedded alias's own path while its test database is in use.
+    _development_path: Any = None
+
+    def _use_embedded_path(self, path: Any) -> None:
+        """Point the alias at another embedded engine path: the test one, and back.
+
+        chDB opens a data directory in one process at a time, so tests that used the
+        development directory could not run while ``runserver`` runs, and would share
+        its engine. The OPTIONS dict is replaced, not changed: settings.DATABASES
+        shares it."""
+        connection = self.connection
+        if str(connection.options["embedded"]) == str(path):
+            return
+        connection.close()
+        connection.settings_dict["OPTIONS"] = {
+            **connection.settings_dict["OPTIONS"],
+            "embedded": path,
+        }
+        connection.options = {**connection.options, "embedded": path}
 
     def _create_test_db(self, verbosity: int, autoclobber: bool, keepdb: bool = False) -> str:
         """Create the test database; if it exists, keep it (keepdb) or ask to drop it.
@@ -88,10 +121,17 @@ class DatabaseCreation(BaseDatabaseCreation):
                     return name
                 self.log(f"The test database {name!r} already exists.")
                 if not autoclobber:
-                    confirm = input(
-                        "Type 'yes' if you would like to try deleting the test "
-                        f"database '{name}', or 'no' to cancel: "
-                    )
+                    try:
+                        confirm = input(
+                            "Type 'yes' if you would like to try deleting the test "
+                            f"database '{name}', or 'no' to cancel: "
+                        )
+                    except EOFError:  # no terminal to answer from (CI, a pipe)
+                        self.log(
+                            "\nNo answer (no input): tests cancelled. Run them with "
+                            "--noinput to drop the old test database without asking."
+                        )
+                        sys.exit(1)
                     if confirm != "yes":
                         self.log("Tests cancelled.")
                         sys.exit(1)

@@ -58,6 +58,7 @@ POOL_TYPES: dict[str, tuple[type, ...]] = {
 # here, so that one settings template can serve several databases.
 TEST_TYPES: dict[str, tuple[type, ...]] = {
     "cluster": (str,),
+    "embedded": PATH,
     "managed": (bool,),
     "NAME": (str,),
     "MIGRATE": (bool,),
@@ -216,6 +217,11 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
                 f"{where} runs embedded (OPTIONS['embedded']); {', '.join(clashing)} "
                 "only apply to a server: remove them, or remove 'embedded'"
             )
+    elif (settings_dict.get("TEST") or {}).get("embedded") is not None:
+        raise ImproperlyConfigured(
+            f"{where}['TEST']['embedded'] places the test database of an embedded alias; "
+            "this one runs on a server (no OPTIONS['embedded']): remove it"
+        )
     if "dsn" in options and (settings_dict.get("HOST") or settings_dict.get("PORT")):
         raise ImproperlyConfigured(
             f"{where} has both OPTIONS['dsn'] and HOST/PORT: the DSN names the server, "
