@@ -1,12 +1,13 @@
 """Throughput of ``clickhouse_backend.driver`` against the libraries it is built on.
 
-The driver is a thin PEP 249 layer over chDB (embedded) and clickhouse-driver (TCP). This
+The driver is a thin PEP 249 layer over chDB (embedded), clickhouse-driver (TCP) and
+urllib3 with clickhouse-driver's codecs (HTTP). This
 script measures what that layer costs: each operation runs once through the bare library
 ("raw", written here the way its users would call it) and once through our driver, on the
 same generated rows, the same MergeTree table, truncated before every insert, and reports
 rows/s and the ratio ours/raw (above 1: ours is faster).
 
-    python benchmarks/driver.py [--rows 1000000] [--repeat 3] [--transport all]
+    python benchmarks/driver.py [--rows 1000000] [--repeat 3] [--transport all|http|...]
 
 Python's cyclic garbage collector stays on, as it is for users. Our driver pauses it while
 it decodes results (``clickhouse_backend/driver/gcpause.py``); that is part of the driver,
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
+from urllib.parse import urlencode
 
 from clickhouse_driver import Client
 from clickhouse_driver import __version__ as driver_version
@@ -385,6 +387,53 @@ class RawServer:
         return self.client.execute_iter(SELECT_SQL)
 
 
+class RawHttp:
+    """urllib3 and clickhouse-driver's Native codecs over ClickHouse's HTTP interface, as
+    a user of both would write it: one keep-alive connection, a POST a statement."""
+
+    def __init__(self, host: str, port: int, schema: Schema) -> None:
+        import urllib3
+
+        self.pool = urllib3.HTTPConnectionPool(host, port, maxsize=1)
+        self.schema = schema
+        self.context = native_context("UTC")
+
+    def run(self, sql: str, **params: str) -> bytes:
+        response = self.pool.request_encode_url("POST", "/", fields=params, body=sql.encode())
+        if response.status != 200:
+            raise RuntimeError(response.data.decode())
+        return response.data
+
+    def _insert(self, blocks: Iterable[Any]) -> None:
+        query = f"INSERT INTO {TABLE} ({self.schema.names}) FORMAT Native"
+        body = (RawEmbedded._encode(self, block) for block in blocks)  # type: ignore[arg-type]
+        response = self.pool.urlopen(
+            "POST", "/?" + urlencode({"query": query}), body=body, chunked=True
+        )
+        if response.status != 200:
+            raise RuntimeError(response.data.decode())
+
+    def insert_rows(self, rows: list[Row]) -> None:
+        columns = list(self.schema.columns)
+        self._insert(RowOrientedBlock(columns, chunk) for chunk in chunks(rows, BLOCK_SIZE))
+
+    def insert_columns(self, data: Columns) -> None:
+        columns = list(self.schema.columns)
+        self._insert(
+            ColumnOrientedBlock(columns, chunk) for chunk in column_chunks(data, BLOCK_SIZE)
+        )
+
+    def fetchall(self) -> list[Row]:
+        rows: list[Row] = []
+        for block in decode_blocks(self.run(SELECT_SQL, default_format="Native"), self.context):
+            rows.extend(block.get_rows())
+        return rows
+
+    def iterate(self) -> Iterator[Row]:
+        """Read whole, then decoded: urllib3 streams bytes, not Native blocks."""
+        return iter(self.fetchall())
+
+
 # -- one transport's round of comparisons ---------------------------------------------
 
 
@@ -462,6 +511,13 @@ def check_same(
 ) -> None:
     """Fast is worthless if wrong: both must read the same values (and what was written)."""
     raw_sorted, ours_sorted = by_id(raw_rows), by_id(ours_rows)
+    if transport == "http":
+        # The Native format over HTTP writes DateTime('UTC') as a bare DateTime: the raw
+        # path reads naive datetimes, ours asks for the zone (see driver/http.py).
+        ours_sorted = [
+            tuple(v.replace(tzinfo=None) if isinstance(v, datetime.datetime) else v for v in row)
+            for row in ours_sorted
+        ]
     if raw_sorted != ours_sorted:
         raise SystemExit(f"{transport}: our driver read different rows from the raw path")
     checked = "ours == raw"
@@ -531,6 +587,30 @@ def run_native(data: tuple[list[Row], Columns], repeat: int) -> list[Measurement
     return results
 
 
+def run_http(data: tuple[list[Row], Columns], repeat: int) -> list[Measurement]:
+    """The same Debian server as run_native, over its HTTP interface."""
+    if find_server_binary() is None:
+        print("http: skipped, clickhouse-server is not installed")
+        return []
+    with tempfile.TemporaryDirectory(prefix="bench-ch-") as workdir:
+        server = LocalServer(pathlib.Path(workdir))
+        server.start()
+        raw = RawHttp(server.host, server.http_port, SERVER_SCHEMA)
+        ours_connection = driver.connect(host=server.host, port=server.http_port, interface="http")
+        try:
+            raw.run(SERVER_SCHEMA.create_sql())
+            version = ".".join(map(str, ours_connection.server_version))
+            print(f"http: clickhouse-server {version} (Debian) over HTTP on {server.host}")
+            results = bench_transport(
+                "http", raw, Ours(ours_connection, SERVER_SCHEMA), raw.run, data, repeat
+            )
+        finally:
+            ours_connection.close()
+            raw.pool.close()
+            server.stop()
+    return results
+
+
 # -- output -----------------------------------------------------------------------------
 
 RAW_PATHS = {
@@ -540,6 +620,13 @@ RAW_PATHS = {
         "select fetchall": "query(sql, 'Native') + BlockInputStream + get_rows, to a list",
         "row iteration": "for row in <the list fetchall returned>  (only the loop is timed)",
         "select streaming": "send_query(sql, 'Native') + BlockInputStream per chunk, iterated",
+    },
+    "http": {
+        "insert rows": "urllib3 POST INSERT ... FORMAT Native, RowOrientedBlock, 100k rows",
+        "insert columnar": "urllib3 POST INSERT ... FORMAT Native, ColumnOrientedBlock",
+        "select fetchall": "urllib3 POST (default_format=Native) + BlockInputStream, to a list",
+        "row iteration": "for row in <the list fetchall returned>  (only the loop is timed)",
+        "select streaming": "the raw path reads whole, then iterates (no streaming decoder)",
     },
     "native": {
         "insert rows": "Client.execute(insert, rows), its default block size (1,048,576)",
@@ -604,7 +691,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (median)")
-    parser.add_argument("--transport", choices=("embedded", "native", "all"), default="all")
+    parser.add_argument(
+        "--transport", choices=("embedded", "native", "http", "all"), default="all"
+    )
     args = parser.parse_args(argv)
     if args.rows < 1 or args.repeat < 1:
         parser.error("--rows and --repeat must be at least 1")
@@ -619,7 +708,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"(data generated in {time.perf_counter() - began:.1f} s, not timed)", flush=True)
 
     results: list[Measurement] = []
-    runners = {"embedded": run_embedded, "native": run_native}
+    runners = {"embedded": run_embedded, "native": run_native, "http": run_http}
     for transport, runner in runners.items():
         if args.transport in (transport, "all"):
             results.extend(runner(data, args.repeat))
