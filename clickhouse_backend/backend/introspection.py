@@ -38,6 +38,13 @@ _ESCAPED = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f
 _INTEGER_TYPES = [f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64, 128, 256)]
 _FIELDS = "clickhouse_backend.models."
 _CHECK = re.compile(r"^\s*CONSTRAINT\s+(`[^`]+`|\S+)\s+CHECK\s+(.+?),?$", re.M)
+# The keys of a MergeTree table, in the order get_key_roles() reads system.columns' flags.
+_KEY_ROLES = (
+    "sorting key (ORDER BY)",
+    "primary key (PRIMARY KEY)",
+    "partition key (PARTITION BY)",
+    "sampling key (SAMPLE BY)",
+)
 
 
 # What update() needs of a table, in one query: its engine and settings, its key columns,
@@ -302,6 +309,24 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             if not _is_default(setting, value, defaults)
         ]
         return TableEngine(name, arguments, *map(key_parts, keys), ttl_rules(full), settings, full)
+
+    def get_key_roles(self, cursor, table_name: str, column: str) -> list[str]:
+        """The keys and engine arguments of the table that name the column, as a person
+        reads them ("sorting key (ORDER BY)" ...): ClickHouse refuses to rename, drop or
+        change the type of such a column. Empty for any other column (or no table)."""
+        cursor.execute(
+            "SELECT is_in_sorting_key, is_in_primary_key, is_in_partition_key, "
+            "is_in_sampling_key FROM system.columns "
+            "WHERE database = currentDatabase() AND table = %s AND name = %s",
+            [table_name, column],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return []
+        roles = [role for role, member in zip(_KEY_ROLES, row, strict=True) if member]
+        if not roles and column in self.get_key_columns(cursor, table_name):
+            roles.append("engine's arguments (Meta.engine)")
+        return roles
 
     def get_key_columns(self, cursor, table_name: str) -> set[str]:
         """Columns ClickHouse will not UPDATE: those of the sorting, partition, primary

@@ -208,10 +208,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def remove_field(self, model, field) -> None:
         self._tables.note(model)
+        if field.column is not None:
+            self.refuse_key_column_change(model, field, "drop")
         super().remove_field(model, field)
 
     def alter_field(self, model, old_field, new_field, strict=False) -> None:
         self._tables.note(model)
+        if old_field.column is not None and new_field.column is not None:
+            if old_field.column != new_field.column:
+                self.refuse_key_column_change(model, old_field, "rename")
+            if self.changes_type(old_field, new_field):
+                self.refuse_key_column_change(model, old_field, "change the type of")
         super().alter_field(model, old_field, new_field, strict)
 
     def add_constraint(self, model, constraint) -> None:
@@ -389,29 +396,58 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if is_skip_index(index):
             self.execute(index.remove_sql(model, self), None)
 
+    # -- key columns ----------------------------------------------------------------
+
+    def refuse_key_column_change(self, model, field, action: str) -> None:
+        """Refuse, before any statement runs, what ClickHouse refuses of a column of the
+        table's sorting, primary, partition or sampling key (or that the engine names):
+        to rename it, drop it or change its type. Without this, ClickHouse's error would
+        come after the statements the operation runs first."""
+        if self.collect_sql:  # statements shown, not run: the table may not exist yet
+            return
+        table = model._meta.db_table
+        with self.connection.cursor() as cursor:
+            roles = self.connection.introspection.get_key_roles(cursor, table, field.column)
+        if roles:
+            raise NotSupportedError(
+                f"Cannot {action} column {field.column!r} of table {table!r}: it is in the "
+                f"table's {' and '.join(roles)}, and ClickHouse refuses to {action} a key "
+                "column. Nothing was changed. Keep the column as it is; or create a new "
+                "model with the column and key you want, copy the rows with "
+                "migrations.RunSQL('INSERT INTO new_table SELECT ... FROM old_table') and "
+                "delete the old model."
+            )
+
+    def changes_type(self, old_field, new_field) -> bool:
+        """Whether the column's ClickHouse type changes (NULL-ability included). Adding
+        members to an Enum is not a change ClickHouse refuses of a key column."""
+        old_type, new_type = self.column_type(old_field), self.column_type(new_field)
+        if (old_type, old_field.null) == (new_type, new_field.null):
+            return False
+        same_enum = old_type.split("(")[0] == new_type.split("(")[0] in ("Enum8", "Enum16")
+        return not (same_enum and old_field.null == new_field.null)
+
+    def column_type(self, field) -> str:
+        """The column's ClickHouse type as column_sql() writes it."""
+        if field.is_relation and isinstance(field.target_field, AutoFieldMixin):
+            # Django types a key to an AutoField as IntegerField; ids here are 64-bit.
+            return field.target_field.db_type(self.connection)
+        return field.db_type(self.connection)
+
     def alter_db_table(self, model, old_db_table, new_db_table) -> None:
         self._tables.note(model, old_db_table, new_db_table)
         super().alter_db_table(model, old_db_table, new_db_table)
 
     # -- columns --------------------------------------------------------------------
 
-    def column_sql(self, model, field, include_default=False):
-        definition, params = super().column_sql(model, field, include_default)
-        if definition is None:
-            return definition, params
-        if field.is_relation and isinstance(field.target_field, AutoFieldMixin):
-            # Django types a key to an AutoField as IntegerField; ids here are 64-bit.
-            target_type = field.target_field.db_type(self.connection)
-            definition = target_type + definition[len(field.db_type(self.connection)) :]
-        return definition, params
-
     def _iter_column_sql(
         self, column_db_type, params, model, field, field_db_params, include_default
     ):
-        yield column_db_type
+        column_type = self.column_type(field)
+        yield column_type
         # NULL makes a type Nullable; ClickHouse refuses it after a type that already
         # says (LowCardinality(Nullable(String)) must be written that way round).
-        if not column_db_type.startswith(("Nullable(", "LowCardinality(Nullable(")):
+        if not column_type.startswith(("Nullable(", "LowCardinality(Nullable(")):
             yield "NULL" if field.null else "NOT NULL"
         if field.has_db_default():
             default_sql, default_params = self.db_default_sql(field)
@@ -456,6 +492,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 },
                 params,
             )
+        if old_field.db_comment and not new_field.db_comment:
+            # A MODIFY COLUMN without COMMENT keeps the column's comment.
+            sql, params = self._alter_column_comment_sql(model, new_field, new_type, "")
+            self.execute(sql, params)
 
     def skip_default_on_alter(self, field) -> bool:
         """Keep the DEFAULT that ADD COLUMN gave: ClickHouse computes it when reading rows
@@ -476,3 +516,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _create_unique_sql(self, *args, **kwargs):
         return None
+
+    def _create_index_sql(self, *args, **kwargs):
+        """A plain Django index (index_together, db_index) creates nothing."""
+        return None
+
+    def _delete_composed_index(self, model, fields, constraint_kwargs, sql) -> None:
+        """Removing a unique_together or index_together removes nothing: adding one
+        created nothing (ClickHouse has no unique constraints or ordinary indexes)."""
