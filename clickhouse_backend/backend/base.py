@@ -237,6 +237,10 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def _set_autocommit(self, autocommit: bool) -> None:
         """Every statement is final when it returns; there is no other mode to set."""
 
+    def _start_transaction_under_autocommit(self) -> None:
+        """What ``atomic()`` calls to begin: nothing is sent, so nothing is logged (Django
+        would log a ``BEGIN`` in ``connection.queries`` that never reached ClickHouse)."""
+
     def _commit(self) -> None:
         """Nothing to commit: writes are final when the statement returns."""
 

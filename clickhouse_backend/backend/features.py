@@ -8,6 +8,7 @@ is a cached property on the version the server reports.
 
 from __future__ import annotations
 
+from django.db import InterfaceError
 from django.db.backends.base.features import BaseDatabaseFeatures
 from django.utils.functional import cached_property
 
@@ -26,6 +27,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     atomic_transactions = False
     can_rollback_ddl = False
     autocommits_when_autocommit_is_off = True
+
+    # What the driver raises for a statement on a closed cursor (as PEP 249 has it).
+    closed_cursor_error_class = InterfaceError
 
     # No foreign keys, unique or primary key constraints are enforced by ClickHouse, so
     # a row may name another that is saved later (fixtures with forward references load).
