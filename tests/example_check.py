@@ -17,14 +17,11 @@ from events.report import build_report
 from events.synthetic import synthetic_events
 
 
-def percentile(values, level):
-    """Linear interpolation between closest ranks, as ClickHouse's quantile() does on
-    fewer values than its reservoir holds."""
+def exact_quantile(values, level):
+    """ClickHouse's quantileExact: the value at position floor(level * n) of the sorted
+    values (the last one for level 1), no interpolation."""
     ordered = sorted(values)
-    position = level * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return ordered[min(math.floor(level * len(ordered)), len(ordered) - 1)]
 
 
 def ipv6_order(address):
@@ -52,7 +49,7 @@ expected = {
         [s, n] for s, n in sorted(sources.items(), key=lambda i: (-i[1], ipv6_order(i[0])))
     ][:10],
     "95th percentile of the destination port, per protocol": [
-        [p, percentile(v, 0.95), len(v)] for p, v in sorted(ports.items())
+        [p, exact_quantile(v, 0.95), len(v)] for p, v in sorted(ports.items())
     ],
 }
 actual = {table.title: [list(row) for row in table.rows] for table in build_report()}
@@ -85,11 +82,48 @@ page = Client().get("/")
 admin = Client()
 admin.force_login(User.objects.create_superuser("admin", "admin@example.com", "-"))
 listing = admin.get("/admin/events/event/", {"protocol": "dns", "q": "10.0.0.1"})
+# The change list's first page, and the newest events, newest first.
+first_page = admin.get("/admin/events/event/").context["cl"].result_list
+newest_first = [
+    [str(e.timestamp) for e in first_page],
+    [
+        str(t)
+        for t in Event.objects.order_by("-timestamp").values_list("timestamp", flat=True)[
+            : len(first_page)
+        ]
+    ],
+]
 event = Event.objects.filter(protocol="dns", src_ip="10.0.0.1").first()
 form = admin.get(f"/admin/events/event/{event.pk}/change/").context["adminform"].form
+change_fields = sorted(form.fields)
 posted = {name: form[name].value() for name in form.fields} | {"port": 5353}
 changed = admin.post(f"/admin/events/event/{event.pk}/change/", posted)
 saved = Event.objects.get(pk=event.pk)
+
+# Two events added as a person would: the add form's fields as it shows them, the
+# content left as pre-filled ({}) in one and written in the other.
+add_form = admin.get("/admin/events/event/add/").context["adminform"].form
+added = []
+for port, content in ((8443, add_form["content"].value()), (8444, '{"bytes": 512}')):
+    answer = admin.post(
+        "/admin/events/event/add/",
+        {
+            "timestamp_0": "2026-12-01",
+            "timestamp_1": "09:30:00",
+            "src_ip": "2001:db8::7",
+            "dst_ip": "192.168.0.9",
+            "port": str(port),
+            "protocol": "quic",
+            "action": str(Event.Action.DENY.value),
+            "content": content,
+        },
+    )
+    errors = answer.context["adminform"].form.errors if answer.status_code == 200 else {}
+    added.append([answer.status_code, errors])
+added_rows = [
+    [str(e.timestamp), e.protocol, str(e.src_ip), e.port, e.action, e.content]
+    for e in Event.objects.filter(protocol="quic").order_by("port")
+]
 print(
     json.dumps(
         {
@@ -109,6 +143,11 @@ print(
                 "saved": [saved.port, saved.protocol, str(saved.src_ip)],
                 "kept": [saved.timestamp == event.timestamp, saved.content == event.content],
                 "copies": Event.objects.filter(pk=event.pk).count(),
+                "add_fields": sorted(add_form.fields),
+                "change_fields": change_fields,
+                "added": added,
+                "added_rows": added_rows,
+                "newest_first": newest_first,
             },
         },
         default=str,

@@ -17,7 +17,7 @@ class Event(models.ClickhouseModel):
     port = models.UInt16Field()
     protocol = models.StringField(low_cardinality=True)
     action = models.EnumField(choices=Action.choices, default=Action.ALLOW)
-    content = models.JSONField(default=dict)
+    content = models.JSONField(default=dict, blank=True)
 
     class Meta:
         db_table = "network_event"

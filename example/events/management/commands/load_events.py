@@ -57,10 +57,16 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _print_table(self, table: Table) -> None:
-        cells = [table.headers, *[[str(value) for value in row] for row in table.rows]]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(table.headers))]
+        """Numbers right-aligned under their right-aligned header, text left-aligned."""
+        headers = [(column.header, column.numeric) for column in table.columns]
+        cells = [headers, *table.cells()]
+        widths = [max(len(row[i][0]) for row in cells) for i in range(len(headers))]
         self.stdout.write(f"\n{table.title}")
         for row in cells:
             self.stdout.write(
-                "  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))
+                "  "
+                + "  ".join(
+                    text.rjust(width) if numeric else text.ljust(width)
+                    for (text, numeric), width in zip(row, widths, strict=True)
+                ).rstrip()
             )
