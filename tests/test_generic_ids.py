@@ -1,0 +1,82 @@
+"""Generated ids (64-bit, about 2.5e17) and Django's contenttypes pattern: an object_id
+that cannot hold them is a system check warning (W009) naming the fix; with the fix, a
+link to a ClickHouse object is stored and read back."""
+
+import pytest
+from django.apps.registry import Apps
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import DataError, connections, models
+
+TEST_APPS = Apps()
+
+
+class Entry(models.Model):
+    text = models.CharField(max_length=20)
+
+    class Meta:
+        app_label = "generic_ids"
+        apps = TEST_APPS
+
+
+def tag_model(name, object_id):
+    """A model tagging any object, as contenttypes' documentation writes it."""
+    attrs = {
+        "__module__": __name__,
+        "content_type": models.ForeignKey(ContentType, models.CASCADE, db_constraint=False),
+        "object_id": object_id,
+        "content_object": GenericForeignKey("content_type", "object_id"),
+        "Meta": type("Meta", (), {"app_label": "generic_ids", "apps": TEST_APPS}),
+    }
+    return type(name, (models.Model,), attrs)
+
+
+NarrowTag = tag_model("NarrowTag", models.PositiveIntegerField())
+NullableNarrowTag = tag_model("NullableNarrowTag", models.IntegerField(null=True))
+WideTag = tag_model("WideTag", models.PositiveBigIntegerField())
+TextTag = tag_model("TextTag", models.TextField())
+
+
+def warnings_of(model):
+    return [
+        message
+        for message in connections["clickhouse"].validation.check_model(model)
+        if message.id == "clickhouse_backend.W009"
+    ]
+
+
+@pytest.mark.parametrize("model, column", [(NarrowTag, "UInt32"), (NullableNarrowTag, "Int32")])
+def test_a_narrow_object_id_is_a_warning_that_names_the_fix(model, column):
+    (warning,) = warnings_of(model)
+    assert f"generic_ids.{model.__name__}.object_id is a {column} column" in warning.msg
+    assert "content_object" in warning.msg
+    assert "PositiveBigIntegerField" in warning.hint
+
+
+@pytest.mark.parametrize("model", [WideTag, TextTag, Entry])
+def test_object_ids_that_hold_generated_ids_pass(model):
+    assert warnings_of(model) == []
+
+
+@pytest.fixture
+def tables(django_db_blocker):
+    models_ = (Entry, NarrowTag, WideTag)
+    with django_db_blocker.unblock():
+        connection = connections["clickhouse"]
+        with connection.schema_editor() as editor:
+            for model in models_:
+                editor.create_model(model)
+        yield
+        with connection.schema_editor() as editor:
+            for model in models_:
+                editor.delete_model(model)
+        connection.close()
+
+
+def test_the_fixed_object_id_stores_a_generated_id(tables):
+    entry = Entry.objects.using("clickhouse").create(text="x")
+    assert entry.pk > 2**32  # the premise: a generated id does not fit UInt32
+    WideTag.objects.using("clickhouse").create(content_type_id=1, object_id=entry.pk)
+    assert WideTag.objects.using("clickhouse").get().object_id == entry.pk
+    with pytest.raises(DataError, match="object_id"):
+        NarrowTag.objects.using("clickhouse").create(content_type_id=1, object_id=entry.pk)
