@@ -3,6 +3,9 @@
 # package and its test extras, Debian's clickhouse-server for the native-protocol tests
 # (installed when this runs as root with apt-get), then pytest. Extra arguments go to
 # pytest. CLICKHOUSE_TEST_DSN=clickhouse://... runs the suite against that server.
+# Without arguments, a subset of Django's own test suite then runs on the embedded
+# engine (scripts/django_suite.sh --ci): any failure, error or unexpected success not
+# declared in clickhouse_backend/backend/expected_failures.py fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,4 +31,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-exec .venv/bin/python -m pytest "$@"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ $# -eq 0 ]; then
+    bash scripts/django_suite.sh --ci || status=1
+fi
+exit $status

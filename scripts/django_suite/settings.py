@@ -27,3 +27,6 @@ SECRET_KEY = "django_tests_secret_key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = False
+
+# Django's runner, which also writes each test's outcome for the pass table.
+TEST_RUNNER = "recording.RecordingRunner"
