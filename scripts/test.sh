@@ -34,6 +34,6 @@ fi
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ $# -eq 0 ]; then
-    bash scripts/django_suite.sh --ci || status=1
+    PYTHON=.venv/bin/python bash scripts/django_suite.sh --ci || status=1
 fi
 exit $status

@@ -26,6 +26,8 @@ import django
 from apps import APPS, CI_APPS
 from report import AppRun, markdown_table, rewrite_docs, text_header, text_row, text_total
 
+from clickhouse_backend.backend.expected_failures import SKIPS
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DOCS = REPO / "docs" / "testing.md"
@@ -96,7 +98,7 @@ def docs_section(runs: list[AppRun], sqlite: dict[str, AppRun]) -> str:
     return (
         f"Django {django.__version__}, chDB {version('chdb-core')}, {day}; SQLite is Django's own "
         "settings for its suite (`tests/test_sqlite.py`) on the same apps.\n\n"
-        + markdown_table(runs, sqlite)
+        + markdown_table(runs, sqlite, set(SKIPS))
     )
 
 
