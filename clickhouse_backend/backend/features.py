@@ -90,6 +90,20 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_collation_on_textfield = False
     supports_non_deterministic_collations = False
 
+    # What introspection gives back for the column of each of Django's fields (the
+    # built-in field that creates exactly that column: introspection.BUILT_IN_FIELDS).
+    # Several share a column: every text field is a String, ids and durations Int64.
+    introspected_field_types = {
+        **BaseDatabaseFeatures.introspected_field_types,
+        "AutoField": "BigIntegerField",
+        "BigAutoField": "BigIntegerField",
+        "SmallAutoField": "BigIntegerField",
+        "DurationField": "BigIntegerField",
+        "CharField": "TextField",
+        "BinaryField": "TextField",
+        "TimeField": "TextField",
+    }
+
     has_native_uuid_field = True
     supports_timezones = False
     has_zoneinfo_database = True
