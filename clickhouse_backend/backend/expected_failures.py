@@ -95,6 +95,8 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "expressions.tests.BasicExpressionsTests.test_new_object_create",
         "expressions.tests.BasicExpressionsTests.test_new_object_save",
         "expressions.tests.BasicExpressionsTests.test_object_create_with_f_expression_in_subquery",
+        "bulk_create.tests.BulkCreateTests.test_bulk_insert_expressions",
+        "bulk_create.tests.BulkCreateTests.test_bulk_insert_now",
     },
     "ClickHouse's Date32 holds 1900-01-01 to 2299-12-31: an earlier date is refused with "
     "a DataError naming the field (the test stores the year 1).": {
@@ -104,8 +106,55 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "so a key compared with JSON null is refused (NotSupportedError).": {
         "expressions.tests.BasicExpressionsTests.test_update_jsonfield_case_when_key_is_null",
     },
-    "ClickHouse enforces no UNIQUE constraint: a second row with the same value is stored.": {
+    "ClickHouse enforces no UNIQUE constraint, not even on the primary key: a second row "
+    "with the same value is stored, and no IntegrityError is raised.": {
         "model_fields.test_filefield.FileFieldTests.test_unique_when_same_filename",
+        "get_or_create.tests.GetOrCreateTestsWithManualPKs.test_create_with_duplicate_primary_key",
+        "get_or_create.tests.GetOrCreateTestsWithManualPKs.test_savepoint_rollback",
+        "get_or_create.tests.GetOrCreateThroughManyToMany.test_something",
+        "get_or_create.tests.UpdateOrCreateTests.test_manual_primary_key_test",
+        "get_or_create.tests.UpdateOrCreateTestsWithManualPKs.test_create_with_duplicate_primary_key",
+        "transactions.tests.NonAutocommitTests.test_orm_query_after_error_and_rollback",
+    },
+    "Without savepoints, an error in a nested atomic() marks the outer block for rollback: "
+    "update_or_create() cannot read after its failed insert (TransactionManagementError "
+    "instead of the IntegrityError).": {
+        "get_or_create.tests.UpdateOrCreateTests.test_integrity",
+    },
+    "ClickHouse's DELETE reports no row count, so deleting first counts the matching rows "
+    "(and checks the table's unfinished mutations in the same query): a delete takes one "
+    "more query than Django counts.": {
+        "delete.tests.DeletionTests.test_bulk",
+        "delete.tests.DeletionTests.test_cannot_defer_constraint_checks",
+        "delete.tests.DeletionTests.test_large_delete",
+        "delete.tests.DeletionTests.test_large_delete_related",
+        "delete.tests.DeletionTests.test_only_referenced_fields_selected",
+        "delete.tests.DeletionTests.test_proxied_model_duplicate_queries",
+        "delete.tests.FastDeleteTests.test_fast_delete_aggregation",
+        "delete.tests.FastDeleteTests.test_fast_delete_all",
+        "delete.tests.FastDeleteTests.test_fast_delete_combined_relationships",
+        "delete.tests.FastDeleteTests.test_fast_delete_fk",
+        "delete.tests.FastDeleteTests.test_fast_delete_full_match",
+        "delete.tests.FastDeleteTests.test_fast_delete_inheritance",
+        "delete.tests.FastDeleteTests.test_fast_delete_joined_qs",
+        "delete.tests.FastDeleteTests.test_fast_delete_large_batch",
+        "delete.tests.FastDeleteTests.test_fast_delete_m2m",
+        "delete.tests.FastDeleteTests.test_fast_delete_qs",
+        "delete.tests.FastDeleteTests.test_fast_delete_revm2m",
+        "delete_regress.tests.SetQueryCountTests.test_set_querycount",
+        "delete_regress.tests.Ticket19102Tests.test_ticket_19102_annotate",
+        "delete_regress.tests.Ticket19102Tests.test_ticket_19102_defer",
+        "delete_regress.tests.Ticket19102Tests.test_ticket_19102_extra",
+        "delete_regress.tests.Ticket19102Tests.test_ticket_19102_select_related",
+    },
+    "ClickHouse has no auto-increment: objects saved without a primary key first get their "
+    "ids from the server (generateSnowflakeID, one query a batch), one more query than "
+    "Django counts.": {
+        "bulk_create.tests.BulkCreateTests.test_efficiency",
+        "bulk_create.tests.BulkCreateTests.test_explicit_batch_size_efficiency",
+        "bulk_create.tests.BulkCreateTests.test_explicit_batch_size_respects_max_batch_size",
+        "bulk_create.tests.BulkCreateTests.test_set_pk_and_insert_single_item",
+        "bulk_create.tests.BulkCreateTests.test_set_pk_and_query_efficiency",
     },
     "A value outside an integer column's range is refused before anything is sent, as a "
     "DataError naming the field (the test expects the IntegrityError of a CHECK "
