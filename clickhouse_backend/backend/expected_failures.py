@@ -115,6 +115,7 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "get_or_create.tests.UpdateOrCreateTests.test_manual_primary_key_test",
         "get_or_create.tests.UpdateOrCreateTestsWithManualPKs.test_create_with_duplicate_primary_key",
         "transactions.tests.NonAutocommitTests.test_orm_query_after_error_and_rollback",
+        "one_to_one.tests.OneToOneTests.test_multiple_o2o",
     },
     "Without savepoints, an error in a nested atomic() marks the outer block for rollback: "
     "update_or_create() cannot read after its failed insert (TransactionManagementError "
