@@ -73,7 +73,7 @@ def run_app(app: str, database: str, tests_dir: Path, logs: Path, timeout: int) 
     start = time.monotonic()
     with open(log, "w", encoding="utf-8") as out:
         try:
-            subprocess.run(
+            process = subprocess.run(
                 command,
                 cwd=tests_dir,
                 env=env,
@@ -86,7 +86,7 @@ def run_app(app: str, database: str, tests_dir: Path, logs: Path, timeout: int) 
             broken = f"timed out after {timeout} s"
     seconds = round(time.monotonic() - start)
     if not broken and not results.is_file():
-        broken = "crashed before its tests ran"
+        broken = f"ended (exit status {process.returncode}) without its tests' outcomes"
     if broken:
         return AppRun(app, seconds, broken=f"{broken}: see {log}")
     report = json.loads(results.read_text(encoding="utf-8"))
