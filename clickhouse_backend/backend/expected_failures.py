@@ -3,7 +3,8 @@
 ``DatabaseFeatures.django_test_skips`` and ``django_test_expected_failures`` are built
 from these (Django reads them when its suite runs on this backend, see docs/testing.md).
 A test belongs here only for a limitation of ClickHouse or a design decision of this
-backend; a backend bug is fixed instead. Expected failures are preferred to skips: when
+backend; a backend bug is fixed instead (while it is being fixed, its reason says so and
+names the issue). Expected failures are preferred to skips: when
 ClickHouse or the backend learns the behaviour, the suite reports the unexpected success.
 """
 
