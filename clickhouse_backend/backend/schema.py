@@ -208,13 +208,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def remove_field(self, model, field) -> None:
         self._tables.note(model)
-        if field.column is not None:
+        if self.has_column(field):
             self.refuse_key_column_change(model, field, "drop")
         super().remove_field(model, field)
 
     def alter_field(self, model, old_field, new_field, strict=False) -> None:
         self._tables.note(model)
-        if old_field.column is not None and new_field.column is not None:
+        if self.has_column(old_field) and self.has_column(new_field):
             if old_field.column != new_field.column:
                 self.refuse_key_column_change(model, old_field, "rename")
             if self.changes_type(old_field, new_field):
@@ -417,6 +417,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 "migrations.RunSQL('INSERT INTO new_table SELECT ... FROM old_table') and "
                 "delete the old model."
             )
+
+    def has_column(self, field) -> bool:
+        """Whether the field has a column (a many-to-many field has a table instead)."""
+        return field.db_parameters(connection=self.connection)["type"] is not None
 
     def changes_type(self, old_field, new_field) -> bool:
         """Whether the column's ClickHouse type changes (NULL-ability included). Adding
