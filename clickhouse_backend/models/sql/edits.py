@@ -35,6 +35,7 @@ from django.db.models.sql import Query, compiler
 from django.db.models.sql.constants import MULTI, ROW_COUNT
 from django.db.models.sql.where import AND, WhereNode
 
+from .correlation import keys_query, refers_to, shadowed_aliases
 from .mutations import counted, listed_mutations, run_counted, run_mutation
 from .reads import SQLCompiler, settings_sql
 from .targets import (
@@ -65,6 +66,15 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
     goes), in the table the rows live in (see ``targets``), with an honest row count. A
     table outside the MergeTree family takes ``ALTER TABLE ... DELETE`` (Memory, Join),
     or says it takes no deletes, as it says it takes no updates (Log, Set)."""
+
+    def as_sql(self):
+        """Django's; rows picked by a subquery that refers to the table while it reads
+        a table of that name are picked by key instead (see ``correlation``)."""
+        if self.single_alias and shadowed_aliases(self.query):
+            picked = Query(self.query.model)
+            picked.add_filter("pk__in", keys_query(self.query))
+            return self._as_sql(picked)
+        return super().as_sql()
 
     def _as_sql(self, query):
         """The DELETE of ``query``'s rows (Django hands a query with joins over as
@@ -128,6 +138,16 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
             return "", ()
         return self._statement(self._assignments(self.query.values), lightweight=False)
 
+    def pre_sql_setup(self):
+        """Django's (a WHERE over joins becomes ``pk IN (...)``); so does one whose
+        subquery refers to the table while it reads a table of that name (see
+        ``correlation``): the table a mutation changes has no alias to tell them apart."""
+        super().pre_sql_setup()
+        if shadowed_aliases(self.query):
+            keys = keys_query(self.query)
+            self.query.clear_where()
+            self.query.add_filter("pk__in", keys)
+
     def _statement(self, assignments: list[tuple[str, list]], lightweight: bool):
         """The statement that makes these assignments (as ``_assignments`` gives them)."""
         target = self._target
@@ -158,7 +178,7 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         for field, _, value in values:
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
-                _refuse_in_assignment(field, value)
+                _refuse_in_assignment(field, value, set(self.query.alias_map))
             elif hasattr(value, "prepare_database_save"):
                 if not field.remote_field:
                     raise TypeError(
@@ -431,12 +451,20 @@ def _error_name(error: BaseException) -> str | None:
     return None
 
 
-def _refuse_in_assignment(field, value) -> None:
-    """What no UPDATE can set a column to, as Django refuses it on every backend."""
+def _refuse_in_assignment(field, value, aliases: set[str]) -> None:
+    """What no UPDATE can set a column to, as Django refuses it on every backend, and
+    what ClickHouse's cannot: a subquery correlated with the rows being changed (which
+    it refuses, or on their own table, silently reads as correlated with itself)."""
     if value.contains_aggregate:
         raise FieldError(f"update() cannot set {field.name} to an aggregate ({value!r})")
     if value.contains_over_clause:
         raise FieldError(f"update() cannot set {field.name} to a window function ({value!r})")
+    if refers_to(value, aliases):
+        raise NotSupportedError(
+            f"ClickHouse cannot update() {field.name} to a subquery that refers to the rows "
+            "being updated (OuterRef); read the values with annotate() and save them with "
+            "bulk_update()"
+        )
 
 
 def _settings_of(query) -> tuple[str, list]:

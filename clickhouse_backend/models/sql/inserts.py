@@ -1,7 +1,8 @@
 """Inserts: objects in as Native column blocks, since SQL text is parsed value by value
 by the server and runs 5-6x slower. Their values are prepared a column at a time (see
 ``insert_values``). Auto primary keys are generated first (see
-``DatabaseOperations.generate_ids``) and come back to Django as if the INSERT had
+``DatabaseOperations.generate_ids``), as is a primary key left to its ``db_default``
+(the expression evaluated for each row), and come back to Django as if the INSERT had
 returned them.
 """
 
@@ -33,6 +34,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler, SQLCompiler):
             for obj, new_id in zip(objs, self.connection.ops.generate_ids(len(objs)), strict=True):
                 setattr(obj, auto.attname, new_id)
             fields.insert(0, auto)
+        if opts.pk in fields and opts.pk.has_db_default() and not self.query.raw:
+            self._fill_default_keys(opts.pk, objs)
         columns = [self._column_values(field, objs) for field in fields]
         blocks = [
             (block_fields, list(map(self._prepare, block_fields, block_columns)), rows)
@@ -46,6 +49,24 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler, SQLCompiler):
         if not returning_fields:
             return []
         return self._returned_rows(opts, objs, returning_fields)
+
+    def _fill_default_keys(self, pk, objs) -> None:
+        """Give the objects that leave their primary key to its db_default the values
+        ClickHouse would compute for their rows (one query for them all, the expression
+        evaluated for each row): ClickHouse returns nothing from an INSERT, and without
+        its key a row cannot be read back, nor the object saved again."""
+        left = [obj for obj in objs if isinstance(getattr(obj, pk.attname), DatabaseDefault)]
+        if not left:
+            return
+        sql, params = self.compile(pk._db_default_expression)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT {sql} FROM numbers(%s)", (*params, len(left)))
+            rows = cursor.fetchall()
+        converters = self.get_converters([pk.get_col(pk.model._meta.db_table)])
+        if converters:
+            rows = self.apply_converters(rows, converters)
+        for obj, (value,) in zip(left, rows, strict=True):
+            setattr(obj, pk.attname, value)
 
     def _column_values(self, field, objs) -> list:
         """The field's values on the objects; pre_save() only where it computes them."""

@@ -4,8 +4,8 @@ build on.
 - Reads convert only what the driver does not already give as the field's Python value;
   IPv6 addresses are formatted as text by ClickHouse, in the outermost SELECT only: rows
   are grouped and sorted by the address itself.
-- What ClickHouse would answer wrongly (a subquery correlated with its own table) is
-  refused with a sentence, in every compiler.
+- A query whose subqueries refer to it while they read a table of one of its aliases'
+  names is written under aliases of its own (see ``correlation``).
 - ClickHouse's clauses, carried by ``sql.query.Query`` (any attribute may be missing: a
   query may be Django's own), are written where the statement has them::
 
@@ -29,7 +29,7 @@ import itertools
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
-from django.db.models.expressions import Col, RawSQL, Ref
+from django.db.models.expressions import Col, Exists, RawSQL, Ref
 from django.db.models.fields.json import JSONField
 from django.db.models.sql import compiler
 from django.db.models.sql.compiler import PositionRef
@@ -41,6 +41,7 @@ from ...backend.expressions import spelling
 from ...backend.operations import DatabaseOperations
 from ...driver import check_settings
 from ...driver.gcpause import paused_gc
+from .correlation import refers_to, shadowed_aliases, with_own_aliases
 from .insert_values import column_type
 from .query import CUBE, ROLLUP, TOTALS
 
@@ -68,10 +69,21 @@ class SQLCompiler(compiler.SQLCompiler):
     _grouping_key: tuple[str, list] | None = None
     _group_by_modifier: str | None = None
     _limit_by_sql: tuple[str, list] | None = None
+    # Whether Django wrote a union()/intersection()/difference() inside SELECT * FROM
+    # (...), to order it as a whole (features.requires_compound_order_by_subquery).
+    _compound_wrapped = False
+    # The query this compiler was given, when it writes a copy under other aliases
+    # (see as_sql()): with_totals() keeps its totals there, where the queryset reads them.
+    _given_query = None
 
     def compile(self, node):
         if isinstance(node, PositionRef) and node.ordinal in self._text_positions:
             return self._text_positions[node.ordinal]
+        if isinstance(node, Exists) and _correlated_first_row(node.query):
+            # Django's LIMIT 1 changes nothing EXISTS answers, and a correlated subquery
+            # with a LIMIT may be more than ClickHouse can decorrelate.
+            node = node.copy()
+            node.query.clear_limits()
         spell = spelling(node)  # Django's as_<vendor>() dispatch, without patching Django
         if spell is not None:
             return spell(node, self, self.connection)
@@ -161,6 +173,11 @@ class SQLCompiler(compiler.SQLCompiler):
                 "limit_by() in a subquery cannot order by what the subquery does not select"
             )
         self._totals_positions = None
+        self._compound_wrapped = bool(
+            query.combinator
+            and order_by
+            and self.connection.features.requires_compound_order_by_subquery
+        )
         if modifier == TOTALS:
             order_by = self._totals_first(order_by)
         return extra_select, order_by, group_by
@@ -269,9 +286,17 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def as_sql(self, with_limits=True, with_col_aliases=False):
         """Django's SELECT up to ORDER BY; then LIMIT BY, LIMIT and SETTINGS, which
-        follow it in this order, and EXPLAIN in front."""
-        self._refuse_self_correlation()
+        follow it in this order, and EXPLAIN in front. A query whose subqueries would
+        take its table for theirs is written under aliases of its own (see
+        ``correlation``); a sliced compound query is sliced as a whole."""
+        if shadowed_aliases(self.query):
+            self._given_query, self.query = self.query, with_own_aliases(self.query)
+        query = self.query
         sql, params = super().as_sql(with_limits=False, with_col_aliases=with_col_aliases)
+        sliced = with_limits and (query.low_mark or query.high_mark is not None)
+        if sliced and query.combinator and not self._compound_wrapped:
+            # ClickHouse reads a LIMIT after a compound query as its last part's.
+            sql = f"SELECT * FROM ({sql})"
         if self.qualify:  # the rows come from an inner query's select list, not this one's
             self._text_addresses, self._text_positions = set(), {}
         parts, params = [sql], list(params)
@@ -279,8 +304,7 @@ class SQLCompiler(compiler.SQLCompiler):
             limit_by, limit_by_params = self._limit_by_sql
             parts.append(limit_by)
             params.extend(limit_by_params)
-        query = self.query
-        if with_limits and (query.low_mark or query.high_mark is not None):
+        if sliced:
             low, high = query.low_mark, query.high_mark
             if self._totals_positions is not None:  # totals row first; the offset in Python
                 low, high = 0, None if high is None else high + 1
@@ -332,7 +356,8 @@ class SQLCompiler(compiler.SQLCompiler):
                 value = getattr(annotations[alias], "empty_result_set_value", None)
                 first[index] = None if value is NotImplemented else value
         positions = self._totals_positions.items()
-        self.query.totals = {alias: first[index] for alias, index in positions}
+        given = self._given_query or self.query
+        given.totals = {alias: first[index] for alias, index in positions}
         return itertools.islice(rows, self.query.low_mark, None)
 
     def explain_query(self):
@@ -352,19 +377,12 @@ class SQLCompiler(compiler.SQLCompiler):
             else:
                 yield ", ".join(f"{name}: {value}" for name, value in zip(names, row, strict=True))
 
-    def _refuse_self_correlation(self) -> None:
-        """ClickHouse resolves ``"table"."col"`` inside a subquery on the same table to
-        the inner table, so an OuterRef to it would silently compare a row with itself."""
-        outer = set(self.query.external_aliases)
-        if not outer:
-            return
-        inner = {join.table_name for join in self.query.alias_map.values()}
-        if outer & inner:
-            raise NotSupportedError(
-                f"ClickHouse cannot correlate a subquery on {sorted(outer & inner)[0]} with "
-                "the same table outside it (OuterRef would compare each row with itself); "
-                "use a join, an __in filter, or a subquery on another model"
-            )
+
+def _correlated_first_row(query) -> bool:
+    """Whether ``query`` (of an ``Exists``) asks for its first row only and refers to
+    the queries around it."""
+    first_row = (query.low_mark, query.high_mark) == (0, 1)
+    return first_row and refers_to(query, set(query.external_aliases))
 
 
 def _is_stream(results) -> bool:
