@@ -148,3 +148,8 @@ def test_the_admin_lists_the_newest_events_first(loaded):
     assert len(shown) == 100  # the change list's first page
     assert shown == newest
     assert shown == sorted(shown, reverse=True)
+
+
+def test_the_migrations_match_the_models(tmp_path):
+    """A user who changes a model and runs makemigrations gets only their own change."""
+    assert "No changes detected" in manage("makemigrations", "--check", "--dry-run", data=tmp_path)
