@@ -3,8 +3,9 @@
 A block says where it goes by its first line, as a reader needs to know too:
 
 - ``# settings.py``: a project's settings. Each such block becomes the settings of a
-  project of its own (after what ``startproject`` writes: BASE_DIR, INSTALLED_APPS ...),
-  in which the model blocks are migrated and the shell blocks run.
+  project of its own (after the lines of ``startproject``'s it relies on: BASE_DIR, the
+  model blocks' apps in INSTALLED_APPS, USE_TZ), in which the model blocks are migrated
+  and the shell blocks run.
 - ``# <app>/models.py``: the models of app <app>; ``makemigrations`` writes its
   migration and ``migrate --database clickhouse`` creates its tables.
 - ``# python manage.py shell``: run in that project's shell, in the README's order, in
@@ -34,13 +35,13 @@ FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 MODELS = re.compile(r"# (\w+)/models\.py")
 SHOWN = re.compile(r"^\s*print\(.*\)  # (.*?)(, in any order)?$")
 
-# What startproject's settings.py holds before a reader adds the README's lines.
+# The lines of startproject's settings.py that the README's blocks rely on.
 SETTINGS_HEAD = """\
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = "readme-test"
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", *{apps!r}]
+INSTALLED_APPS = {apps!r}
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
