@@ -18,6 +18,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
@@ -121,6 +122,12 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="run every app on both databases and rewrite the table in docs/testing.md",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="apps run at once, each in its own process (default 1)",
+    )
     args = parser.parse_args(argv)
     if args.update_docs and (args.apps or args.ci):
         parser.error("--update-docs runs every app of apps.py: name no apps and no --ci")
@@ -133,13 +140,21 @@ def main(argv: list[str]) -> int:
     logs = suite_dir / "logs"
     logs.mkdir(exist_ok=True)
 
+    def run_both(app: str) -> tuple[AppRun, AppRun | None]:
+        other = run_app(app, "sqlite", tests_dir, logs, timeout) if with_sqlite else None
+        return run_app(app, "clickhouse", tests_dir, logs, timeout), other
+
     print(text_header(with_sqlite), flush=True)
-    runs, sqlite = [], {}
-    for app in apps:
-        if with_sqlite:
-            sqlite[app] = run_app(app, "sqlite", tests_dir, logs, timeout)
-        runs.append(run_app(app, "clickhouse", tests_dir, logs, timeout))
-        print(text_row(runs[-1], sqlite.get(app)), flush=True)
+    by_app, sqlite = {}, {}
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        # Rows are printed as apps finish; the total and the docs keep the apps' order.
+        for future in as_completed(pool.submit(run_both, app) for app in apps):
+            run, other = future.result()
+            by_app[run.app] = run
+            if other is not None:
+                sqlite[run.app] = other
+            print(text_row(run, other), flush=True)
+    runs = [by_app[app] for app in apps]
     if len(runs) > 1:
         print(text_total(runs, sqlite if with_sqlite else None))
 
