@@ -190,11 +190,16 @@ class DatabaseCreation(BaseDatabaseCreation):
     # -- serialized rollback ----------------------------------------------------------
 
     def deserialize_db_from_string(self, data: str) -> None:
-        """Insert the serialized rows one block per model into the emptied tables.
+        """Insert the serialized rows one block per model.
 
         Django saves object by object; on ClickHouse each save is a row count, an INSERT
         and a new data part, which is slow and makes the server delay inserts when there
         are many. As with ``bulk_create``, no save signals are sent.
+
+        The tables are not always empty: the first test of a run with
+        ``serialized_rollback`` finds the rows that migrations made (a test run alone
+        is such a first test). As Django's saves would, a serialized row replaces the
+        row of its primary key, so none is there twice.
         """
         alias = self.connection.alias
         objects = defaultdict(list)
@@ -204,7 +209,11 @@ class DatabaseCreation(BaseDatabaseCreation):
             if deserialized.m2m_data:
                 with_relations.append(deserialized)
         for model, instances in objects.items():
-            model._base_manager.using(alias).bulk_create(instances)
+            rows = model._base_manager.using(alias)
+            stored = rows.filter(pk__in=[instance.pk for instance in instances])
+            if stored.exists():
+                stored._raw_delete(alias)
+            rows.bulk_create(instances)
         for deserialized in with_relations:
             for accessor, related_ids in deserialized.m2m_data.items():
                 getattr(deserialized.object, accessor).set(related_ids)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import FieldError, FullResultSet
 from django.db.models import (
     Aggregate,
     Avg,
+    BooleanField,
+    CharField,
     Count,
     DateTimeField,
     DecimalField,
+    FloatField,
     Func,
     IntegerField,
     Max,
@@ -34,19 +38,31 @@ from django.db.models.functions import (
     SHA384,
     SHA512,
     Cast,
+    Chr,
     Coalesce,
+    Cot,
     Greatest,
+    JSONObject,
     Least,
     Left,
     Length,
+    Log,
     Lower,
     LPad,
+    LTrim,
+    Mod,
+    Now,
+    Ord,
     Random,
+    Repeat,
+    Replace,
     Reverse,
     Right,
     RPad,
+    RTrim,
     StrIndex,
     Substr,
+    Trim,
     Trunc,
     TruncHour,
     TruncMinute,
@@ -54,7 +70,9 @@ from django.db.models.functions import (
     Upper,
 )
 from django.db.models.functions.datetime import TruncBase
+from django.db.models.functions.json import JSONArray
 from django.db.models.functions.text import ConcatPair
+from django.db.models.functions.window import CumeDist, FirstValue, Lag, LastValue, Lead, NthValue
 
 from .json_paths import SPELLINGS as JSON_SPELLINGS
 
@@ -109,13 +127,42 @@ def _trunc(node: TruncBase, compiler, connection) -> tuple[str, tuple]:
 
 
 def _cast(node: Cast, compiler, connection) -> tuple[str, tuple]:
-    """A datetime cast to a time is its time of day as TimeField text (HH:MM:SS.ffffff),
-    not the whole datetime as text; other casts are Django's."""
-    source = node.source_expressions[0]._output_field_or_none
-    if isinstance(source, DateTimeField) and isinstance(node.output_field, TimeField):
-        sql, params = compiler.compile(node.source_expressions[0])
+    """Casts as Django means them where ClickHouse's CAST differs:
+
+    - a datetime cast to a time is its time of day as TimeField text (HH:MM:SS.ffffff),
+      not the whole datetime as text;
+    - a cast to a decimal rounds half away from zero, as PostgreSQL does (3.467 to one
+      place is 3.5), where ClickHouse truncates, and a float first becomes the shortest
+      text that reads back as it (ClickHouse casts 0.29, which is 0.28999... in binary,
+      to 0.28);
+    - a cast to a CharField with a max_length keeps that many characters, as a cast to
+      varchar(n) does;
+    - a FixedString is cast without the NUL bytes that pad it."""
+    value = node.source_expressions[0]
+    source = value._output_field_or_none
+    target = node.output_field
+    if isinstance(source, DateTimeField) and isinstance(target, TimeField):
+        sql, params = compiler.compile(value)
         return connection.ops.datetime_cast_time_sql(sql, params, None)
-    return node.as_sql(compiler, connection)
+    if (
+        isinstance(target, DecimalField)
+        and isinstance(target.decimal_places, int)
+        and not isinstance(source, (IntegerField, BooleanField))
+    ):
+        sql, params = compiler.compile(_unpadded(value, connection))
+        if isinstance(source, FloatField):
+            sql = f"toString({sql})"
+        places = target.decimal_places
+        exact = f"toDecimal256({sql}, {min(places + 1, _MAX_DECIMAL_DIGITS)})"
+        return f"CAST(round({exact}, {places}) AS {target.cast_db_type(connection)})", params
+    sql, params = _without_padding(node, connection).as_sql(compiler, connection)
+    if isinstance(target, CharField) and isinstance(target.max_length, int):
+        return f"leftUTF8({sql}, {target.max_length})", params
+    return sql, params
+
+
+# The digits of ClickHouse's widest decimal, Decimal256.
+_MAX_DECIMAL_DIGITS = 76
 
 
 def _case(node: Case, compiler, connection) -> tuple[str, tuple]:
@@ -205,9 +252,70 @@ def _decimal_places(expression) -> int:
     return places if isinstance(places, int) else _QUOTIENT_EXTRA_DIGITS
 
 
-def _in_characters(function: str) -> Spelling:
-    """ClickHouse's LENGTH, LOWER, SUBSTRING ... count bytes and change ASCII only;
-    Django's count characters and change every letter, as their UTF8 variants do."""
+def _nullable_value(function: str | None = None) -> Spelling:
+    """LAG, LEAD, NTH_VALUE, FIRST_VALUE and LAST_VALUE are NULL where the row they
+    name is outside the partition or the frame; ClickHouse's give the type's default
+    (0, '') there unless the value is Nullable, so it is made Nullable. FIRST_VALUE and
+    LAST_VALUE also skip NULLs in ClickHouse: their ``_respect_nulls`` forms do not.
+    Arrays, maps and tuples cannot be Nullable and keep their empty default."""
+
+    def spell(node: Func, compiler, connection) -> tuple[str, tuple]:
+        value, *rest = node.get_source_expressions()
+        field = value._output_field_or_none
+        if field is None or not (field.db_type(connection) or "").startswith(_CONTAINER_TYPES):
+            node = node.copy()
+            node.set_source_expressions(
+                [Func(value, function="toNullable", output_field=field), *rest]
+            )
+        return node.as_sql(compiler, connection, function=function or node.function)
+
+    return spell
+
+
+def _is_fixed_string(expression, connection) -> bool:
+    field = getattr(expression, "_output_field_or_none", None)
+    return field is not None and "FixedString(" in (field.db_type(connection) or "")
+
+
+def _unpadded(expression, connection):
+    """A FixedString as the text it reads back as, without the NUL bytes that pad it;
+    other expressions as they are."""
+    if _is_fixed_string(expression, connection):
+        return Func(expression, template=_UNPADDED, output_field=CharField())
+    return expression
+
+
+def _without_padding(node, connection):
+    """The node with its FixedString arguments as their text without padding: Django's
+    text functions see the value the field reads back, so ``Length`` of 'ab' in a
+    FixedString(4) is 2, not 4."""
+    sources = node.get_source_expressions()
+    unpadded = [_unpadded(source, connection) for source in sources]
+    if all(new is old for new, old in zip(unpadded, sources, strict=True)):
+        return node
+    node = node.copy()
+    node.set_source_expressions(unpadded)
+    return node
+
+
+_UNPADDED = "trimRight(%(expressions)s, '\\0')"
+
+
+def _text(function: str | None = None) -> Spelling:
+    """A text function on text without FixedString padding, under ClickHouse's name
+    for it when that differs: LENGTH, LOWER, SUBSTRING ... count bytes and change
+    ASCII only in ClickHouse, where Django's count characters and change every
+    letter, as their UTF8 variants do."""
+
+    def spell(node: Func, compiler, connection) -> tuple[str, tuple]:
+        node = _without_padding(node, connection)
+        return node.as_sql(compiler, connection, function=function or node.function)
+
+    return spell
+
+
+def _named(function: str) -> Spelling:
+    """A function ClickHouse knows under another name (CUME_DIST only in lower case)."""
 
     def spell(node: Func, compiler, connection) -> tuple[str, tuple]:
         return node.as_sql(compiler, connection, function=function)
@@ -215,9 +323,97 @@ def _in_characters(function: str) -> Spelling:
     return spell
 
 
+def _now(node: Now, compiler, connection) -> tuple[str, tuple]:
+    """The current time to the microsecond, as Django's other backends give it
+    (ClickHouse's CURRENT_TIMESTAMP is whole seconds). With USE_TZ = False, datetimes
+    are stored as their wall-clock time in TIME_ZONE marked UTC, and so is this."""
+    if settings.USE_TZ:
+        return "now64(6, 'UTC')", ()
+    if settings.TIME_ZONE is None:
+        return "toDateTime64(toString(now64(6)), 6, 'UTC')", ()
+    return "toDateTime64(toString(now64(6, %s)), 6, 'UTC')", (settings.TIME_ZONE,)
+
+
+def _cot(node: Cot, compiler, connection) -> tuple[str, tuple]:
+    """ClickHouse has no cotangent: it is 1 / tan(x)."""
+    sql, params = compiler.compile(node.lhs)
+    return f"(1 / tan({sql}))", params
+
+
+def _log(node: Log, compiler, connection) -> tuple[str, tuple]:
+    """Django's LOG(b, x), the logarithm of x to the base b; ClickHouse's log() takes
+    one argument (the natural logarithm)."""
+    (base, base_params), (value, value_params) = (
+        compiler.compile(argument) for argument in node.get_source_expressions()
+    )
+    return f"(log({value}) / log({base}))", (*value_params, *base_params)
+
+
+def _mod(node: Mod, compiler, connection) -> tuple[str, tuple]:
+    """The remainder of decimals of different scales: ClickHouse's modulo() refuses a
+    divisor with more decimal places than the dividend, so both are taken at the
+    larger scale."""
+    if not isinstance(node._output_field_or_none, DecimalField):
+        return node.as_sql(compiler, connection)
+    arguments = node.get_source_expressions()
+    places = max(_decimal_places(argument) for argument in arguments)
+    parts, params = [], []
+    for argument in arguments:
+        sql, argument_params = compiler.compile(argument)
+        parts.append(f"toDecimal128({sql}, {places})")
+        params.extend(argument_params)
+    return f"modulo({', '.join(parts)})", tuple(params)
+
+
+def _chr(node: Chr, compiler, connection) -> tuple[str, tuple]:
+    """The character of a Unicode code point, in UTF-8 (ClickHouse's char() makes a
+    byte of each number): an XML character reference, decoded."""
+    sql, params = compiler.compile(node.lhs)
+    return f"decodeXMLComponent(concat('&#', toString({sql}), ';'))", params
+
+
+def _json_text(expression, compiler, connection) -> tuple[str, tuple]:
+    """An element of a JSON array or object as JSON text: a nested JSONArray or
+    JSONObject is that text already; SQL NULL is JSON null."""
+    sql, params = compiler.compile(_unpadded(expression, connection))
+    if isinstance(expression, (JSONArray, JSONObject)):
+        return sql, params
+    return f"ifNull(toJSONString({sql}), 'null')", params
+
+
+def _json_array(node: JSONArray, compiler, connection) -> tuple[str, tuple]:
+    """JSON_ARRAY(a, b, ...) as the text of a JSON array: ClickHouse has no such
+    function, and an array of its own holds one type."""
+    parts, params = [], []
+    for element in node.get_source_expressions():
+        sql, element_params = _json_text(element, compiler, connection)
+        parts.append(sql)
+        params.extend(element_params)
+    return _json_concat("[", parts, "]"), tuple(params)
+
+
+def _json_object(node: JSONObject, compiler, connection) -> tuple[str, tuple]:
+    """JSON_OBJECT(key, value, ...) as the text of a JSON object; each key is written
+    as JSON text by ClickHouse from a parameter."""
+    parts, params = [], []
+    sources = node.get_source_expressions()
+    for key, value in zip(sources[::2], sources[1::2], strict=True):
+        key_sql, key_params = compiler.compile(key)
+        value_sql, value_params = _json_text(value, compiler, connection)
+        parts.append(f"toJSONString({key_sql}), ':', {value_sql}")
+        params.extend((*key_params, *value_params))
+    return _json_concat("{", parts, "}"), tuple(params)
+
+
+def _json_concat(opening: str, parts: list[str], closing: str) -> str:
+    """The SQL text of ``opening``, the parts separated by commas, and ``closing``."""
+    separated = ", ',', ".join(parts)
+    return f"concat('{opening}', {separated}, '{closing}')" if parts else f"'{opening}{closing}'"
+
+
 def _hex_digest(node: Func, compiler, connection) -> tuple[str, tuple]:
     """MD5() and SHA*() give raw bytes in ClickHouse; Django's give lowercase hex."""
-    sql, params = node.as_sql(compiler, connection)
+    sql, params = _without_padding(node, connection).as_sql(compiler, connection)
     return f"lower(hex({sql}))", params
 
 
@@ -225,7 +421,7 @@ def _concat_pair(node: ConcatPair, compiler, connection) -> tuple[str, tuple]:
     """Concat() joins the text of its arguments and skips NULLs in Django; ClickHouse's
     concat() of a NULL is NULL, so each argument is its text or ''."""
     parts, params = [], []
-    for part in node.get_source_expressions():
+    for part in _without_padding(node, connection).get_source_expressions():
         sql, part_params = compiler.compile(part)
         parts.append(f"ifNull(toString({sql}), '')")
         params.extend(part_params)
@@ -284,16 +480,22 @@ _SPELLINGS: dict[type, Spelling] = {
     Max: _aggregate,
     StdDev: _aggregate,
     Variance: _aggregate,
-    Length: _in_characters("lengthUTF8"),
-    Lower: _in_characters("lowerUTF8"),
-    Upper: _in_characters("upperUTF8"),
-    Substr: _in_characters("substringUTF8"),
-    StrIndex: _in_characters("positionUTF8"),
-    Reverse: _in_characters("reverseUTF8"),
-    Left: _in_characters("leftUTF8"),
-    Right: _in_characters("rightUTF8"),
-    LPad: _in_characters("leftPadUTF8"),
-    RPad: _in_characters("rightPadUTF8"),
+    Length: _text("lengthUTF8"),
+    Lower: _text("lowerUTF8"),
+    Upper: _text("upperUTF8"),
+    Substr: _text("substringUTF8"),
+    StrIndex: _text("positionUTF8"),
+    Reverse: _text("reverseUTF8"),
+    Left: _text("leftUTF8"),
+    Right: _text("rightUTF8"),
+    LPad: _text("leftPadUTF8"),
+    RPad: _text("rightPadUTF8"),
+    Trim: _text(),
+    LTrim: _text(),
+    RTrim: _text(),
+    Replace: _text(),
+    Repeat: _text(),
+    Ord: _text(),
     MD5: _hex_digest,
     SHA1: _hex_digest,
     SHA224: _hex_digest,
@@ -313,6 +515,19 @@ _SPELLINGS: dict[type, Spelling] = {
     Least: _common_type,
     DurationExpression: _duration,
     Case: _case,
+    Lag: _nullable_value(),
+    Lead: _nullable_value(),
+    NthValue: _nullable_value(),
+    FirstValue: _nullable_value("first_value_respect_nulls"),
+    LastValue: _nullable_value("last_value_respect_nulls"),
+    CumeDist: _named("cume_dist"),
+    Now: _now,
+    Cot: _cot,
+    Log: _log,
+    Mod: _mod,
+    Chr: _chr,
+    JSONArray: _json_array,
+    JSONObject: _json_object,
     **JSON_SPELLINGS,
 }
 

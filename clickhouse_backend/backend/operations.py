@@ -11,8 +11,10 @@ from socket import AF_INET, AF_INET6, inet_ntop
 from typing import Any
 
 from django.conf import settings
+from django.db import DataError
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models.expressions import Col
+from django.db.models import Sum
+from django.db.models.expressions import Col, Window
 from django.utils import timezone
 
 from ..driver.escape import substitute
@@ -33,6 +35,30 @@ FLUSH_ENGINES_SQL = (
     "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND has(%s, name)"
 )
 HOLD_NO_ROWS = frozenset({"Null", "Merge", "View", "Buffer"})
+
+
+# Django's names of fixed-offset zones: "-10" and "+05" (Etc/GMT+10, Etc/GMT-5),
+# "UTC+05:30" (datetime.timezone(timedelta(hours=5, minutes=30))).
+_FIXED_OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?")
+
+
+def fixed_offset_seconds(tzname: str) -> int | None:
+    """Seconds east of UTC of a fixed-offset zone name, None for other names."""
+    match = _FIXED_OFFSET.fullmatch(tzname)
+    if match is None:
+        return None
+    sign, hours, minutes = match.groups()
+    seconds = int(hours) * 3600 + int(minutes or 0) * 60
+    return -seconds if sign == "-" else seconds
+
+
+def _sums(expression) -> bool:
+    """Whether the expression is a SUM (or a SUM over a window): of booleans it counts
+    the true ones, an integer that Django's BooleanField output must not make a bool
+    (SQLite, the other backend that sums booleans, gives the count too)."""
+    if isinstance(expression, Window):
+        expression = expression.source_expression
+    return isinstance(expression, Sum)
 
 
 class DatabaseOperations(BaseDatabaseOperations):
@@ -265,7 +291,8 @@ class DatabaseOperations(BaseDatabaseOperations):
         elif internal_type == "JSONField":
             converters.append(self._json_text)
         elif internal_type == "BooleanField" and not isinstance(expression, Col):
-            converters.append(self._boolean)  # a Bool column is read as bool already
+            if not _sums(expression):  # a Bool column is read as bool already
+                converters.append(self._boolean)
         elif internal_type == "BinaryField":
             converters.append(self._binary)
         elif internal_type == "DecimalField" and isinstance(expression, Col):
@@ -390,23 +417,33 @@ class DatabaseOperations(BaseDatabaseOperations):
     }
 
     def _in_zone(self, sql: str, params, tzname: str | None):
-        """The expression seen in the current time zone (UTC when USE_TZ is off)."""
-        if tzname and settings.USE_TZ:
-            return f"toTimeZone({sql}, %s)", (*params, tzname)
-        return sql, tuple(params)
+        """The expression seen in the current time zone (UTC when USE_TZ is off), and
+        the zone whose wall clock it shows.
+
+        A fixed offset is no zone ClickHouse can load (Django names one ``-10``,
+        ``+05`` or ``UTC+05:30``): the value is moved by it and read in UTC, whose wall
+        clock is then the offset's, as PostgreSQL's ``AT TIME ZONE`` gives it."""
+        if not (tzname and settings.USE_TZ):
+            return sql, tuple(params), None
+        offset = fixed_offset_seconds(tzname)
+        if offset is None:
+            return f"toTimeZone({sql}, %s)", (*params, tzname), tzname
+        return f"addSeconds(toTimeZone({sql}, 'UTC'), %s)", (*params, offset), "UTC"
 
     @staticmethod
     def _template(templates: dict[str, str], lookup_type: str, kind: str) -> str:
+        """The SQL of a date part or truncation; another name is a DataError, as the
+        database's own error for it would be on PostgreSQL."""
         try:
             return templates[lookup_type]
         except KeyError:
-            raise ValueError(f"{lookup_type!r} is not a {kind} ClickHouse supports") from None
+            raise DataError(f"{lookup_type!r} is not a {kind} ClickHouse supports") from None
 
     def date_extract_sql(self, lookup_type, sql, params):
         return self._template(self._EXTRACT, lookup_type, "date part").format(sql), params
 
     def datetime_extract_sql(self, lookup_type, sql, params, tzname):
-        sql, params = self._in_zone(sql, params, tzname)
+        sql, params, _ = self._in_zone(sql, params, tzname)
         return self.date_extract_sql(lookup_type, sql, params)
 
     def time_extract_sql(self, lookup_type, sql, params):
@@ -414,14 +451,17 @@ class DatabaseOperations(BaseDatabaseOperations):
         return template.format(sql), params
 
     def date_trunc_sql(self, lookup_type, sql, params, tzname=None):
+        """A date, or a datetime truncated to a date (``Trunc(..., output_field=
+        DateField())``), which is the date in ``tzname``."""
         template = self._template(self._TRUNC, lookup_type, "date truncation")
+        sql, params, _ = self._in_zone(sql, params, tzname)
         return f"toDate32({template.format(sql)})", params
 
     def datetime_trunc_sql(self, lookup_type, sql, params, tzname):
-        sql, params = self._in_zone(sql, params, tzname)
+        sql, params, zone = self._in_zone(sql, params, tzname)
         template = self._template(self._TRUNC, lookup_type, "datetime truncation")
-        if tzname and settings.USE_TZ:
-            return f"toDateTime64({template.format(sql)}, 6, %s)", (*params, tzname)
+        if zone is not None:
+            return f"toDateTime64({template.format(sql)}, 6, %s)", (*params, zone)
         # USE_TZ = False: in the column's own zone, where its naive values are wall clock.
         return f"toDateTime64({template.format(sql)}, 6, timeZoneOf({sql}))", (*params, *params)
 
@@ -430,11 +470,11 @@ class DatabaseOperations(BaseDatabaseOperations):
         return template.format(sql), params
 
     def datetime_cast_date_sql(self, sql, params, tzname):
-        sql, params = self._in_zone(sql, params, tzname)
+        sql, params, _ = self._in_zone(sql, params, tzname)
         return f"toDate32({sql})", params
 
     def datetime_cast_time_sql(self, sql, params, tzname):
-        sql, params = self._in_zone(sql, params, tzname)
+        sql, params, _ = self._in_zone(sql, params, tzname)
         return f"formatDateTime({sql}, '%%H:%%i:%%S.%%f')", params
 
     def no_limit_value(self) -> None:
