@@ -171,3 +171,19 @@ def test_the_generated_id_column_stands_for_a_sequence(everything):
             cursor, "introspected_fields_everything", Everything._meta.local_fields
         )
     assert sequences == [{"table": "introspected_fields_everything", "column": "small_auto"}]
+
+
+def test_a_check_constraint_names_the_columns_it_reads(everything):
+    """As Django's get_constraints() gives them, so that a constraint on a column can
+    be found by that column."""
+    raw(
+        "CREATE TABLE checked (id UInt64, low Int32, high Int32, note String, "
+        "CONSTRAINT ordered CHECK high >= low) ENGINE = MergeTree ORDER BY id"
+    )
+    try:
+        with everything.cursor() as cursor:
+            constraints = everything.introspection.get_constraints(cursor, "checked")
+    finally:
+        raw("DROP TABLE checked")
+    assert constraints["ordered"]["check"] is True
+    assert constraints["ordered"]["columns"] == ["low", "high"]

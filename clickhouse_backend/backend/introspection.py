@@ -440,14 +440,17 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 type="sorting_key",
                 definition=", ".join(engine.sorting_key),
             )
-        columns = {field.name for field in self.get_table_description(cursor, table_name)}
+        described = [field.name for field in self.get_table_description(cursor, table_name)]
+        columns = set(described)
         if primary_key := _django_primary_key(engine.primary_key, columns):
             constraints["primary_key"] = _constraint(primary_key, primary_key=True)
         # SHOW CREATE TABLE puts each constraint on a line of its own.
         cursor.execute(f"SHOW CREATE TABLE {self.connection.ops.quote_name(table_name)}")
         (create_query,) = cursor.fetchone()
         for name, expression in _CHECK.findall(create_query):
-            constraints[name.strip("`")] = _constraint([], check=True, definition=expression)
+            named = names_in(expression)  # the columns it reads, in the table's order
+            checked = [column for column in described if column in named]
+            constraints[name.strip("`")] = _constraint(checked, check=True, definition=expression)
         cursor.execute(
             "SELECT name, type_full, expr, granularity FROM system.data_skipping_indices "
             "WHERE database = currentDatabase() AND table = %s",
