@@ -452,13 +452,17 @@ def _error_name(error: BaseException) -> str | None:
 
 
 def _refuse_in_assignment(field, value, aliases: set[str]) -> None:
-    """What no UPDATE can set a column to, as Django refuses it on every backend, and
-    what ClickHouse's cannot: a subquery correlated with the rows being changed (which
-    it refuses, or on their own table, silently reads as correlated with itself)."""
+    """What no UPDATE can set a column to (in Django's words), and what ClickHouse's
+    cannot: a subquery correlated with the rows being changed, which it refuses, or on
+    their own table silently reads as correlated with itself."""
     if value.contains_aggregate:
-        raise FieldError(f"update() cannot set {field.name} to an aggregate ({value!r})")
+        raise FieldError(
+            f"Aggregate functions are not allowed in this query ({field.name}={value!r})."
+        )
     if value.contains_over_clause:
-        raise FieldError(f"update() cannot set {field.name} to a window function ({value!r})")
+        raise FieldError(
+            f"Window expressions are not allowed in this query ({field.name}={value!r})."
+        )
     if refers_to(value, aliases):
         raise NotSupportedError(
             f"ClickHouse cannot update() {field.name} to a subquery that refers to the rows "
