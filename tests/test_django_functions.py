@@ -12,7 +12,7 @@ import zoneinfo
 
 import pytest
 from django.apps.registry import Apps
-from django.db import connections, models
+from django.db import DataError, connections, models
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, RowRange, Sum, Value, Window
 from django.db.models.functions import (
     Cast,
@@ -330,3 +330,12 @@ def test_trunc_to_a_date_is_the_date_in_the_zone(scores):
         return date, date - datetime.timedelta(days=date.weekday())
 
     assert by_name(rows, "day", "week") == expected(local)
+
+
+def test_an_unknown_truncation_or_date_part_is_refused_by_name(scores):
+    """Refused before any SQL runs: a ValueError, and a DataError as a database's own
+    error for it would be (Django's callers catch either)."""
+    with pytest.raises(DataError, match="'fortnight' is not a datetime truncation"):
+        list(scores.annotate(t=Trunc("moment", "fortnight")))
+    with pytest.raises(ValueError, match="'fortnight' is not a date truncation"):
+        list(scores.annotate(t=Trunc("moment", "fortnight", output_field=models.DateField())))

@@ -52,6 +52,11 @@ def fixed_offset_seconds(tzname: str) -> int | None:
     return -seconds if sign == "-" else seconds
 
 
+class UnknownDatePartError(DataError, ValueError):
+    """A date part or truncation ClickHouse has no function for: a ValueError, as a
+    wrong argument in Python is, and a DataError, as PostgreSQL's error for it is."""
+
+
 def _sums(expression) -> bool:
     """Whether the expression is a SUM (or a SUM over a window): of booleans it counts
     the true ones, an integer that Django's BooleanField output must not make a bool
@@ -432,12 +437,14 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     @staticmethod
     def _template(templates: dict[str, str], lookup_type: str, kind: str) -> str:
-        """The SQL of a date part or truncation; another name is a DataError, as the
-        database's own error for it would be on PostgreSQL."""
+        """The SQL of a date part or truncation; another name is refused before any SQL
+        is built (see UnknownDatePartError)."""
         try:
             return templates[lookup_type]
         except KeyError:
-            raise DataError(f"{lookup_type!r} is not a {kind} ClickHouse supports") from None
+            raise UnknownDatePartError(
+                f"{lookup_type!r} is not a {kind} ClickHouse supports"
+            ) from None
 
     def date_extract_sql(self, lookup_type, sql, params):
         return self._template(self._EXTRACT, lookup_type, "date part").format(sql), params
