@@ -14,7 +14,7 @@ import time
 
 from django.db import NotSupportedError
 from django.db.models import DateField, DateTimeField, Field, TimeField
-from django.db.models.expressions import DatabaseDefault
+from django.db.models.expressions import DatabaseDefault, Value
 from django.db.models.sql import compiler
 
 from .insert_values import prepare_column
@@ -52,19 +52,24 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler, SQLCompiler):
 
     def _fill_default_keys(self, pk, objs) -> None:
         """Give the objects that leave their primary key to its db_default the values
-        ClickHouse would compute for their rows (one query for them all, the expression
-        evaluated for each row): ClickHouse returns nothing from an INSERT, and without
-        its key a row cannot be read back, nor the object saved again."""
+        ClickHouse would compute for their rows (a constant as it is; an expression in
+        one query for them all, evaluated for each row): ClickHouse returns nothing from
+        an INSERT, and without its key a row cannot be read back, nor the object saved
+        again."""
         left = [obj for obj in objs if isinstance(getattr(obj, pk.attname), DatabaseDefault)]
         if not left:
             return
-        sql, params = self.compile(pk._db_default_expression)
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT {sql} FROM numbers(%s)", (*params, len(left)))
-            rows = cursor.fetchall()
-        converters = self.get_converters([pk.get_col(pk.model._meta.db_table)])
-        if converters:
-            rows = self.apply_converters(rows, converters)
+        expression = pk._db_default_expression
+        if isinstance(expression, Value):  # a constant: no query
+            rows = [(pk.to_python(expression.value),)] * len(left)
+        else:
+            sql, params = self.compile(expression)
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SELECT {sql} FROM numbers(%s)", (*params, len(left)))
+                rows = cursor.fetchall()
+            converters = self.get_converters([pk.get_col(pk.model._meta.db_table)])
+            if converters:
+                rows = self.apply_converters(rows, converters)
         for obj, (value,) in zip(left, rows, strict=True):
             setattr(obj, pk.attname, value)
 
