@@ -161,11 +161,13 @@ def test_regex_backreference_is_refused(scores):
         list(scores.filter(player__regex=r"(b)o\1"))
 
 
-def test_json_object_is_refused_and_contains_works(scores):
-    """has_json_object_function is False; supports_json_field_contains is True (but not
+def test_json_object_and_contains_work(scores):
+    """JSONObject builds an object; supports_json_field_contains is True (but not
     contained_by)."""
-    with pytest.raises(NotSupportedError, match="JSONObject"):
-        list(scores.annotate(doc=JSONObject(name=Value("x"))))
+    scores.create(player="e", points=3)
+    built = scores.filter(player="e").annotate(doc=JSONObject(name=Value("x"), points="points"))
+    assert [row.doc for row in built] == [{"name": "x", "points": 3}]
+    scores.filter(player="e").delete()
     scores.create(player="c", points=1, notes={"a": 1, "b": [1, 2]})
     scores.create(player="d", points=1, notes={"a": 2})
     assert list(scores.filter(notes__contains={"b": [2]}).values_list("player", flat=True)) == [

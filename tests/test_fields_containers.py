@@ -735,12 +735,12 @@ def test_inspectdb_writes_nested_fields_that_create_the_same_table():
     try:
         source, model = inspected("inspected_containers")
         assert (
-            "words = clickhouse_backend.models.ArrayField(base_field=clickhouse_backend.models"
-            ".StringField(null=True, blank=True))" in source
+            "words = clickhouse_backend.models.ArrayField(base_field=models.TextField(null=True, "
+            "blank=True))" in source
         )
         assert (
-            "counts = clickhouse_backend.models.MapField(key_field=clickhouse_backend.models"
-            ".StringField(), value_field=clickhouse_backend.models.UInt64Field())" in source
+            "counts = clickhouse_backend.models.MapField(key_field=models.TextField(), "
+            "value_field=models.PositiveBigIntegerField())" in source
         )
         assert "base_fields=[('at', clickhouse_backend.models.DateTime64Field(" in source
         with created_as(model, "inspected_again"):

@@ -729,11 +729,11 @@ def test_inspectdb_maps_scalar_types_to_these_fields():
         source, model = inspected("inspected_scalars")
         for line in [
             "f32 = clickhouse_backend.models.Float32Field()",
-            "f64 = clickhouse_backend.models.Float64Field(blank=True, null=True)",
-            "d9 = clickhouse_backend.models.DecimalField(max_digits=9, decimal_places=2)",
-            "d76 = clickhouse_backend.models.DecimalField(max_digits=76, decimal_places=20)",
-            "ok = clickhouse_backend.models.BoolField()",
-            "ident = clickhouse_backend.models.UUIDField()",
+            "f64 = models.FloatField(blank=True, null=True)",
+            "d9 = models.DecimalField(max_digits=9, decimal_places=2)",
+            "d76 = models.DecimalField(max_digits=76, decimal_places=20)",
+            "ok = models.BooleanField()",
+            "ident = models.UUIDField()",
             "key = clickhouse_backend.models.UUIDField(low_cardinality=True, blank=True, "
             "null=True)",
         ]:
