@@ -340,15 +340,11 @@ def test_inspectdb_writes_a_model_that_loads(clickhouse, events_table):
     call_command("inspectdb", "events", database="clickhouse", stdout=out)
     source = out.getvalue()
     assert "id = models.PositiveBigIntegerField(primary_key=True)" in source
-    assert (
-        "amount = models.DecimalField(max_digits=12, decimal_places=3)" in source
-    )
+    assert "amount = models.DecimalField(max_digits=12, decimal_places=3)" in source
     assert "note = models.TextField(blank=True, null=True)" in source
     assert "code = clickhouse_backend.models.FixedStringField(max_bytes=3)" in source
     assert "ip = models.GenericIPAddressField()" in source
-    assert (
-        "tags = clickhouse_backend.models.ArrayField(base_field=models.TextField())" in source
-    )
+    assert "tags = clickhouse_backend.models.ArrayField(base_field=models.TextField())" in source
     assert "db_table_comment = 'network events'" in source
     namespace = {"__name__": "inspected.models"}
     exec(
