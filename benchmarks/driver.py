@@ -387,16 +387,16 @@ class RawServer:
         return self.client.execute_iter(SELECT_SQL)
 
 
-class RawHttp:
+class RawHttp(RawEmbedded):
     """urllib3 and clickhouse-driver's Native codecs over ClickHouse's HTTP interface, as
-    a user of both would write it: one keep-alive connection, a POST a statement."""
+    a user of both would write it: one keep-alive connection, a POST a statement. Blocks
+    are built and encoded as on the raw embedded path; only the carrier differs."""
 
     def __init__(self, host: str, port: int, schema: Schema) -> None:
         import urllib3
 
+        super().__init__(None, schema)
         self.pool = urllib3.HTTPConnectionPool(host, port, maxsize=1)
-        self.schema = schema
-        self.context = native_context("UTC")
 
     def run(self, sql: str, **params: str) -> bytes:
         response = self.pool.request_encode_url("POST", "/", fields=params, body=sql.encode())
@@ -406,22 +406,11 @@ class RawHttp:
 
     def _insert(self, blocks: Iterable[Any]) -> None:
         query = f"INSERT INTO {TABLE} ({self.schema.names}) FORMAT Native"
-        body = (RawEmbedded._encode(self, block) for block in blocks)  # type: ignore[arg-type]
-        response = self.pool.urlopen(
-            "POST", "/?" + urlencode({"query": query}), body=body, chunked=True
-        )
+        url = "/?" + urlencode({"query": query})
+        body = (self._encode(block) for block in blocks)
+        response = self.pool.urlopen("POST", url, body=body, chunked=True)
         if response.status != 200:
             raise RuntimeError(response.data.decode())
-
-    def insert_rows(self, rows: list[Row]) -> None:
-        columns = list(self.schema.columns)
-        self._insert(RowOrientedBlock(columns, chunk) for chunk in chunks(rows, BLOCK_SIZE))
-
-    def insert_columns(self, data: Columns) -> None:
-        columns = list(self.schema.columns)
-        self._insert(
-            ColumnOrientedBlock(columns, chunk) for chunk in column_chunks(data, BLOCK_SIZE)
-        )
 
     def fetchall(self) -> list[Row]:
         rows: list[Row] = []

@@ -74,6 +74,7 @@ from django.db.models.functions.json import JSONArray
 from django.db.models.functions.text import ConcatPair
 from django.db.models.functions.window import CumeDist, FirstValue, Lag, LastValue, Lead, NthValue
 
+from ..driver.escape import quote_string
 from .json_paths import SPELLINGS as JSON_SPELLINGS
 
 Spelling = Callable[..., tuple[str, tuple]]
@@ -408,7 +409,9 @@ def _json_object(node: JSONObject, compiler, connection) -> tuple[str, tuple]:
 def _json_concat(opening: str, parts: list[str], closing: str) -> str:
     """The SQL text of ``opening``, the parts separated by commas, and ``closing``."""
     separated = ", ',', ".join(parts)
-    return f"concat('{opening}', {separated}, '{closing}')" if parts else f"'{opening}{closing}'"
+    if not parts:
+        return quote_string(opening + closing)
+    return f"concat({quote_string(opening)}, {separated}, {quote_string(closing)})"
 
 
 def _hex_digest(node: Func, compiler, connection) -> tuple[str, tuple]:

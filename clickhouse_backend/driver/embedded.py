@@ -33,7 +33,7 @@ from .exceptions import (
     ProgrammingError,
 )
 from .gcpause import paused_gc
-from .native_blocks import NativeInsert
+from .native_blocks import NativeInsert, insert_columns
 from .statements import (
     ROW_RETURNING,
     InsertStatement,
@@ -354,7 +354,8 @@ class EmbeddedTransport(Transport):
         block_size: int,
         settings: Settings | None,
     ) -> int:
-        native = NativeInsert(statement, self._insert_columns(statement), self._context(settings))
+        columns = insert_columns(statement, self._json_rows)
+        native = NativeInsert(statement, columns, self._context(settings))
         encoded = native.blocks(data, columnar, block_size)
         restore = self._apply(settings)
         try:
@@ -423,18 +424,6 @@ class EmbeddedTransport(Transport):
         finally:
             self._run(f"DROP TEMPORARY TABLE IF EXISTS {staging}")
         return total
-
-    def _insert_columns(self, statement: InsertStatement) -> list[tuple[str, str]]:
-        """Names and types of the columns an INSERT writes, in its order."""
-        table = self._json_rows(f"DESCRIBE TABLE {statement.target}")
-        if statement.columns is None:
-            return [(row[0], row[1]) for row in table if row[2] not in ("MATERIALIZED", "ALIAS")]
-        types = {row[0]: row[1] for row in table}
-        names = statement.column_names
-        if names is not None and all(name in types for name in names):
-            return [(name, types[name]) for name in names]
-        # A column list such as "* EXCEPT (b)": let ClickHouse expand it.
-        return self._describe(f"SELECT {statement.columns} FROM {statement.target}") or []
 
     def ping(self) -> bool:
         if self._conn is None or self._stream is not None:

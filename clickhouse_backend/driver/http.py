@@ -26,7 +26,7 @@ from .codec import make_context, read_blocks
 from .escape import render
 from .exceptions import DatabaseError, InterfaceError, OperationalError
 from .gcpause import paused_gc
-from .native_blocks import NativeInsert
+from .native_blocks import NativeInsert, insert_columns
 from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
 from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
@@ -316,7 +316,7 @@ class HttpTransport(Transport):
         settings: Settings | None,
     ) -> int:
         context = make_context(self.server_version, self.timezone)
-        native = NativeInsert(statement, self._insert_columns(statement), context)
+        native = NativeInsert(statement, insert_columns(statement, self._tsv_rows), context)
         counted = [0]
 
         def body() -> Iterator[bytes]:
@@ -335,21 +335,6 @@ class HttpTransport(Transport):
         finally:
             response.release_conn()
         return counted[0]
-
-    def _insert_columns(self, statement: InsertStatement) -> list[tuple[str, str]]:
-        """Names and types of the columns an INSERT writes, in its order."""
-        table = self._tsv_rows(f"DESCRIBE TABLE {statement.target}")
-        if statement.columns is None:
-            return [(row[0], row[1]) for row in table if row[2] not in ("MATERIALIZED", "ALIAS")]
-        types = {row[0]: row[1] for row in table}
-        names = statement.column_names
-        if names is not None and all(name in types for name in names):
-            return [(name, types[name]) for name in names]
-        # A column list such as "* EXCEPT (b)": let ClickHouse expand it.
-        query = f"DESCRIBE (SELECT {statement.columns} FROM {statement.target}\n)"
-        return [(row[0], row[1]) for row in self._tsv_rows(query)]
-
-    # -- the rest -------------------------------------------------------------------
 
     def _network_error(self, error: BaseException) -> OperationalError:
         where = f"{self.host}:{self.port}"

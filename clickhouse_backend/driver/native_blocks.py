@@ -4,7 +4,7 @@ bytes themselves: the embedded engine and HTTP. (Over TCP clickhouse-driver does
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from clickhouse_driver import errors as driver_errors
@@ -16,6 +16,22 @@ from .exceptions import DataError, ProgrammingError
 from .statements import InsertStatement, column_blocks
 
 Columns = list[tuple[str, str]]
+
+
+def insert_columns(statement: InsertStatement, rows_of: Callable[[str], list]) -> Columns:
+    """Names and types of the columns an INSERT writes, in its order; ``rows_of`` runs a
+    metadata statement (DESCRIBE) and gives its rows."""
+    table = rows_of(f"DESCRIBE TABLE {statement.target}")
+    if statement.columns is None:
+        return [(row[0], row[1]) for row in table if row[2] not in ("MATERIALIZED", "ALIAS")]
+    types = {row[0]: row[1] for row in table}
+    names = statement.column_names
+    if names is not None and all(name in types for name in names):
+        return [(name, types[name]) for name in names]
+    # A column list such as "* EXCEPT (b)": let ClickHouse expand it. On a line of its
+    # own, the parenthesis closes even after a -- comment.
+    query = f"DESCRIBE (SELECT {statement.columns} FROM {statement.target}\n)"
+    return [(row[0], row[1]) for row in rows_of(query)]
 
 
 class NativeInsert:
