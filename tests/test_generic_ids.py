@@ -80,3 +80,59 @@ def test_the_fixed_object_id_stores_a_generated_id(tables):
     assert WideTag.objects.using("clickhouse").get().object_id == entry.pk
     with pytest.raises(DataError, match="object_id"):
         NarrowTag.objects.using("clickhouse").create(content_type_id=1, object_id=entry.pk)
+
+
+class Place(models.Model):
+    id = models.AutoField(primary_key=True)  # a key to it is an IntegerField to Django
+    name = models.CharField(max_length=20)
+
+    class Meta:
+        app_label = "generic_ids"
+        apps = TEST_APPS
+
+
+class Restaurant(Place):  # multi-table: its pk is the parent link to Place's id
+    class Meta:
+        app_label = "generic_ids"
+        apps = TEST_APPS
+
+
+class Review(models.Model):
+    restaurant = models.ForeignKey(Restaurant, models.CASCADE, db_constraint=False)
+    also = models.OneToOneField(
+        Restaurant, models.CASCADE, db_constraint=False, null=True, related_name="+"
+    )
+
+    class Meta:
+        app_label = "generic_ids"
+        apps = TEST_APPS
+
+
+@pytest.fixture
+def restaurants(django_db_blocker):
+    models_ = (Place, Restaurant, Review)
+    with django_db_blocker.unblock():
+        connection = connections["clickhouse"]
+        with connection.schema_editor() as editor:
+            for model in models_:
+                editor.create_model(model)
+        yield
+        with connection.schema_editor() as editor:
+            for model in models_:
+                editor.delete_model(model)
+        connection.close()
+
+
+def test_a_key_to_a_multi_table_child_holds_a_generated_id(restaurants):
+    """The key ends at the parent's 64-bit id through the child's parent link."""
+    restaurant = Restaurant.objects.using("clickhouse").create(name="x")
+    assert restaurant.pk > 2**32
+    Review.objects.using("clickhouse").create(restaurant=restaurant, also=restaurant)
+    review = Review.objects.using("clickhouse").select_related("restaurant").get()
+    assert (review.restaurant.name, review.also_id) == ("x", restaurant.pk)
+    with connections["clickhouse"].cursor() as cursor:
+        cursor.execute(
+            "SELECT name, type FROM system.columns WHERE table = %s AND name LIKE %s",
+            [Review._meta.db_table, "%_id"],
+        )
+        assert dict(cursor.fetchall()) == {"restaurant_id": "Int64", "also_id": "Nullable(Int64)"}

@@ -17,7 +17,6 @@ from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import F
 from django.db.models.expressions import RawSQL
-from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import Query
 
 from ..driver.escape import render
@@ -30,6 +29,7 @@ from .clusters import (
     is_migration_recorder,
     needs_a_server,
 )
+from .key_types import typed_as
 
 # The first release with lightweight UPDATE (experimental in 25.7).
 LIGHTWEIGHT_UPDATE_SINCE = (25, 7)
@@ -433,10 +433,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def column_type(self, field) -> str:
         """The column's ClickHouse type as column_sql() writes it."""
-        if field.is_relation and isinstance(field.target_field, AutoFieldMixin):
-            # Django types a key to an AutoField as IntegerField; ids here are 64-bit.
-            return field.target_field.db_type(self.connection)
-        return field.db_type(self.connection)
+        return typed_as(field).db_type(self.connection)
 
     def alter_db_table(self, model, old_db_table, new_db_table) -> None:
         self._tables.note(model, old_db_table, new_db_table)

@@ -180,6 +180,10 @@ class HttpTransport(Transport):
         if response.status != 200:
             try:
                 text = response.read().decode("utf-8", "replace")
+            except _urllib3().exceptions.HTTPError as error:
+                # ClickHouse's HTTP interface finishes its error bodies; the native port
+                # answers "400" and resets the connection, sometimes before it is read.
+                raise self._network_error(error, not_http=True) from None
             finally:
                 response.release_conn()
             raise _error_of(response.status, text, self)
@@ -336,11 +340,11 @@ class HttpTransport(Transport):
             response.release_conn()
         return counted[0]
 
-    def _network_error(self, error: BaseException) -> OperationalError:
+    def _network_error(self, error: BaseException, not_http: bool = False) -> OperationalError:
         where = f"{self.host}:{self.port}"
         detail = str(getattr(error, "reason", None) or error)
         scheme = "https" if self.secure else "http"
-        not_http = "BadStatusLine" in detail or "RemoteDisconnected" in detail
+        not_http = not_http or "BadStatusLine" in detail or "RemoteDisconnected" in detail
         if (self.port in _NATIVE_PORTS or not_http) and "refused" not in detail.lower():
             return OperationalError(
                 f"{where} did not answer in HTTP: is it ClickHouse's native TCP port? "

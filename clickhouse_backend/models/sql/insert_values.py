@@ -44,10 +44,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, models
-from django.db.models.fields import AutoFieldMixin
-from django.db.models.fields.related import ForeignKey
 from django.utils.functional import Promise
 
+from ...backend.key_types import typed_as
 from ..json_documents import json_problem, written_by_driver
 
 NoneType = type(None)
@@ -486,9 +485,7 @@ def _kind_of(field: models.Field) -> _Kind | None:
 
 def column_type(field: models.Field, connection: Any) -> str:
     """The ClickHouse type of the field's column, without LowCardinality/Nullable."""
-    if isinstance(field, ForeignKey) and isinstance(field.target_field, AutoFieldMixin):
-        field = field.target_field  # keys to auto ids are 64-bit (see the schema editor)
-    kind = field.db_type(connection) or ""
+    kind = typed_as(field).db_type(connection) or ""
     while kind.startswith(_WRAPPERS) and kind.endswith(")"):
         kind = kind[kind.index("(") + 1 : -1]
     return kind
