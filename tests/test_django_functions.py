@@ -280,6 +280,22 @@ def test_json_array_and_object(scores):
     assert by_name(rows, "array", "document", "quoted") == expected(built)
 
 
+def test_keys_of_json_built_by_the_query(scores):
+    """Key lookups read the built text's keys, as on a JSON column."""
+    rows = scores.annotate(
+        document=JSONObject(name="name", nested=JSONObject(points="points")),
+        array=JSONArray("points", JSONArray("name")),
+    )
+    keys = rows.annotate(deep=F("document__nested__points"), first=F("array__1__0"))
+    assert by_name(keys, "deep", "first") == expected(lambda row: (row["points"], row["name"]))
+    first = min(BY_NAME)
+    assert [row.name for row in rows.filter(document__name=first)] == [first]
+    assert [row.name for row in rows.filter(array__1__0=first)] == [first]
+    assert sorted(rows.order_by("document__name").values_list("name", flat=True)) == sorted(
+        BY_NAME
+    )
+
+
 # -- time zones -------------------------------------------------------------------------------
 
 FIXED_ZONES = [

@@ -113,11 +113,11 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     requires_literal_defaults = True
 
     # The JSON type holds objects only (a top-level 1, "a" or [1] is refused); there is
-    # no JSON_OBJECT() for JSONObject(). __contains is spelled path by path
-    # (backend/json_paths.py); __contained_by is refused.
+    # JSONObject()/JSONArray() are built as JSON text (backend/expressions.py). __contains
+    # is spelled path by path (backend/json_paths.py); __contained_by is refused.
     supports_json_field = True
     supports_primitives_in_json_field = False
-    has_json_object_function = False
+    has_json_object_function = True
     supports_json_field_contains = True
 
     @cached_property

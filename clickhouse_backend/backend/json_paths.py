@@ -45,7 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import NotSupportedError
-from django.db.models.expressions import Col, Value
+from django.db.models.expressions import Col, Ref, Value
 from django.db.models.fields import json as json_fields
 from django.db.models.fields.json import (
     ContainedBy,
@@ -65,6 +65,8 @@ from django.db.models.fields.json import (
     KeyTransformLt,
     KeyTransformLte,
 )
+from django.db.models.functions import JSONObject
+from django.db.models.functions.json import JSONArray
 from django.db.models.lookups import In
 from django.db.models.sql.constants import INNER
 
@@ -144,11 +146,20 @@ def path_text(compiler, connection, base, keys: list[str]) -> JSONText:
             params * 2,
             indexed=False,
         )
+    elif isinstance(_unreferenced(base), (JSONArray, JSONObject)):
+        text = JSONText(sql, params, indexed=False)  # JSON text already (expressions.py)
     else:
         text = JSONText(f"toJSONString({sql})", params, indexed=False)
     for key in keys[len(lead) :]:
         text = text.step(key)
     return text
+
+
+def _unreferenced(expression):
+    """The expression an annotation's reference (``Ref``) stands for."""
+    while isinstance(expression, Ref):
+        expression = expression.source
+    return expression
 
 
 class Subcolumns:
