@@ -171,6 +171,43 @@ def test_an_expression_out_of_the_columns_range_is_refused_in_the_count(items):
     assert items.get(pk=row.pk).count == 1
 
 
+class Counter(models.Model):
+    """Django's own fields, which leave the range to the database."""
+
+    small = models.PositiveSmallIntegerField(default=0)
+    number = models.IntegerField(default=0)
+    day = models.DateField(default=datetime.date(2000, 1, 1))
+
+    class Meta:
+        app_label = "edit_tests"
+        apps = APPS
+
+
+@pytest.mark.parametrize(
+    "field, value, column",
+    [
+        ("small", -1, "UInt16"),
+        ("small", 2**16, "UInt16"),
+        ("number", 2**31, "Int32"),
+        ("day", datetime.date(1, 1, 1), "Date32"),
+    ],
+)
+def test_a_value_its_column_cannot_hold_is_refused_by_save_and_update(
+    django_db_blocker, field, value, column
+):
+    """ClickHouse would store -1 in a UInt16 as 65535: the value is refused naming the
+    field, as an insert refuses it, and nothing changes."""
+    with django_db_blocker.unblock(), table_for(Counter) as counters:
+        row = counters.create()
+        setattr(row, field, value)
+        refused = rf"Counter\.{field}: .*{column}.*; nothing was written"
+        with pytest.raises(DataError, match=refused):
+            row.save()
+        with pytest.raises(DataError, match=refused):
+            counters.filter(pk=row.pk).update(**{field: value})
+        assert counters.values_list(field, flat=True).get() == getattr(Counter(), field)
+
+
 def test_save_of_a_row_that_is_gone_inserts_it(items):
     """Django inserts when an update says it changed nothing: the count is honest."""
     row = items.get(name="n2")

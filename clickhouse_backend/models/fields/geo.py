@@ -180,7 +180,7 @@ class GeometryField(ClickHouseField, models.Field):
                 prepared.append(self.shaped(value))
             except ShapeError as error:
                 raise self.refuse(
-                    value, f"cannot be stored: {error}; nothing of this INSERT was written"
+                    value, f"cannot be stored: {error}; nothing was written"
                 ) from None
         return prepared
 

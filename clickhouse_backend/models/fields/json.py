@@ -153,5 +153,5 @@ class JSONField(ClickHouseField, models.JSONField):
                 continue
             problem = json_problem(value, driver_writer)
             if problem is not None:
-                raise self.refuse(original, f"{problem}; nothing of this INSERT was written")
+                raise self.refuse(original, f"{problem}; nothing was written")
         return prepared

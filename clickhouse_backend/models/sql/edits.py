@@ -36,6 +36,7 @@ from django.db.models.sql.constants import MULTI, ROW_COUNT
 from django.db.models.sql.where import AND, WhereNode
 
 from .correlation import keys_query, refers_to, shadowed_aliases
+from .insert_values import prepare_column
 from .mutations import counted, listed_mutations, run_counted, run_mutation
 from .reads import SQLCompiler, settings_sql
 from .targets import (
@@ -186,6 +187,9 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                         f"a {type(field).__name__} holds"
                     )
                 value = value.prepare_database_save(field)
+            if not hasattr(value, "resolve_expression") and value is not None:
+                # Checked as an insert checks it: ClickHouse would wrap or cut it.
+                prepare_column(field, [value], self.connection)
             value = field.get_db_prep_save(value, connection=self.connection)
             placeholder = "%s"
             if hasattr(field, "get_placeholder"):

@@ -131,9 +131,7 @@ class Column:
                     raise self.error(original, f"is out of range for its {self.type} column")
 
     def error(self, value: Any, problem: str) -> DataError:
-        return DataError(
-            f"{_label(self.field)}: {value!r} {problem}; nothing of this INSERT was written"
-        )
+        return DataError(f"{_label(self.field)}: {value!r} {problem}; nothing was written")
 
 
 def prepare_values(
@@ -535,5 +533,5 @@ def _checked_nulls(field: models.Field, prepared: list) -> list:
 def _not_nullable(field: models.Field) -> IntegrityError:
     return IntegrityError(
         f"{_label(field)} is not nullable (null=False), but one of the objects has None "
-        "there; nothing of this INSERT was written"
+        "there; nothing was written"
     )
