@@ -73,6 +73,14 @@ def test_conflicting_addresses_are_refused():
         wrapper(OPTIONS={"embedded": ":memory:"}, TEST={"managed": "yes"})
 
 
+def test_a_database_time_zone_is_refused_with_the_alternative():
+    """Django's DATABASES TIME_ZONE means naive storage in that zone, which ClickHouse's
+    DateTime is not: refused rather than ignored. UTC (what is stored) is accepted."""
+    with pytest.raises(ImproperlyConfigured, match=r"\['TIME_ZONE'\] = 'Asia/Bangkok'.*timezone="):
+        wrapper(OPTIONS={"embedded": ":memory:"}, TIME_ZONE="Asia/Bangkok")
+    assert wrapper(OPTIONS={"embedded": ":memory:"}, TIME_ZONE="UTC").settings_dict["TIME_ZONE"]
+
+
 def test_connection_parameters_from_settings():
     """HOST/PORT/USER/PASSWORD/NAME and native OPTIONS become connect() arguments."""
     params = wrapper(
@@ -102,6 +110,7 @@ def test_connection_parameters_from_settings():
             "use_variant_as_common_type": 0,
             "input_format_try_infer_dates": 0,
             "input_format_try_infer_datetimes": 0,
+            "session_timezone": "UTC",
         },
     }
     without = wrapper(OPTIONS={"embedded": ":memory:", "settings": {"join_use_nulls": None}})

@@ -24,7 +24,9 @@ from .validation import DatabaseValidation
 # an update() is applied when it returns, UNION/INTERSECT/EXCEPT drop duplicates unless
 # told ALL, and a long __in list (prefetch_related, the deletion collector) is not
 # refused for exceeding ClickHouse's default 256 KiB query size, and a string in a
-# JSONField stays the string it was (not a Date: "2020/01/01" read back as "2020-01-01").
+# JSONField stays the string it was (not a Date: "2020/01/01" read back as "2020-01-01"),
+# and a datetime without a zone in SQL or in a parameter is UTC, as Django stores it,
+# whatever the server's zone (the embedded engine's is the process's TZ).
 # OPTIONS["settings"] may override any of them (None turns one off).
 DJANGO_SEMANTICS: dict[str, Any] = {
     "join_use_nulls": 1,
@@ -37,6 +39,7 @@ DJANGO_SEMANTICS: dict[str, Any] = {
     "use_variant_as_common_type": 0,
     "input_format_try_infer_dates": 0,
     "input_format_try_infer_datetimes": 0,
+    "session_timezone": "UTC",
 }
 
 

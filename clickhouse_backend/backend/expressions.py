@@ -28,6 +28,7 @@ from django.db.models import (
     Sum,
     TimeField,
     Variance,
+    lookups,
 )
 from django.db.models.expressions import Case, CombinedExpression, DurationExpression, Value
 from django.db.models.functions import (
@@ -75,6 +76,7 @@ from django.db.models.functions.text import ConcatPair
 from django.db.models.functions.window import CumeDist, FirstValue, Lag, LastValue, Lead, NthValue
 
 from ..driver.escape import quote_string
+from .id_columns import holds_generic_ids
 from .json_paths import SPELLINGS as JSON_SPELLINGS
 
 Spelling = Callable[..., tuple[str, tuple]]
@@ -475,6 +477,26 @@ _AGGREGATE_NAMES = {
 }
 
 
+# Django's integer lookups that answer "nothing" for a value out of the field's range
+# (IntegerFieldOverflow), and the same lookups without that check.
+_UNCHECKED_INTEGER_LOOKUPS = {
+    lookups.IntegerFieldExact: lookups.Exact,
+    lookups.IntegerGreaterThan: lookups.GreaterThan,
+    lookups.IntegerGreaterThanOrEqual: lookups.GreaterThanOrEqual,
+    lookups.IntegerLessThan: lookups.LessThan,
+    lookups.IntegerLessThanOrEqual: lookups.LessThanOrEqual,
+}
+
+
+def _integer_lookup(node, compiler, connection) -> tuple[str, tuple]:
+    """A GenericForeignKey's object_id holds 64-bit ids here (id_columns.py), beyond
+    the range Django knows of its field: such a value is compared, not ruled out."""
+    if holds_generic_ids(getattr(node.lhs, "output_field", None)):
+        node = _UNCHECKED_INTEGER_LOOKUPS[type(node)](node.lhs, node.rhs)
+        return compiler.compile(node)
+    return node.as_sql(compiler, connection)
+
+
 _SPELLINGS: dict[type, Spelling] = {
     Count: _aggregate,
     Sum: _aggregate,
@@ -532,6 +554,7 @@ _SPELLINGS: dict[type, Spelling] = {
     JSONArray: _json_array,
     JSONObject: _json_object,
     **JSON_SPELLINGS,
+    **dict.fromkeys(_UNCHECKED_INTEGER_LOOKUPS, _integer_lookup),
 }
 
 

@@ -230,7 +230,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         if value is None:
             return None
         if timezone.is_aware(value):
-            raise ValueError("Django does not support timezone-aware times.")
+            raise ValueError(
+                "ClickHouse backend does not support timezone-aware times. A TimeField "
+                "holds a wall-clock time: give it a naive time."
+            )
         return value.isoformat(timespec="microseconds")
 
     def generate_ids(self, count: int) -> list[int]:

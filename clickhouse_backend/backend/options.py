@@ -227,6 +227,15 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
             f"{where} has both OPTIONS['dsn'] and HOST/PORT: the DSN names the server, "
             "so set one or the other"
         )
+    if settings_dict.get("TIME_ZONE") not in (None, "UTC"):
+        # Django would read and write naive datetimes in that zone; ClickHouse's
+        # DateTime holds instants, which the backend reads and writes as such.
+        raise ImproperlyConfigured(
+            f"{where}['TIME_ZONE'] = {settings_dict['TIME_ZONE']!r} is for databases that "
+            "store datetimes without their zone; ClickHouse stores instants (read back in "
+            "UTC). Remove it, and give a column its zone with "
+            "DateTimeField(timezone=...) where its values should show in that zone"
+        )
     if options.get("pool") and settings_dict.get("CONN_MAX_AGE", 0) != 0:
         # A persistent connection would hold its pooled session for good.
         raise ImproperlyConfigured(

@@ -29,7 +29,7 @@ from .clusters import (
     is_migration_recorder,
     needs_a_server,
 )
-from .key_types import typed_as
+from .id_columns import column_db_type
 
 # The first release with lightweight UPDATE (experimental in 25.7).
 LIGHTWEIGHT_UPDATE_SINCE = (25, 7)
@@ -433,7 +433,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def column_type(self, field) -> str:
         """The column's ClickHouse type as column_sql() writes it."""
-        return typed_as(field).db_type(self.connection)
+        return column_db_type(field, self.connection)
 
     def alter_db_table(self, model, old_db_table, new_db_table) -> None:
         self._tables.note(model, old_db_table, new_db_table)

@@ -14,11 +14,11 @@ import re
 
 from django.apps import apps
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.core.exceptions import FieldError
 from django.db import router
 from django.db.backends.base.validation import BaseDatabaseValidation
 
-from .introspection import unwrap
+from .id_columns import column_db_type
 from .schema import distributed_local_table, is_skip_index
 from .sqltext import engine_call, split_settings
 
@@ -26,8 +26,6 @@ from .sqltext import engine_call, split_settings
 _FORMAT_AS = "CREATE TABLE _ (_ Int8) ENGINE = "
 _ENGINE = " ENGINE = "
 _CALL = re.compile(r"\w+\(.*\)", re.S)
-# Integer types narrower than the 64-bit ids auto fields get here.
-_NARROW_INTEGERS = frozenset({"Int8", "Int16", "Int32", "UInt8", "UInt16", "UInt32"})
 
 
 class DatabaseValidation(BaseDatabaseValidation):
@@ -74,7 +72,6 @@ class DatabaseValidation(BaseDatabaseValidation):
                         id="clickhouse_backend.E001",
                     )
                 )
-        messages += self.check_generic_ids(model)
         for index in model._meta.indexes:
             if not is_skip_index(index):
                 messages.append(
@@ -86,38 +83,6 @@ class DatabaseValidation(BaseDatabaseValidation):
                         "the sorting key (Meta.engine's order_by).",
                         obj=model,
                         id="clickhouse_backend.W004",
-                    )
-                )
-        return messages
-
-    def check_generic_ids(self, model) -> list[checks.CheckMessage]:
-        """A GenericForeignKey whose object_id column cannot hold the ids this backend
-        generates (64-bit, about 2.5e17): contenttypes' usual PositiveIntegerField is
-        UInt32, and saving a link to such an object would fail with a DataError."""
-        if not apps.is_installed("django.contrib.contenttypes"):
-            return []
-        from django.contrib.contenttypes.fields import GenericForeignKey
-
-        messages = []
-        for generic in model._meta.private_fields:
-            if not isinstance(generic, GenericForeignKey):
-                continue
-            try:
-                object_id = model._meta.get_field(generic.fk_field)
-            except FieldDoesNotExist:
-                continue  # contenttypes' own check reports it
-            column_type, _ = unwrap(object_id.db_type(self.connection) or "")
-            if column_type in _NARROW_INTEGERS:
-                messages.append(
-                    checks.Warning(
-                        f"{model._meta.label}.{object_id.name} is a {column_type} column, "
-                        "too narrow for the 64-bit ids ClickHouse models get here (about "
-                        f"2.5e17): {generic.name} cannot point at objects with such ids.",
-                        hint=f"Make {object_id.name} a PositiveBigIntegerField (UInt64) or "
-                        "a BigIntegerField (Int64); or keep it if it only points at objects "
-                        "of another database whose ids fit.",
-                        obj=model,
-                        id="clickhouse_backend.W009",
                     )
                 )
         return messages
@@ -152,12 +117,12 @@ class DatabaseValidation(BaseDatabaseValidation):
         ClickHouse can (String to LowCardinality(String), Int8 to Int64) and fails
         where it cannot, so it is only pointed out (W008)."""
         types = {
-            field.column: field.db_type(self.connection)
+            field.column: column_db_type(field, self.connection)
             for field in local._meta.local_concrete_fields
         }
         messages = []
         for field in distributed._meta.local_concrete_fields:
-            wanted = field.db_type(self.connection)
+            wanted = column_db_type(field, self.connection)
             if field.column not in types:
                 messages.append(
                     checks.Error(

@@ -46,7 +46,7 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, models
 from django.utils.functional import Promise
 
-from ...backend.key_types import typed_as
+from ...backend.id_columns import column_db_type
 from ..json_documents import json_problem, written_by_driver
 
 NoneType = type(None)
@@ -483,7 +483,7 @@ def _kind_of(field: models.Field) -> _Kind | None:
 
 def column_type(field: models.Field, connection: Any) -> str:
     """The ClickHouse type of the field's column, without LowCardinality/Nullable."""
-    kind = typed_as(field).db_type(connection) or ""
+    kind = column_db_type(field, connection) or ""
     while kind.startswith(_WRAPPERS) and kind.endswith(")"):
         kind = kind[kind.index("(") + 1 : -1]
     return kind
