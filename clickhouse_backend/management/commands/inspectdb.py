@@ -8,8 +8,9 @@ the field parameters that give the same column back (``max_bytes``, ``precision`
 ``choices`` ...), ``Meta.engine`` for the engines ``clickhouse_backend.models`` has a
 class for (a comment naming any other engine), and the data-skipping indexes in
 ``Meta.indexes``. With ``--include-views``, views, materialized views and dictionaries
-are unmanaged models whose note says which they are. Everything of ours is written ``clickhouse_backend.models.<Name>``, as
-migrations write it. For other databases the output is Django's, unchanged.
+are unmanaged models whose note says which they are. Everything of ours is written
+``clickhouse_backend.models.<Name>``, as migrations write it. For other databases the
+output is Django's, unchanged.
 """
 
 from __future__ import annotations
