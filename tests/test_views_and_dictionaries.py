@@ -192,8 +192,9 @@ def test_inspectdb_writes_unmanaged_models_that_read_the_view_and_the_dictionary
 
 
 def test_flush_empties_the_target_and_keeps_the_view_and_the_dictionary(views_app):
-    """What TransactionTestCase does between tests: the view and the dictionary hold no
-    rows of their own and are left alone (TRUNCATE of either fails)."""
+    """What TransactionTestCase does between tests: the target table is emptied; the
+    view and the dictionary hold no rows of their own and are left alone (ClickHouse
+    cannot TRUNCATE a dictionary)."""
     page_views(views_app, "home")
     run("flush", interactive=False, verbosity=0)
     assert daily(views_app) == {}
@@ -402,11 +403,11 @@ def test_a_missing_model_or_field_is_named_before_any_ddl(views_app):
     state = ProjectState.from_apps(views_app.PageView._meta.apps)
     missing = ch_migrations.CreateMaterializedView("v", to="views_app.Nothing", query="SELECT 1")
     with pytest.raises(
-        LookupError, match=r"'views_app\.nothing' names no model of the migration state"
+        LookupError, match=r"'views_app\.Nothing' names no model of the migration state"
     ):
         apply(missing, state)
     field = ch_migrations.CreateDictionary("d", source="views_app.Country", primary_key="iso")
-    with pytest.raises(ValueError, match=r"views_app\.country has no column field 'iso'"):
+    with pytest.raises(ValueError, match=r"views_app\.Country has no column field 'iso'"):
         apply(field, state)
     assert "v" not in kinds() and "d" not in kinds()
 
@@ -416,3 +417,40 @@ def test_dictget_without_output_field_asks_for_it(views_app):
 
     with pytest.raises(FieldError, match="give output_field="):
         list(views_app.PageView.objects.annotate(n=models.dictGet(DICTIONARY, "name", "country")))
+
+
+def test_a_dictionary_by_a_string_or_several_fields_gets_a_complex_key(views_app):
+    """Without a layout, a key that is not one integer gets complex_key_hashed (HASHED
+    takes one UInt64 key only), and is looked up by a tuple."""
+    views_app.Country.objects.create(code=7, name="Peru", population=34_000_000)
+    state = ProjectState.from_apps(views_app.PageView._meta.apps)
+    by_name = ch_migrations.CreateDictionary(
+        "codes_by_name", source="views_app.Country", primary_key="name", attributes=["code"]
+    )
+    by_both = ch_migrations.CreateDictionary(
+        "people_by_code_and_name", source="views_app.Country", primary_key=["code", "name"]
+    )
+    (by_name_sql,) = apply(by_name, state, collect=True)
+    assert '("name" String, "code" UInt16) PRIMARY KEY "name"' in by_name_sql
+    assert "LAYOUT(COMPLEX_KEY_HASHED())" in by_name_sql
+    try:
+        apply(by_name, state)
+        apply(by_both, state)
+        looked_up = views_app.Country.objects.annotate(
+            by_name=models.dictGet(
+                "codes_by_name",
+                "code",
+                models.Tuple("name"),
+                output_field=models.UInt16Field(),
+            ),
+            by_both=models.dictGet(
+                "people_by_code_and_name",
+                "population",
+                models.Tuple("code", "name"),
+                output_field=models.UInt64Field(null=True),
+            ),
+        )
+        assert list(looked_up.values_list("by_name", "by_both")) == [(7, 34_000_000)]
+    finally:
+        apply(by_both, state, backwards=True)
+        apply(by_name, state, backwards=True)

@@ -64,7 +64,7 @@ class ClickHouseOperation(Operation):
         if cluster is None:
             return ""
         if schema_editor.runs_embedded:
-            why = f"has Meta.cluster = {cluster!r}, and so would {self.describe()}"
+            why = f"has Meta.cluster = {cluster!r} ({self.describe()} would run ON CLUSTER)"
             raise NotSupportedError(needs_a_server(model, why))
         return f" ON CLUSTER {schema_editor.quote_name(cluster)}"
 
@@ -87,10 +87,9 @@ class ClickHouseOperation(Operation):
 
 
 def _model_label(operation: str, model: Any) -> str:
-    """``"app_label.ModelName"``, as a migration names a model (lowercased, as the
-    migration state keys models)."""
+    """``"app_label.ModelName"``, as a migration names a model."""
     if isinstance(model, str) and model.count(".") == 1 and all(model.split(".")):
-        return model.lower()
+        return model
     raise TypeError(
         f"{operation} names its model as 'app_label.ModelName' (a str, as ForeignKey's "
         f"to= in a migration), not {model!r}"
