@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import NotSupportedError, router
-from django.db.migrations.operations.base import Operation
+from django.db.migrations.operations.base import Operation, OperationCategory
 from django.db.models.query import QuerySet
 
 from ...backend.clusters import cluster_of, needs_a_server
@@ -25,6 +25,8 @@ class ClickHouseOperation(Operation):
     """An operation on one named ClickHouse object that belongs with a model of the state.
     A subclass says how the object is created (``create_sql``: its statements) and dropped
     (``drop_sql``)."""
+
+    category = OperationCategory.ADDITION
 
     def __init__(self, name: str, model: str) -> None:
         if not isinstance(name, str) or not name:
@@ -68,13 +70,19 @@ class ClickHouseOperation(Operation):
             raise NotSupportedError(needs_a_server(model, why))
         return f" ON CLUSTER {schema_editor.quote_name(cluster)}"
 
-    def forwards(self, schema_editor, state) -> None:
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self.create(schema_editor, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self.drop(schema_editor, from_state)
+
+    def create(self, schema_editor, state) -> None:
         model = self.state_model(state)
         if self.runs_on(schema_editor, model):
             for sql in self.create_sql(schema_editor, model):
                 schema_editor.execute(sql, None)
 
-    def backwards(self, schema_editor, state) -> None:
+    def drop(self, schema_editor, state) -> None:
         model = self.state_model(state)
         if self.runs_on(schema_editor, model):
             schema_editor.execute(self.drop_sql(schema_editor, model), None)
@@ -84,6 +92,23 @@ class ClickHouseOperation(Operation):
 
     def drop_sql(self, schema_editor, model) -> str:
         raise NotImplementedError
+
+
+class DropOperation:
+    """Mixed into a Create operation: the same object, dropped forwards and created again
+    backwards, which needs its whole definition (``has_definition``)."""
+
+    category = OperationCategory.REMOVAL
+
+    @property
+    def reversible(self) -> bool:
+        return self.has_definition
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self.drop(schema_editor, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self.create(schema_editor, to_state)
 
 
 def _model_label(operation: str, model: Any) -> str:

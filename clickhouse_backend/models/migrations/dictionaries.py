@@ -12,10 +12,9 @@ import re
 from collections.abc import Sequence
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.migrations.operations.base import OperationCategory
 
 from ...driver.escape import quote_string
-from .base import ClickHouseOperation
+from .base import ClickHouseOperation, DropOperation
 
 __all__ = ["CreateDictionary", "DropDictionary"]
 
@@ -35,7 +34,6 @@ class CreateDictionary(ClickHouseOperation):
     (0: never). Reversed by dropping the dictionary.
     """
 
-    category = OperationCategory.ADDITION
     sql_create = (
         "CREATE DICTIONARY %(name)s%(on_cluster)s (%(columns)s) PRIMARY KEY %(key)s "
         "SOURCE(CLICKHOUSE(TABLE %(table)s)) LAYOUT(%(layout)s()) "
@@ -74,12 +72,6 @@ class CreateDictionary(ClickHouseOperation):
     @property
     def migration_name_fragment(self) -> str:
         return f"create_dictionary_{self.name.lower()}"
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.forwards(schema_editor, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.backwards(schema_editor, from_state)
 
     def create_sql(self, schema_editor, model) -> list[str]:
         keys = [self.field(model, name) for name in self.primary_key]
@@ -135,12 +127,10 @@ class CreateDictionary(ClickHouseOperation):
         return field
 
 
-class DropDictionary(CreateDictionary):
+class DropDictionary(DropOperation, CreateDictionary):
     """``DropDictionary("country_names", source="app.Country", primary_key="code")``:
     drops the dictionary; reversed by creating it again from the same arguments as
     CreateDictionary's. Without ``primary_key`` it cannot be reversed."""
-
-    category = OperationCategory.REMOVAL
 
     def __init__(
         self,
@@ -158,7 +148,7 @@ class DropDictionary(CreateDictionary):
             super().__init__(name, source, primary_key, attributes, layout, lifetime)
 
     @property
-    def reversible(self) -> bool:
+    def has_definition(self) -> bool:
         return self.primary_key is not None
 
     def describe(self) -> str:
@@ -167,12 +157,6 @@ class DropDictionary(CreateDictionary):
     @property
     def migration_name_fragment(self) -> str:
         return f"drop_dictionary_{self.name.lower()}"
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.backwards(schema_editor, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.forwards(schema_editor, to_state)
 
 
 def dictionary_type(schema_editor, field) -> str:

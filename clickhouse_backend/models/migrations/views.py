@@ -10,10 +10,16 @@ describes, so every view here has one.
 from __future__ import annotations
 
 from django.db import NotSupportedError
-from django.db.migrations.operations.base import OperationCategory
 
 from ...backend.clusters import cluster_of
-from .base import ClickHouseOperation, Query, checked_query, select_sql, selected_columns
+from .base import (
+    ClickHouseOperation,
+    DropOperation,
+    Query,
+    checked_query,
+    select_sql,
+    selected_columns,
+)
 
 __all__ = ["CreateMaterializedView", "DropMaterializedView"]
 
@@ -28,7 +34,6 @@ class CreateMaterializedView(ClickHouseOperation):
     the target table and its rows stay.
     """
 
-    category = OperationCategory.ADDITION
     sql_create = "CREATE MATERIALIZED VIEW %(name)s%(on_cluster)s TO %(table)s AS %(query)s"
     sql_populate = "INSERT INTO %(table)s (%(columns)s) %(query)s"
     sql_drop = "DROP VIEW %(name)s%(on_cluster)s"
@@ -50,12 +55,6 @@ class CreateMaterializedView(ClickHouseOperation):
     @property
     def migration_name_fragment(self) -> str:
         return f"create_view_{self.name.lower()}"
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.forwards(schema_editor, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.backwards(schema_editor, from_state)
 
     def create_sql(self, schema_editor, model) -> list[str]:
         connection = schema_editor.connection
@@ -86,12 +85,10 @@ class CreateMaterializedView(ClickHouseOperation):
         }
 
 
-class DropMaterializedView(CreateMaterializedView):
+class DropMaterializedView(DropOperation, CreateMaterializedView):
     """``DropMaterializedView("daily_views", to="app.DailyViews", query=...)``: drops
     the view; reversed by creating it again from ``query`` (never populated: its target
     kept its rows). Without ``query`` it cannot be reversed."""
-
-    category = OperationCategory.REMOVAL
 
     def __init__(self, name: str, to: str, query: Query | None = None) -> None:
         ClickHouseOperation.__init__(self, name, to)
@@ -99,7 +96,7 @@ class DropMaterializedView(CreateMaterializedView):
         self.populate = False
 
     @property
-    def reversible(self) -> bool:
+    def has_definition(self) -> bool:
         return self.query is not None
 
     def describe(self) -> str:
@@ -108,9 +105,3 @@ class DropMaterializedView(CreateMaterializedView):
     @property
     def migration_name_fragment(self) -> str:
         return f"drop_view_{self.name.lower()}"
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.backwards(schema_editor, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.forwards(schema_editor, to_state)
