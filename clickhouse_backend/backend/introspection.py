@@ -267,10 +267,13 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         return FieldSource(f"{field_type}({arguments})"), notes
 
     def get_table_list(self, cursor) -> list[TableInfo]:
-        """Tables ("t") and views ("v") of the connection's current database."""
+        """Tables ("t") and views ("v") of the connection's current database. Views are
+        what holds no rows of its own to write or truncate: views, materialized views
+        (whose rows are their target table's) and dictionaries (read from their source)."""
         cursor.execute(
-            "SELECT name, engine LIKE '%%View', comment FROM system.tables "
-            "WHERE database = currentDatabase() AND NOT is_temporary ORDER BY name",
+            "SELECT name, engine LIKE '%%View' OR engine = 'Dictionary', comment "
+            "FROM system.tables WHERE database = currentDatabase() AND NOT is_temporary "
+            "ORDER BY name",
             [],
         )
         return [

@@ -7,8 +7,10 @@ keeps Django's output and, for a ClickHouse database, adds the ``ClickhouseModel
 the field parameters that give the same column back (``max_bytes``, ``precision``,
 ``choices`` ...), ``Meta.engine`` for the engines ``clickhouse_backend.models`` has a
 class for (a comment naming any other engine), and the data-skipping indexes in
-``Meta.indexes``. Everything of ours is written ``clickhouse_backend.models.<Name>``, as
-migrations write it. For other databases the output is Django's, unchanged.
+``Meta.indexes``. With ``--include-views``, views, materialized views and dictionaries
+are unmanaged models whose note says which they are. Everything of ours is written
+``clickhouse_backend.models.<Name>``, as migrations write it. For other databases the
+output is Django's, unchanged.
 """
 
 from __future__ import annotations
@@ -85,10 +87,14 @@ class Command(inspectdb.Command):
             table_name, constraints, column_to_field_name, is_view, is_partition, comment
         )
         connection = getattr(self, "_clickhouse", None)
-        if connection is None or is_view:
+        if connection is None:
             return meta
         with connection.cursor() as cursor:
             engine = connection.introspection.get_table_engine(cursor, table_name)
+        if is_view:
+            kind = _VIEW_KINDS.get(engine.name)
+            note = f"Created from {kind}." if kind else _DJANGO_VIEW_NOTE
+            return [line.replace(_DJANGO_VIEW_NOTE, note) for line in meta]
         source = _Source(column_to_field_name)
         meta.append(f"        {source.engine(engine)}")
         indexes = [
@@ -99,6 +105,17 @@ class Command(inspectdb.Command):
         if indexes:
             meta += ["        indexes = [", *(f"            {i}" for i in indexes), "        ]"]
         return meta
+
+
+# What Django's note on the model of a view says, for the views that are not plain views.
+_DJANGO_VIEW_NOTE = "Created from a view."
+_VIEW_KINDS = {
+    "MaterializedView": (
+        "a materialized view, which reads the rows of the table it writes to (insert "
+        "into the table it selects from)"
+    ),
+    "Dictionary": "a dictionary (read it with dictGet() too)",
+}
 
 
 class _Source:

@@ -8,6 +8,8 @@ from .date_parts import *  # noqa: F403
 from .date_parts import __all__ as _date_parts
 from .date_starts import *  # noqa: F403
 from .date_starts import __all__ as _date_starts
+from .dictionaries import *  # noqa: F403
+from .dictionaries import __all__ as _dictionaries
 from .hashes import *  # noqa: F403
 from .hashes import __all__ as _hashes
 from .identifiers import *  # noqa: F403
@@ -28,4 +30,5 @@ __all__ = [
     *_random_numbers,
     *_identifiers,
     *_server_info,
+    *_dictionaries,
 ]

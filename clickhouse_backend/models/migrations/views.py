@@ -1,0 +1,107 @@
+"""Materialized views as migration operations.
+
+A materialized view runs its SELECT on each block inserted into the table it reads and
+inserts the result into the table named by ``TO``, the table of an ordinary model (so
+the ORM reads what the view wrote). Its columns go to the target's columns of the same
+names. A view without ``TO`` keeps its rows in a hidden inner table that no model
+describes, so every view here has one.
+"""
+
+from __future__ import annotations
+
+from django.db import NotSupportedError
+
+from ...backend.clusters import cluster_of
+from .base import (
+    ClickHouseOperation,
+    DropOperation,
+    Query,
+    checked_query,
+    select_sql,
+    selected_columns,
+)
+
+__all__ = ["CreateMaterializedView", "DropMaterializedView"]
+
+
+class CreateMaterializedView(ClickHouseOperation):
+    """``CreateMaterializedView("daily_views", to="app.DailyViews", query=...)``.
+
+    ``query`` is a QuerySet (compiled by this backend, values written as literals) or
+    SELECT text. ``populate=True`` also copies what the query gives now into the target
+    (ClickHouse's POPULATE, which it refuses with TO); rows inserted while that copy runs
+    may be counted twice, so populate before writes begin. Reversed by dropping the view;
+    the target table and its rows stay.
+    """
+
+    sql_create = "CREATE MATERIALIZED VIEW %(name)s%(on_cluster)s TO %(table)s AS %(query)s"
+    sql_populate = "INSERT INTO %(table)s (%(columns)s) %(query)s"
+    sql_drop = "DROP VIEW %(name)s%(on_cluster)s"
+
+    def __init__(self, name: str, to: str, query: Query, populate: bool = False) -> None:
+        super().__init__(name, to)
+        self.query = checked_query(type(self).__name__, query)
+        self.populate = populate
+        if populate and isinstance(query, str):
+            raise TypeError(
+                f"{type(self).__name__} {name!r}: populate=True needs the query as a "
+                "QuerySet, whose column names say which target columns to fill; with SQL "
+                "text, backfill with RunSQL('INSERT INTO target (columns) SELECT ...')"
+            )
+
+    def describe(self) -> str:
+        return f"Create materialized view {self.name} (to {self.model})"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"create_view_{self.name.lower()}"
+
+    def create_sql(self, schema_editor, model) -> list[str]:
+        connection = schema_editor.connection
+        values = {
+            "name": schema_editor.quote_name(self.name),
+            "on_cluster": self.on_cluster_sql(schema_editor, model),
+            "table": schema_editor.quote_name(model._meta.db_table),
+            "query": select_sql(connection, self.query),
+        }
+        statements = [self.sql_create % values]
+        if self.populate:
+            if cluster_of(model) is not None:
+                raise NotSupportedError(
+                    f"{type(self).__name__} {self.name!r}: populate=True would copy rows "
+                    "through one node of the cluster only; backfill each shard with RunSQL"
+                )
+            columns = selected_columns(connection, self.query, type(self).__name__)
+            statements.append(
+                self.sql_populate
+                % {**values, "columns": ", ".join(map(schema_editor.quote_name, columns))}
+            )
+        return statements
+
+    def drop_sql(self, schema_editor, model) -> str:
+        return self.sql_drop % {
+            "name": schema_editor.quote_name(self.name),
+            "on_cluster": self.on_cluster_sql(schema_editor, model),
+        }
+
+
+class DropMaterializedView(DropOperation, CreateMaterializedView):
+    """``DropMaterializedView("daily_views", to="app.DailyViews", query=...)``: drops
+    the view; reversed by creating it again from ``query`` (never populated: its target
+    kept its rows). Without ``query`` it cannot be reversed."""
+
+    def __init__(self, name: str, to: str, query: Query | None = None) -> None:
+        ClickHouseOperation.__init__(self, name, to)
+        self.query = None if query is None else checked_query(type(self).__name__, query)
+        self.populate = False
+
+    @property
+    def has_definition(self) -> bool:
+        return self.query is not None
+
+    def describe(self) -> str:
+        return f"Drop materialized view {self.name} (to {self.model})"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"drop_view_{self.name.lower()}"
