@@ -4,7 +4,7 @@ multi-table child's parent link."""
 
 import pytest
 from django.apps.registry import Apps
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
 
@@ -137,3 +137,49 @@ def test_a_key_to_a_multi_table_child_holds_a_generated_id(restaurants):
             [Review._meta.db_table, "%_id"],
         )
         assert dict(cursor.fetchall()) == {"restaurant_id": "Int64", "also_id": "Nullable(Int64)"}
+
+
+class Comment(models.Model):
+    content_type = models.ForeignKey(ContentType, models.CASCADE, db_constraint=False)
+    object_pk = models.CharField(max_length=40)  # text, like the admin's LogEntry
+    content_object = GenericForeignKey("content_type", "object_pk")
+    text = models.CharField(max_length=20)
+
+    class Meta:
+        app_label = "generic_ids"
+        apps = TEST_APPS
+
+
+class Post(models.Model):
+    title = models.CharField(max_length=20)
+    comments = GenericRelation(Comment, object_id_field="object_pk")
+
+    class Meta:
+        app_label = "generic_ids"
+        apps = TEST_APPS
+
+
+@pytest.fixture
+def posts(django_db_blocker):
+    with django_db_blocker.unblock():
+        connection = connections["clickhouse"]
+        with connection.schema_editor() as editor:
+            editor.create_model(Post)
+            editor.create_model(Comment)
+        yield
+        with connection.schema_editor() as editor:
+            editor.delete_model(Post)
+            editor.delete_model(Comment)
+        connection.close()
+
+
+@pytest.mark.django_db(databases=["default", "clickhouse"], transaction=True)
+def test_a_relation_through_a_text_object_id_joins_the_ids(posts):
+    """ClickHouse joins keys of one type only: the text side is cast to the id's."""
+    db = "clickhouse"
+    kind = ContentType.objects.get_for_model(Post).pk
+    first, second = (Post.objects.using(db).create(title=title) for title in ("a", "b"))
+    for post, text in ((first, "x"), (second, "y")):
+        Comment.objects.using(db).create(content_type_id=kind, object_pk=str(post.pk), text=text)
+    assert list(Post.objects.using(db).filter(comments__text="y")) == [second]
+    assert Post.objects.using(db).filter(comments__text__in=["x", "y"]).count() == 2

@@ -15,10 +15,13 @@ from django.db import DataError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Sum
 from django.db.models.expressions import Col, Window
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from ..driver.escape import substitute
 from ..driver.exceptions import ProgrammingError
+from .id_columns import column_db_type
+from .introspection import unwrap
 
 # One double-quoted identifier, its quotes and backslashes escaped.
 _QUOTED_NAME = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
@@ -224,6 +227,22 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def _flush_name(self, style, table: str) -> str:
         return style.SQL_FIELD(self.quote_name(table))
+
+    def prepare_join_on_clause(self, lhs_table, lhs_field, rhs_table, rhs_field) -> tuple:
+        """A key kept as text joined to a number (a GenericRelation whose object_id is a
+        CharField): ClickHouse joins only keys of a common type, so the text side is
+        cast to the other's type, as Django's PostgreSQL backend does."""
+        lhs, rhs = super().prepare_join_on_clause(lhs_table, lhs_field, rhs_table, rhs_field)
+        lhs_text, rhs_text = map(self._is_text_column, (lhs_field, rhs_field))
+        if lhs_text and not rhs_text:
+            lhs = Cast(lhs, rhs_field)
+        elif rhs_text and not lhs_text:
+            rhs = Cast(rhs, lhs_field)
+        return lhs, rhs
+
+    def _is_text_column(self, field) -> bool:
+        column_type, _ = unwrap(column_db_type(field, self.connection) or "")
+        return column_type == "String" or column_type.startswith("FixedString(")
 
     def adapt_timefield_value(self, value: datetime.time | None) -> str | None:
         """Times are stored as fixed-width ``HH:MM:SS.ffffff`` text, which sorts correctly."""
