@@ -1,0 +1,408 @@
+"""Changing Meta.engine through migrations: makemigrations writes AlterModelEngine,
+migrate applies it (ALTER TABLE in place for TTL and settings, else a rebuild that keeps
+every row) and unapplies it, sqlmigrate shows it, and the check W005 only speaks of a
+difference no migration removes."""
+
+import io
+import logging
+
+import pytest
+from django.core.management import call_command, get_commands
+from django.db import DatabaseError, NotSupportedError, connections, migrations, models
+from django.db.migrations.graph import MigrationGraph
+from django.db.migrations.questioner import MigrationQuestioner
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.migrations.state import ModelState, ProjectState
+from django.db.migrations.writer import MigrationWriter
+from testapp import routers
+
+from clickhouse_backend import models as clickhouse
+from clickhouse_backend.backend.engine_changes import logger as rebuild_logger
+from clickhouse_backend.management.autodetector import ClickhouseAutodetector
+from clickhouse_backend.management.commands.migrate import rebuild_progress
+
+APP = "engine_changes"
+TABLE = "engine_changes_reading"
+FIELDS = [
+    ("id", models.BigIntegerField(primary_key=True)),
+    ("sensor", models.CharField(max_length=20)),
+    ("moment", models.DateTimeField()),
+    ("version", models.PositiveIntegerField()),
+]
+MONTHLY = clickhouse.Func("moment", function="toYYYYMM")
+BEFORE = clickhouse.MergeTree(order_by=("sensor", "moment"), partition_by=MONTHLY)
+
+
+@pytest.fixture(autouse=True)
+def routed_to_clickhouse(monkeypatch):
+    """This module's app migrates on ClickHouse, as testapp does."""
+    monkeypatch.setattr(routers, "CLICKHOUSE_APPS", {*routers.CLICKHOUSE_APPS, APP})
+
+
+def state_of(engine, fields=FIELDS, **options):
+    """A project state holding one model, Reading, with ``engine``."""
+    if engine is not None:
+        options["engine"] = engine
+    reading = ModelState(APP, "Reading", [(n, f.clone()) for n, f in fields], options)
+    return ProjectState(models={(APP, "reading"): reading})
+
+
+@pytest.fixture
+def table(clickhouse_db):
+    """table(engine, rows): Reading's table with ``engine`` and ``rows`` rows over 4
+    months; its state. Dropped (with any table a rebuild left) after the test."""
+
+    def create(engine, rows=3000, **options):
+        state = state_of(engine, **options)
+        with clickhouse_db.schema_editor() as editor:
+            editor.create_model(state.apps.get_model(APP, "Reading"))
+        query(
+            clickhouse_db,
+            f"INSERT INTO {TABLE} SELECT number, concat('s', toString(number % 7)), "
+            "toDateTime('2024-01-01 00:00:00', 'UTC') + number * 3600, number % 3 "
+            f"FROM numbers({rows})",
+        )
+        return state
+
+    yield create
+    for name in (TABLE, TABLE + "__rebuild"):
+        query(clickhouse_db, f"DROP TABLE IF EXISTS {name}")
+
+
+def query(connection, sql, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else None
+
+
+def described(connection, name=TABLE):
+    """What system.tables says of the table: engine_full, sorting key and uuid."""
+    rows = query(
+        connection,
+        "SELECT engine_full, sorting_key, uuid FROM system.tables "
+        "WHERE database = currentDatabase() AND name = %s",
+        [name],
+    )
+    return dict(zip(("full", "sorting", "uuid"), rows[0], strict=True)) if rows else None
+
+
+def contents(connection):
+    return query(connection, f"SELECT * FROM {TABLE} ORDER BY id")
+
+
+def migrate(connection, state, engine, backwards=False, collect=False):
+    """Apply AlterModelEngine(Reading, engine) to state as migrate does (or unapply it,
+    going back to ``state``); the statements run (or collected), and the new state."""
+    operation = clickhouse.AlterModelEngine("Reading", engine)
+    new_state = state.clone()
+    operation.state_forwards(APP, new_state)
+    with connection.schema_editor(collect_sql=collect) as editor:
+        if backwards:
+            operation.database_backwards(APP, editor, new_state, state)
+        else:
+            operation.database_forwards(APP, editor, state, new_state)
+    return (editor.collected_sql if collect else None), new_state
+
+
+# -- makemigrations ---------------------------------------------------------------------
+
+
+def detect(old, new):
+    """The migrations makemigrations writes from state ``old`` to ``new``."""
+    questioner = MigrationQuestioner(defaults={"ask_initial": True})  # the app has none yet
+    return ClickhouseAutodetector(old, new, questioner).changes(graph=MigrationGraph())
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        clickhouse.MergeTree(order_by=("moment", "sensor"), partition_by=MONTHLY),
+        clickhouse.MergeTree(order_by=("sensor", "moment"), primary_key="sensor"),
+        clickhouse.MergeTree(order_by=("sensor", "moment")),
+        clickhouse.ReplacingMergeTree("version", order_by=("sensor", "moment")),
+        clickhouse.MergeTree(
+            order_by=("sensor", "moment"),
+            partition_by=MONTHLY,
+            ttl="moment + INTERVAL 1 YEAR",
+        ),
+        clickhouse.MergeTree(
+            order_by=("sensor", "moment"), partition_by=MONTHLY, merge_with_ttl_timeout=600
+        ),
+        None,
+    ],
+    ids=["order_by", "primary_key", "partition_by", "engine", "ttl", "settings", "default"],
+)
+def test_makemigrations_writes_alter_model_engine(after):
+    """Each kind of change of Meta.engine becomes one AlterModelEngine, written so that
+    the migration file imports it; the new state carries the new engine."""
+    changes = detect(state_of(BEFORE), state_of(after))
+    (migration,) = changes[APP]
+    (operation,) = migration.operations
+    assert isinstance(operation, clickhouse.AlterModelEngine)
+    assert (operation.name, operation.engine) == ("Reading", after)
+    written = MigrationWriter(migration).as_string()
+    assert "import clickhouse_backend.models.alter_engine" in written
+    assert "clickhouse_backend.models.alter_engine.AlterModelEngine(" in written
+    state = state_of(BEFORE)
+    operation.state_forwards(APP, state)
+    assert state.models[APP, "reading"].options.get("engine") == after
+    assert getattr(state.apps.get_model(APP, "Reading")._meta, "engine", None) == after
+
+
+def test_new_key_columns_are_added_before_the_change_and_old_ones_removed_after():
+    """A key that names a new field changes after AddField; a field of the old key is
+    removed after the key no longer names it (ClickHouse refuses to drop a key column)."""
+    old_fields = [*FIELDS, ("site", models.CharField(max_length=5))]
+    new_fields = [*FIELDS, ("zone", models.CharField(max_length=5))]
+    old = state_of(clickhouse.MergeTree(order_by=("site", "moment")), old_fields)
+    new = state_of(clickhouse.MergeTree(order_by=("zone", "moment")), new_fields)
+    changes = detect(old, new)
+    kinds = [
+        (type(operation).__name__, getattr(operation, "name", None))
+        for operation in changes[APP][0].operations
+    ]
+    assert kinds == [
+        ("AddField", "zone"),
+        ("AlterModelEngine", "Reading"),
+        ("RemoveField", "site"),
+    ]
+
+
+@pytest.mark.django_db(databases=["default", "clickhouse"], transaction=True)
+def test_the_backend_commands_detect_engine_changes(monkeypatch):
+    """With clickhouse_backend installed, makemigrations and migrate are the backend's,
+    and makemigrations writes the operation for testapp's changed Meta.engine."""
+    from testapp.models import Reading
+
+    assert get_commands()["makemigrations"] == get_commands()["migrate"] == "clickhouse_backend"
+    changed = clickhouse.MergeTree(order_by="sensor")
+    monkeypatch.setitem(Reading._meta.original_attrs, "engine", changed)  # what Meta said
+    out = io.StringIO()
+    call_command("makemigrations", "testapp", dry_run=True, verbosity=3, stdout=out)
+    assert "clickhouse_backend.models.alter_engine.AlterModelEngine(" in out.getvalue()
+    assert "engine=clickhouse_backend.models.MergeTree(order_by='sensor')" in out.getvalue()
+
+
+# -- migrate: rebuilds ------------------------------------------------------------------
+
+
+def test_a_new_sorting_key_rebuilds_the_table_with_every_row_and_back(clickhouse_db, table):
+    """Changing the sorting key and engine rebuilds the table (a new uuid) with the same
+    rows, a progress line per partition; unapplying gives the original engine back."""
+    state = table(BEFORE)
+    before, rows = described(clickhouse_db), contents(clickhouse_db)
+    after = clickhouse.ReplacingMergeTree(
+        "version", order_by=("moment", "sensor"), partition_by=MONTHLY
+    )
+    progress = io.StringIO()
+    with rebuild_progress(progress, verbosity=1):
+        _, new_state = migrate(clickhouse_db, state, after)
+    rebuilt = described(clickhouse_db)
+    assert rebuilt["sorting"] == "moment, sensor"
+    assert rebuilt["full"].startswith(
+        "ReplacingMergeTree(version) PARTITION BY toYYYYMM(moment) ORDER BY (moment, sensor)"
+    )
+    assert rebuilt["uuid"] != before["uuid"]
+    assert contents(clickhouse_db) == rows
+    assert described(clickhouse_db, TABLE + "__rebuild") is None
+    lines = progress.getvalue().splitlines()
+    assert lines[0] == f"Rebuilding {TABLE}: 3,000 rows in 5 blocks"
+    assert [line.split(":")[1].split(")")[0] for line in lines[1:]] == [
+        f" block {n}/5 (partition {month}" for n, month in enumerate(PARTITIONS, 1)
+    ]
+    assert lines[-1].startswith(f"  {TABLE}: block 5/5 (partition 202405) copied, 3,000/3,000")
+
+    migrate(clickhouse_db, state, after, backwards=True)
+    restored = described(clickhouse_db)
+    assert (restored["full"], restored["sorting"]) == (before["full"], before["sorting"])
+    assert contents(clickhouse_db) == rows
+    assert new_state.models[APP, "reading"].options["engine"] == after
+
+
+PARTITIONS = ["202401", "202402", "202403", "202404", "202405"]
+
+
+def test_progress_lines_follow_migrate_verbosity():
+    """migrate prints the rebuild's lines from verbosity 1, and none at 0."""
+    for verbosity, shown in ((0, ""), (1, "copied\n")):
+        out = io.StringIO()
+        with rebuild_progress(out, verbosity):
+            rebuild_logger.info("copied")
+        assert out.getvalue() == shown
+    assert rebuild_logger.level == logging.NOTSET
+
+
+def test_a_failed_copy_leaves_the_original_table_untouched(clickhouse_db, table):
+    """A new key ClickHouse cannot compute for some row (a division by zero in the
+    fourth partition) fails the copy: the original table keeps its engine, uuid and
+    rows, and the new table is dropped."""
+    state = table(BEFORE)
+    before, rows = described(clickhouse_db), contents(clickhouse_db)
+    failing = clickhouse.Func(clickhouse.Value(1), clickhouse.F("id") - 2500, function="intDiv")
+    with pytest.raises(DatabaseError, match="Division by zero"):
+        migrate(clickhouse_db, state, clickhouse.MergeTree(order_by=failing, partition_by=MONTHLY))
+    assert described(clickhouse_db) == before
+    assert contents(clickhouse_db) == rows
+    assert described(clickhouse_db, TABLE + "__rebuild") is None
+
+
+def test_a_table_without_partitions_is_copied_whole(clickhouse_db, table):
+    """A Log table (no parts) becomes a MergeTree with its rows, and back."""
+    state = table(clickhouse.Log(), rows=500)
+    rows = contents(clickhouse_db)
+    migrate(clickhouse_db, state, clickhouse.MergeTree(order_by="moment"))
+    assert described(clickhouse_db)["full"].startswith("MergeTree ORDER BY moment")
+    assert contents(clickhouse_db) == rows
+    migrate(clickhouse_db, state, clickhouse.MergeTree(order_by="moment"), backwards=True)
+    assert described(clickhouse_db)["full"] == "Log"
+    assert contents(clickhouse_db) == rows
+
+
+def test_a_change_that_would_lose_rows_is_refused(clickhouse_db, table):
+    """A table of rows cannot become a Null table (which stores none)."""
+    state = table(BEFORE, rows=10)
+    before = described(clickhouse_db)
+    with pytest.raises(NotSupportedError, match="a Null table stores no rows"):
+        migrate(clickhouse_db, state, clickhouse.Null())
+    assert described(clickhouse_db) == before
+
+
+# -- migrate: in place ------------------------------------------------------------------
+
+
+def test_ttl_and_settings_change_in_place_and_back(clickhouse_db, table):
+    """TTL and settings are altered on the table itself (same uuid, no copy), both ways."""
+    ttl = "moment + toIntervalYear(100)"
+    old = clickhouse.MergeTree(
+        order_by=("sensor", "moment"), partition_by=MONTHLY, ttl=ttl, merge_with_ttl_timeout=600
+    )
+    state = table(old)
+    before, rows = described(clickhouse_db), contents(clickhouse_db)
+    new = clickhouse.MergeTree(
+        order_by=("sensor", "moment"), partition_by=MONTHLY, min_rows_for_wide_part=10
+    )
+    migrate(clickhouse_db, state, new)
+    changed = described(clickhouse_db)
+    assert changed["uuid"] == before["uuid"]
+    assert "TTL" not in changed["full"]
+    assert "min_rows_for_wide_part = 10" in changed["full"]
+    assert "merge_with_ttl_timeout" not in changed["full"]
+    assert contents(clickhouse_db) == rows
+    migrate(clickhouse_db, state, new, backwards=True)
+    restored = described(clickhouse_db)
+    assert restored["uuid"] == before["uuid"]
+    assert settings_apart(restored["full"]) == settings_apart(before["full"])
+
+
+def settings_apart(engine_full):
+    """The engine clause before SETTINGS, and its settings as a set (a setting set
+    again by MODIFY SETTING moves to the end)."""
+    head, _, settings = engine_full.partition(" SETTINGS ")
+    return head, set(settings.split(", "))
+
+
+def test_a_setting_fixed_at_creation_rebuilds_the_table(clickhouse_db, table):
+    """index_granularity cannot be altered (READONLY_SETTING): the table is rebuilt."""
+    state = table(BEFORE, rows=100)
+    before, rows = described(clickhouse_db), contents(clickhouse_db)
+    after = clickhouse.MergeTree(
+        order_by=("sensor", "moment"), partition_by=MONTHLY, index_granularity=256
+    )
+    migrate(clickhouse_db, state, after)
+    assert "index_granularity = 256" in described(clickhouse_db)["full"]
+    assert described(clickhouse_db)["uuid"] != before["uuid"]
+    assert contents(clickhouse_db) == rows
+
+
+# -- sqlmigrate -------------------------------------------------------------------------
+
+
+def test_sqlmigrate_shows_the_statements_clickhouse_parses(clickhouse_db):
+    """The statements a migration collects (what sqlmigrate prints): the rebuild's
+    CREATE, INSERT ... SELECT, EXCHANGE and DROP, or the ALTERs; each one ClickHouse's
+    parser accepts."""
+    migration = migrations.Migration("0002_alter_reading_engine", APP)
+    after = clickhouse.MergeTree(order_by=("moment", "sensor"), ttl="moment + INTERVAL 1 DAY")
+    migration.operations = [clickhouse.AlterModelEngine("Reading", after)]
+    with clickhouse_db.schema_editor(collect_sql=True, atomic=False) as editor:
+        migration.apply(state_of(BEFORE), editor, collect_sql=True)
+    statements = [s for s in editor.collected_sql if not s.startswith("--")]
+    new = f'"{TABLE}__rebuild"'
+    assert statements[0].startswith(f"CREATE TABLE {new} (")
+    assert statements[0].endswith(
+        'ENGINE = MergeTree ORDER BY ("moment", "sensor") TTL moment + INTERVAL 1 DAY '
+        "SETTINGS enable_block_number_column = 1, enable_block_offset_column = 1;"
+    )
+    columns = '"id", "sensor", "moment", "version"'
+    assert statements[1:] == [
+        f"INSERT INTO {new} ({columns}) SETTINGS insert_deduplicate = 0, "
+        "optimize_on_insert = 0, insert_allow_materialized_columns = 1, "
+        f'max_partitions_per_insert_block = 0 SELECT {columns} FROM "{TABLE}";',
+        f'EXCHANGE TABLES "{TABLE}" AND {new};',
+        f"DROP TABLE {new};",
+    ]
+    migration.operations = [clickhouse.AlterModelEngine("Reading", BEFORE)]
+    with clickhouse_db.schema_editor(collect_sql=True, atomic=False) as editor:
+        migration.apply(state_of(WITH_TTL_AND_SETTING), editor, collect_sql=True)
+    altered = [s for s in editor.collected_sql if not s.startswith("--")]
+    assert altered == [
+        f'ALTER TABLE "{TABLE}" REMOVE TTL;',
+        f'ALTER TABLE "{TABLE}" RESET SETTING merge_with_ttl_timeout;',
+    ]
+    (parsed,) = query(
+        clickhouse_db,
+        "SELECT arrayMap(q -> formatQuerySingleLineOrNull(q), %s)",
+        [[s.rstrip(";") for s in statements + altered]],
+    )[0]
+    assert None not in parsed
+
+
+WITH_TTL_AND_SETTING = clickhouse.MergeTree(
+    order_by=("sensor", "moment"),
+    partition_by=MONTHLY,
+    ttl="moment + INTERVAL 1 DAY",
+    merge_with_ttl_timeout=600,
+)
+
+
+def test_a_clustered_table_is_altered_on_its_cluster_and_never_copied(clickhouse_db):
+    """Meta.cluster: TTL and settings changes run ON CLUSTER; a rebuild that copies rows
+    (INSERT ... SELECT reaches one node) is refused before any statement."""
+    clustered = {"cluster": "analytics"}
+    state = state_of(BEFORE, **clustered)
+    ttl = clickhouse.MergeTree(
+        order_by=("sensor", "moment"), partition_by=MONTHLY, ttl="moment + INTERVAL 1 DAY"
+    )
+    statements, _ = migrate(clickhouse_db, state, ttl, collect=True)
+    assert statements == [
+        f'ALTER TABLE "{TABLE}" ON CLUSTER "analytics" MODIFY TTL moment + INTERVAL 1 DAY;'
+    ]
+    with pytest.raises(NotSupportedError, match="on cluster 'analytics': INSERT"):
+        migrate(clickhouse_db, state, clickhouse.MergeTree(order_by="moment"), collect=True)
+
+
+# -- the check W005 ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db(databases=["clickhouse"], transaction=True)
+def test_w005_speaks_only_of_a_difference_no_migration_removes():
+    """A table changed by hand while its migrations are applied gets W005; the same
+    difference with one of the app's migrations unapplied (it will run) gets none."""
+    from testapp.models import Reading
+
+    connection = connections["clickhouse"]
+    assert connection.validation.check_tables_match([Reading]) == []
+    query(connection, "ALTER TABLE testapp_reading MODIFY TTL timestamp + INTERVAL 1 YEAR")
+    recorder = MigrationRecorder(connection)
+    try:
+        (warning,) = connection.validation.check_tables_match([Reading])
+        assert warning.id == "clickhouse_backend.W005"
+        assert "its applied migrations say" in warning.msg
+        assert "changed outside migrations" in warning.msg
+        recorder.record_unapplied("testapp", "0007_merge")
+        assert connection.validation.check_tables_match([Reading]) == []
+    finally:
+        if ("testapp", "0007_merge") not in recorder.applied_migrations():
+            recorder.record_applied("testapp", "0007_merge")
+        query(connection, "ALTER TABLE testapp_reading REMOVE TTL")
+    assert connection.validation.check_tables_match([Reading]) == []
