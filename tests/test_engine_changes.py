@@ -168,6 +168,30 @@ def test_new_key_columns_are_added_before_the_change_and_old_ones_removed_after(
     ]
 
 
+def test_a_new_column_appended_to_the_key_is_added_by_the_engine_change():
+    """A new field (NOT NULL, no default) appended to the sorting key, the primary key
+    kept: no AddField, AlterModelEngine adds it (ClickHouse's MODIFY ORDER BY appends
+    only columns added by the same ALTER). With a default it is an AddField."""
+    fields = [*FIELDS, ("zone", models.CharField(max_length=5))]
+    appended = clickhouse.MergeTree(
+        order_by=("sensor", "moment", "zone"),
+        primary_key=("sensor", "moment"),
+        partition_by=MONTHLY,
+    )
+    (migration,) = detect(state_of(BEFORE), state_of(appended, fields))[APP]
+    (operation,) = migration.operations
+    assert [name for name, _ in operation.fields] == ["zone"]
+    written = MigrationWriter(migration).as_string()
+    assert "fields=[('zone', models.CharField(max_length=5))]," in written
+    with_default = [*FIELDS, ("zone", models.CharField(max_length=5, default="x"))]
+    (migration,) = detect(state_of(BEFORE), state_of(appended, with_default))[APP]
+    assert [type(operation).__name__ for operation in migration.operations] == [
+        "AddField",
+        "AlterModelEngine",
+    ]
+    assert migration.operations[1].fields == []
+
+
 @pytest.mark.django_db(databases=["default", "clickhouse"], transaction=True)
 def test_the_backend_commands_detect_engine_changes(monkeypatch):
     """With clickhouse_backend installed, makemigrations and migrate are the backend's,
@@ -268,6 +292,45 @@ def test_a_change_that_would_lose_rows_is_refused(clickhouse_db, table):
 
 
 # -- migrate: in place ------------------------------------------------------------------
+
+
+def test_a_column_appended_to_the_sorting_key_changes_only_metadata(clickhouse_db, table):
+    """ADD COLUMN and MODIFY ORDER BY in one ALTER: the same table (uuid), the new
+    sorting key, the old primary key; unapplying rebuilds it without the column."""
+    state = table(BEFORE)
+    before, rows = described(clickhouse_db), contents(clickhouse_db)
+    appended = clickhouse.MergeTree(
+        order_by=("sensor", "moment", "zone"),
+        primary_key=("sensor", "moment"),
+        partition_by=MONTHLY,
+    )
+    operation = clickhouse.AlterModelEngine(
+        "Reading", appended, fields=[("zone", models.CharField(max_length=5))]
+    )
+    new_state = state.clone()
+    operation.state_forwards(APP, new_state)
+    with clickhouse_db.schema_editor(collect_sql=True) as editor:
+        operation.database_forwards(APP, editor, state, new_state)
+    assert editor.collected_sql == [
+        f'ALTER TABLE "{TABLE}" ADD COLUMN "zone" String NOT NULL, '
+        'MODIFY ORDER BY ("sensor", "moment", "zone");'
+    ]
+    with clickhouse_db.schema_editor() as editor:
+        operation.database_forwards(APP, editor, state, new_state)
+    changed = described(clickhouse_db)
+    assert changed["uuid"] == before["uuid"]
+    assert changed["sorting"] == "sensor, moment, zone"
+    assert "PRIMARY KEY (sensor, moment) ORDER BY (sensor, moment, zone)" in changed["full"]
+    assert contents(clickhouse_db) == [(*row, "") for row in rows]
+    assert (
+        clickhouse_db.validation.check_tables_match([new_state.apps.get_model(APP, "Reading")])
+        == []
+    )
+
+    with clickhouse_db.schema_editor() as editor:
+        operation.database_backwards(APP, editor, new_state, state)
+    assert described(clickhouse_db)["full"] == before["full"]
+    assert contents(clickhouse_db) == rows
 
 
 def test_ttl_and_settings_change_in_place_and_back(clickhouse_db, table):

@@ -2,14 +2,15 @@
 a rebuild that keeps every row.
 
 ClickHouse changes a MergeTree table's TTL (``MODIFY TTL`` / ``REMOVE TTL``) and most
-of its settings (``MODIFY SETTING`` / ``RESET SETTING``) in place. It cannot change the
-engine, its arguments, or the sorting, primary, partition or sampling key of a table
-whose key columns all exist (``MODIFY ORDER BY`` only appends columns added in the same
-ALTER). For those the table is rebuilt: a new table with the new engine under a
-temporary name, the rows copied inside ClickHouse (``INSERT ... SELECT``) one partition
-at a time, ``EXCHANGE TABLES`` to swap the two names atomically, and the old table
-dropped. Until the exchange the original table is only read; if anything fails before
-it, the new table is dropped and the original is as it was.
+of its settings (``MODIFY SETTING`` / ``RESET SETTING``) in place, and appends to its
+sorting key columns added by the same ALTER (``ADD COLUMN ..., MODIFY ORDER BY``: what
+AlterModelEngine's ``fields`` are for). It cannot otherwise change the engine, its
+arguments, or the sorting, primary, partition or sampling key. For those the table is
+rebuilt: a new table with the new engine under a temporary name, the rows copied
+inside ClickHouse (``INSERT ... SELECT``) one partition at a time, ``EXCHANGE TABLES``
+to swap the two names atomically, and the old table dropped. Until the exchange the
+original table is only read; if anything fails before it, the new table is dropped
+and the original is as it was.
 
 Each copied partition is logged (logger ``clickhouse_backend.rebuild``, INFO): the
 backend's ``migrate`` prints these lines from verbosity 1. Rows written to the table
@@ -65,14 +66,65 @@ class EngineChange:
 
     def apply(self) -> None:
         """Run (or, for sqlmigrate, collect) the statements of the change."""
+        added, removed = self.columns_changed()
+        if added and self.extends_sorting_key(added):
+            self.add_key_columns(added)
+            return
+        for field in added:
+            self.editor.add_field(self.new_model, field)
         old = self.editor.engine_parts(self.old_model, with_defaults=True)
         new = self.editor.engine_parts(self.new_model, with_defaults=True)
-        if old == new:
+        if old != new and not self.changes_in_place(old, new):
+            self.rebuild()  # it copies the new model's columns: removed ones are left out
             return
-        if self.changes_in_place(old, new):
+        for field in removed:
+            self.editor.remove_field(self.old_model, field)
+        if old != new:
             self.alter_in_place(old, new)
-        else:
-            self.rebuild()
+
+    def columns_changed(self) -> tuple[list, list]:
+        """The fields the new model has and the old one has not (AlterModelEngine's
+        ``fields``), and those the old one has and the new one has not (unapplying it)."""
+        old = {field.name: field for field in self.old_model._meta.local_concrete_fields}
+        new = {field.name: field for field in self.new_model._meta.local_concrete_fields}
+        added = [field for name, field in new.items() if name not in old]
+        removed = [field for name, field in old.items() if name not in new]
+        return added, removed
+
+    def extends_sorting_key(self, added) -> bool:
+        """Whether the new sorting key is the old one followed by columns added now,
+        without a default or NULL: ClickHouse's ``MODIFY ORDER BY``, which only appends
+        columns added by the same ALTER."""
+        from ..models.alter_engine import appended_sorting_key
+
+        appended = appended_sorting_key(
+            self.editor.table_engine(self.old_model), self.editor.table_engine(self.new_model)
+        )
+        by_name = {field.name: field for field in added}
+        return appended is not None and all(
+            name in by_name
+            and not by_name[name].null
+            and not by_name[name].has_default()
+            and not by_name[name].has_db_default()
+            for name in appended
+        )
+
+    def add_key_columns(self, added) -> None:
+        """``ALTER TABLE t ADD COLUMN c Type, ..., MODIFY ORDER BY (..., c)``: metadata
+        only; existing rows get each type's zero value."""
+        editor = self.editor
+        columns = []
+        for field in added:
+            definition, _ = editor.column_sql(self.new_model, field, include_default=False)
+            columns.append(
+                editor.sql_add_column_clause
+                % {"column": editor.quote_name(field.column), "definition": definition}
+            )
+        order_by = editor.key_sql(self.new_model, editor.table_engine(self.new_model).order_by)
+        editor.execute(
+            editor.sql_add_key_columns
+            % {"table": self.quoted, "columns": ", ".join(columns), "order_by": order_by}
+        )
 
     def changes_in_place(self, old, new) -> bool:
         """Whether ALTER TABLE can make the change: same engine and keys, a MergeTree,

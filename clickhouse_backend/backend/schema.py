@@ -144,6 +144,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     sql_reset_settings = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s RESET SETTING %(names)s"
     )
+    # ClickHouse appends to a sorting key only columns added by the same ALTER.
+    sql_add_key_columns = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s %(columns)s, MODIFY ORDER BY %(order_by)s"
+    )
+    sql_add_column_clause = "ADD COLUMN %(column)s %(definition)s"
     # Every row as it is: no block deduplicated away (a Replicated table would drop a
     # block equal to one it had), none merged on insert (a Replacing/Summing engine
     # would), MATERIALIZED values kept, and a new partition key may spread a block over

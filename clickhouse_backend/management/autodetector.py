@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.migrations import operations
 from django.db.migrations.autodetector import MigrationAutodetector, OperationDependency
 
-from clickhouse_backend.models.alter_engine import AlterModelEngine
+from clickhouse_backend.models.alter_engine import AlterModelEngine, appended_sorting_key
 
 # The type of a dependency on a model's AlterModelEngine (Django's types are an Enum).
 ENGINE_CHANGE = "engine change"
@@ -33,14 +33,19 @@ class ClickhouseAutodetector(MigrationAutodetector):
             if old_state.options.get("engine") == engine:
                 continue
             added = new_state.fields.keys() - old_state.fields.keys()
+            key_fields = self.key_fields(app_label, model_name)
             self.add_operation(
                 app_label,
-                AlterModelEngine(name=new_state.name, engine=engine),
+                AlterModelEngine(
+                    name=new_state.name,
+                    engine=engine,
+                    fields=[(name, new_state.fields[name]) for name in key_fields],
+                ),
                 dependencies=[
                     OperationDependency(
                         app_label, model_name, field, OperationDependency.Type.CREATE
                     )
-                    for field in sorted(added)
+                    for field in sorted(added - set(key_fields))
                 ],
             )
             for operation in self.generated_operations[app_label]:
@@ -51,6 +56,38 @@ class ClickhouseAutodetector(MigrationAutodetector):
                     operation._auto_deps.append(
                         OperationDependency(app_label, model_name, None, ENGINE_CHANGE)
                     )
+
+    def _generate_added_field(self, app_label, model_name, field_name) -> None:
+        """No AddField for a field AlterModelEngine adds (see ``key_fields``)."""
+        if field_name not in self.key_fields(app_label, model_name):
+            super()._generate_added_field(app_label, model_name, field_name)
+
+    def key_fields(self, app_label: str, model_name: str) -> tuple[str, ...]:
+        """The new fields that the model's new sorting key appends to its old one, when
+        ClickHouse can add them and extend the key in one ALTER: fields without a
+        default (existing rows get the type's zero value, as ClickHouse gives them)
+        and not NULL (a sorting key takes no Nullable column)."""
+        old_name = self.renamed_models.get((app_label, model_name), model_name)
+        if (app_label, old_name) not in self.from_state.models:
+            return ()
+        old_state = self.from_state.models[app_label, old_name]
+        new_state = self.to_state.models[app_label, model_name]
+        names = appended_sorting_key(
+            old_state.options.get("engine"), new_state.options.get("engine")
+        )
+        if names is None:
+            return ()
+        for name in names:
+            field = new_state.fields.get(name)
+            if (
+                name in old_state.fields
+                or field is None
+                or field.null
+                or field.has_default()
+                or field.has_db_default()
+            ):
+                return ()
+        return names
 
     def check_dependency(self, operation, dependency) -> bool:
         if dependency.type == ENGINE_CHANGE:

@@ -10,30 +10,42 @@ editor (ALTER TABLE in place where ClickHouse can, else a rebuild with every row
 
 from __future__ import annotations
 
-from django.db.migrations.operations.models import ModelOptionOperation
+from collections.abc import Sequence
 
-from .engines import Engine
+from django.db.migrations.operations.models import ModelOptionOperation
+from django.db.models import F, Field
+
+from .engines import BaseMergeTree, Engine
 
 
 class AlterModelEngine(ModelOptionOperation):
     """Give a model's table another engine, arguments, keys, TTL or settings.
 
     ``engine=None`` means the default engine (a MergeTree sorted by the primary key).
+    ``fields`` are new fields (``[(name, field), ...]``, as CreateModel takes them)
+    that the new sorting key appends: ClickHouse adds such columns and extends the key
+    in one ALTER (``ADD COLUMN ..., MODIFY ORDER BY ...``) without touching a row.
     """
 
-    def __init__(self, name: str, engine: Engine | None):
+    def __init__(self, name: str, engine: Engine | None, fields: Sequence[tuple[str, Field]] = ()):
         if engine is not None and not isinstance(engine, Engine):
             raise TypeError(
                 "AlterModelEngine(engine=...) takes an engine such as "
                 f"clickhouse_backend.models.MergeTree(...) or None, not {engine!r}"
             )
         self.engine = engine
+        self.fields = list(fields)
         super().__init__(name)
 
     def deconstruct(self):
-        return self.__class__.__qualname__, [], {"name": self.name, "engine": self.engine}
+        kwargs = {"name": self.name, "engine": self.engine}
+        if self.fields:
+            kwargs["fields"] = self.fields
+        return self.__class__.__qualname__, [], kwargs
 
     def state_forwards(self, app_label, state) -> None:
+        for name, field in self.fields:
+            state.add_field(app_label, self.name_lower, name, field, preserve_default=True)
         options = {} if self.engine is None else {"engine": self.engine}
         state.alter_model_options(app_label, self.name_lower, options, option_keys=["engine"])
 
@@ -45,6 +57,15 @@ class AlterModelEngine(ModelOptionOperation):
             old_model = from_state.apps.get_model(app_label, self.name)
             schema_editor.alter_model_engine(old_model, new_model)
 
+    def reduce(self, operation, app_label):
+        if (
+            self.fields
+            and isinstance(operation, AlterModelEngine)
+            and operation.name_lower == self.name_lower
+        ):
+            return False  # the later one would not add this one's fields
+        return super().reduce(operation, app_label)
+
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         self.database_forwards(app_label, schema_editor, from_state, to_state)
 
@@ -54,3 +75,32 @@ class AlterModelEngine(ModelOptionOperation):
     @property
     def migration_name_fragment(self) -> str:
         return f"alter_{self.name_lower}_engine"
+
+
+def appended_sorting_key(old: Engine | None, new: Engine | None) -> tuple[str, ...] | None:
+    """The field names that ``new``'s sorting key appends to ``old``'s, when that is a
+    change ClickHouse's ``MODIFY ORDER BY`` makes: the same MergeTree engine otherwise,
+    the new key the old one followed by plain field names, and the primary key as it
+    was (ClickHouse keeps the old one: the new engine must say ``primary_key=`` it).
+    None for any other change."""
+    if not isinstance(old, BaseMergeTree) or type(old) is not type(new):
+        return None
+    old_key = old.order_by if old.order_by is not None else old.primary_key
+    if old_key is None or new.order_by is None:
+        return None  # sorted by the model's primary key: not known to the engine
+    old_primary = old.primary_key if old.primary_key is not None else old_key
+    kept, appended = new.order_by[: len(old_key)], new.order_by[len(old_key) :]
+    if new.primary_key != old_primary or kept != old_key or not appended:
+        return None
+    if not all(type(part) is F for part in appended) or _rest(old) != _rest(new):
+        return None
+    return tuple(part.name for part in appended)
+
+
+def _rest(engine: Engine) -> dict:
+    """The engine's state but its sorting and primary keys."""
+    return {
+        name: value
+        for name, value in vars(engine).items()
+        if name[0] != "_" and name not in ("order_by", "primary_key")
+    }
