@@ -205,7 +205,8 @@ class EngineChange:
                 f"Cannot rebuild the table of {label} on cluster {cluster!r}: INSERT ... "
                 "SELECT copies the rows of one node only. Nothing was changed. Changes of "
                 "TTL and settings run ON CLUSTER; for this one, rebuild the table on each "
-                "shard by hand (docs/engines.md, 'Changing an engine')."
+                "shard by hand (docs/engines.md, 'Changing an engine after the table "
+                "exists')."
             )
 
     def copy_rows(self, new_table: str) -> None:
@@ -231,8 +232,7 @@ class EngineChange:
                 editor.execute(editor.sql_copy_rows % {**statement, "where": where}, [partition])
             copied += rows
             logger.info(
-                "  %s: block %d/%d (partition %s) copied, %s/%s rows, %.1fs",
-                self.table,
+                "  block %d/%d (partition %s): %s/%s rows copied, %.1fs",
                 number,
                 len(blocks),
                 partition if partition is not None else "-",

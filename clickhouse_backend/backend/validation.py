@@ -242,7 +242,10 @@ class DatabaseValidation(BaseDatabaseValidation):
                 message = (
                     f"{says}{model._meta.label} says {declared_sql}, and no migration changes it."
                 )
-                hint = "Run makemigrations, then migrate (docs/engines.md, 'Changing an engine')"
+                hint = (
+                    "Run makemigrations, then migrate (docs/engines.md, 'Changing an "
+                    "engine after the table exists')"
+                )
                 if not apps.is_installed("clickhouse_backend"):
                     hint += (
                         ', with "clickhouse_backend" in INSTALLED_APPS: its makemigrations '

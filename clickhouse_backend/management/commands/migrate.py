@@ -22,12 +22,15 @@ class Command(migrate.Command):
 
 @contextmanager
 def rebuild_progress(stream, verbosity: int):
-    """Send the rebuild's progress lines to ``stream`` while migrate runs."""
+    """Send the rebuild's progress lines to ``stream`` while migrate runs: each on a
+    line of its own under migrate's ``Applying <migration>...`` (which its `` OK``
+    ends)."""
     if verbosity < 1:
         yield
         return
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.terminator = ""
+    handler.setFormatter(logging.Formatter("\n    %(message)s"))
     level = rebuild_logger.level
     rebuild_logger.addHandler(handler)
     rebuild_logger.setLevel(logging.INFO)
