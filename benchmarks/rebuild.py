@@ -138,6 +138,7 @@ def measure(rows: int) -> dict[str, float]:
                 old.apps.get_model(APP, "Reading"), new.apps.get_model(APP, "Reading")
             )
         figures[f"{way}_s"] = time.perf_counter() - started
+        print()  # the progress lines leave their last line open, as for migrate's " OK"
         figures[f"{way}_mib"] = (resident_kib("VmHWM") - baseline) / 1024
         with connection.cursor() as cursor:
             cursor.execute(CHECKSUM)

@@ -6,6 +6,7 @@ difference no migration removes."""
 import io
 import logging
 import re
+import sys
 
 import pytest
 from django.core.management import call_command, get_commands
@@ -453,6 +454,71 @@ def test_a_clustered_table_is_altered_on_its_cluster_and_never_copied(clickhouse
     ]
     with pytest.raises(NotSupportedError, match="on cluster 'analytics': INSERT"):
         migrate(clickhouse_db, state, clickhouse.MergeTree(order_by="moment"), collect=True)
+
+
+# -- the commands, on migration files ---------------------------------------------------
+
+
+@pytest.mark.django_db(databases=["default", "clickhouse"], transaction=True)
+def test_migrate_and_sqlmigrate_run_a_written_engine_change(tmp_path, monkeypatch, settings):
+    """Migration files as makemigrations writes them: migrate applies AlterModelEngine
+    with its progress lines under 'Applying ...', sqlmigrate prints its statements, and
+    migrating back restores the engine with every row."""
+    app = "engine_rebuilds"
+    monkeypatch.setattr(routers, "CLICKHOUSE_APPS", {*routers.CLICKHOUSE_APPS, app})
+    package = tmp_path / app
+    (package / "migrations").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "migrations" / "__init__.py").write_text("")
+    after = clickhouse.MergeTree(order_by=("moment", "sensor"), partition_by=MONTHLY)
+    create = migrations.CreateModel(
+        "Reading", [(n, f.clone()) for n, f in FIELDS], options={"engine": BEFORE}
+    )
+    for name, operations, dependencies in [
+        ("0001_initial", [create], []),
+        (
+            "0002_alter_reading_engine",
+            [clickhouse.AlterModelEngine("Reading", after)],
+            [(app, "0001_initial")],
+        ),
+    ]:
+        migration = type("Migration", (migrations.Migration,), {})(name, app)
+        migration.operations, migration.dependencies = operations, dependencies
+        written = MigrationWriter(migration).as_string()
+        (package / "migrations" / f"{name}.py").write_text(written)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, app]
+    connection = connections["clickhouse"]
+    table = f"{app}_reading"
+
+    def run(*args):
+        out = io.StringIO()
+        call_command(*args, database="clickhouse", stdout=out)
+        return out.getvalue()
+
+    try:
+        run("migrate", app, "0001")
+        query(
+            connection,
+            f"INSERT INTO {table} SELECT number, toString(number % 5), "
+            "toDateTime('2024-01-01 00:00:00', 'UTC') + number * 7200, 1 FROM numbers(1000)",
+        )
+        rows = query(connection, f"SELECT * FROM {table} ORDER BY id")
+        out = run("migrate", app, "0002")
+        assert f"Applying {app}.0002_alter_reading_engine...\n    Rebuilding {table}: " in out
+        assert "      block 3/3 (partition 202403): 1,000/1,000 rows copied, " in out
+        assert out.endswith("s OK\n")
+        assert described(connection, table)["sorting"] == "moment, sensor"
+        assert query(connection, f"SELECT * FROM {table} ORDER BY id") == rows
+        sql = run("sqlmigrate", app, "0002")
+        assert f'EXCHANGE TABLES "{table}" AND "{table}__rebuild";' in sql
+        run("migrate", app, "0001")
+        assert described(connection, table)["sorting"] == "sensor, moment"
+        assert query(connection, f"SELECT * FROM {table} ORDER BY id") == rows
+    finally:
+        run("migrate", app, "zero")
+        for module in [name for name in sys.modules if name.startswith(app)]:
+            del sys.modules[module]
 
 
 # -- the check W005 ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 
+from django.core.management.base import OutputWrapper
 from django.core.management.commands import migrate
 
 from clickhouse_backend.backend.engine_changes import logger as rebuild_logger
@@ -22,15 +23,11 @@ class Command(migrate.Command):
 
 @contextmanager
 def rebuild_progress(stream, verbosity: int):
-    """Send the rebuild's progress lines to ``stream`` while migrate runs: each on a
-    line of its own under migrate's ``Applying <migration>...`` (which its `` OK``
-    ends)."""
+    """Send the rebuild's progress lines to ``stream`` while migrate runs."""
     if verbosity < 1:
         yield
         return
-    handler = logging.StreamHandler(stream)
-    handler.terminator = ""
-    handler.setFormatter(logging.Formatter("\n    %(message)s"))
+    handler = ProgressLines(stream)
     level = rebuild_logger.level
     rebuild_logger.addHandler(handler)
     rebuild_logger.setLevel(logging.INFO)
@@ -39,3 +36,16 @@ def rebuild_progress(stream, verbosity: int):
     finally:
         rebuild_logger.removeHandler(handler)
         rebuild_logger.setLevel(level)
+
+
+class ProgressLines(logging.Handler):
+    """Each line on a line of its own under migrate's ``Applying <migration>...``,
+    indented, the last one left open for migrate's `` OK``."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream if isinstance(stream, OutputWrapper) else OutputWrapper(stream)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream.write(f"\n    {record.getMessage()}", ending="")
+        self.stream.flush()
