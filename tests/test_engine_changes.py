@@ -294,6 +294,54 @@ def test_a_table_without_partitions_is_copied_whole(clickhouse_db, table):
     assert contents(clickhouse_db) == rows
 
 
+def test_a_model_with_a_foreign_key_is_rebuilt(clickhouse_db):
+    """The rebuilt table of a model pointing at another has the key column's type (the
+    historical related model is reached from the table's own model)."""
+    author = ModelState(APP, "Author", [("id", models.BigAutoField(primary_key=True))])
+    book = ModelState(
+        APP,
+        "Book",
+        [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("author", models.ForeignKey("Author", models.CASCADE, db_constraint=False)),
+        ],
+        {"engine": clickhouse.MergeTree(order_by="id")},
+    )
+    state = ProjectState(models={(APP, "author"): author, (APP, "book"): book})
+    table = f"{APP}_book"
+    try:
+        with clickhouse_db.schema_editor() as editor:
+            editor.create_model(state.apps.get_model(APP, "Book"))
+        query(clickhouse_db, f"INSERT INTO {table} VALUES (1, 10), (2, 20)")
+        operation = clickhouse.AlterModelEngine("Book", clickhouse.MergeTree(order_by="author"))
+        new_state = state.clone()
+        operation.state_forwards(APP, new_state)
+        with clickhouse_db.schema_editor() as editor:
+            operation.database_forwards(APP, editor, state, new_state)
+        assert described(clickhouse_db, table)["sorting"] == "author_id"
+        assert query(clickhouse_db, f"SELECT * FROM {table} ORDER BY id") == [(1, 10), (2, 20)]
+    finally:
+        query(clickhouse_db, f"DROP TABLE IF EXISTS {table}")
+
+
+def test_a_table_that_stores_no_rows_is_recreated_not_copied(clickhouse_db, table):
+    """A Null table (it keeps nothing) becomes a MergeTree without a copy, and back
+    while the MergeTree has no rows."""
+    state = table(clickhouse.Null())
+    before = described(clickhouse_db)
+    statements, _ = migrate(clickhouse_db, state, BEFORE, collect=True)
+    assert [statement.split(" (")[0].split(" SETTINGS")[0] for statement in statements] == [
+        f'CREATE TABLE "{TABLE}__rebuild"',
+        f'EXCHANGE TABLES "{TABLE}" AND "{TABLE}__rebuild";',
+        f'DROP TABLE "{TABLE}__rebuild";',
+    ]
+    migrate(clickhouse_db, state, BEFORE)
+    assert described(clickhouse_db)["full"].startswith("MergeTree PARTITION BY")
+    migrate(clickhouse_db, state, BEFORE, backwards=True)
+    # ClickHouse may write the name quoted (NULL is a keyword).
+    assert described(clickhouse_db)["full"].strip("`") == before["full"].strip("`") == "Null"
+
+
 def test_a_change_that_would_lose_rows_is_refused(clickhouse_db, table):
     """A table of rows cannot become a Null table (which stores none)."""
     state = table(BEFORE, rows=10)

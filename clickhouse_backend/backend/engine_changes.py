@@ -167,7 +167,7 @@ class EngineChange:
         editor = self.editor
         old_engine = editor.table_engine(self.old_model).name
         new_engine = editor.table_engine(self.new_model).name
-        copies = old_engine not in STORE_NOTHING
+        copies = old_engine not in STORE_NOTHING and new_engine not in STORE_NOTHING
         self.refuse(old_engine, new_engine, copies)
         temporary = self.table + REBUILD_SUFFIX
         new_table = editor.quote_name(temporary)
@@ -193,7 +193,7 @@ class EngineChange:
                 "read by SELECT, so its rows cannot be copied. Nothing was changed. Delete "
                 "the model and create a new one instead."
             )
-        if copies and new_engine in STORE_NOTHING:
+        if old_engine not in STORE_NOTHING and new_engine in STORE_NOTHING and self.has_rows():
             raise NotSupportedError(
                 f"Cannot change the engine of {label} from {old_engine} to {new_engine}: a "
                 f"{new_engine} table stores no rows, so the table's rows would be lost. "
@@ -208,6 +208,15 @@ class EngineChange:
                 "shard by hand (docs/engines.md, 'Changing an engine after the table "
                 "exists')."
             )
+
+    def has_rows(self) -> bool:
+        """Whether the table holds rows (sqlmigrate, which reads nothing, shows the
+        statements that run when it holds none)."""
+        if self.editor.collect_sql:
+            return False
+        with self.editor.connection.cursor() as cursor:
+            cursor.execute(f"SELECT count() FROM {self.quoted}")
+            return cursor.fetchone()[0] > 0
 
     def copy_rows(self, new_table: str) -> None:
         """INSERT ... SELECT, one partition at a time (the whole table for sqlmigrate and
