@@ -67,8 +67,9 @@ class EngineChange:
     def apply(self) -> None:
         """Run (or, for sqlmigrate, collect) the statements of the change."""
         added, removed = self.columns_changed()
-        if added and self.extends_sorting_key(added):
-            self.add_key_columns(added)
+        key_columns = self.key_columns(added) if added else ()
+        if key_columns:
+            self.add_key_columns(added, key_columns)
             return
         for field in added:
             self.editor.add_field(self.new_model, field)
@@ -91,39 +92,36 @@ class EngineChange:
         removed = [field for name, field in old.items() if name not in new]
         return added, removed
 
-    def extends_sorting_key(self, added) -> bool:
-        """Whether the new sorting key is the old one followed by columns added now,
-        without a default or NULL: ClickHouse's ``MODIFY ORDER BY``, which only appends
-        columns added by the same ALTER."""
-        from ..models.alter_engine import appended_sorting_key
+    def key_columns(self, added) -> tuple[str, ...]:
+        """The added fields the new sorting key appends, when ClickHouse can add and key
+        them in one ALTER (``MODIFY ORDER BY`` appends only columns the same ALTER adds)."""
+        from ..models.alter_engine import key_columns_to_add
 
-        appended = appended_sorting_key(
-            self.editor.table_engine(self.old_model), self.editor.table_engine(self.new_model)
-        )
-        by_name = {field.name: field for field in added}
-        return appended is not None and all(
-            name in by_name
-            and not by_name[name].null
-            and not by_name[name].has_default()
-            and not by_name[name].has_db_default()
-            for name in appended
+        return key_columns_to_add(
+            self.editor.table_engine(self.old_model),
+            self.editor.table_engine(self.new_model),
+            {field.name: field for field in added},
         )
 
-    def add_key_columns(self, added) -> None:
+    def add_key_columns(self, added, key_columns: tuple[str, ...]) -> None:
         """``ALTER TABLE t ADD COLUMN c Type, ..., MODIFY ORDER BY (..., c)``: metadata
-        only; existing rows get each type's zero value."""
+        only; existing rows get each key column type's zero value."""
         editor = self.editor
-        columns = []
+        columns, params = [], []
         for field in added:
-            definition, _ = editor.column_sql(self.new_model, field, include_default=False)
+            definition, field_params = editor.column_sql(
+                self.new_model, field, include_default=field.name not in key_columns
+            )
             columns.append(
                 editor.sql_add_column_clause
                 % {"column": editor.quote_name(field.column), "definition": definition}
             )
+            params.extend(field_params)
         order_by = editor.key_sql(self.new_model, editor.table_engine(self.new_model).order_by)
         editor.execute(
             editor.sql_add_key_columns
-            % {"table": self.quoted, "columns": ", ".join(columns), "order_by": order_by}
+            % {"table": self.quoted, "columns": ", ".join(columns), "order_by": order_by},
+            params,
         )
 
     def changes_in_place(self, old, new) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.migrations import operations
 from django.db.migrations.autodetector import MigrationAutodetector, OperationDependency
 
-from clickhouse_backend.models.alter_engine import AlterModelEngine, appended_sorting_key
+from clickhouse_backend.models.alter_engine import AlterModelEngine, key_columns_to_add
 
 # The type of a dependency on a model's AlterModelEngine (Django's types are an Enum).
 ENGINE_CHANGE = "engine change"
@@ -63,31 +63,19 @@ class ClickhouseAutodetector(MigrationAutodetector):
             super()._generate_added_field(app_label, model_name, field_name)
 
     def key_fields(self, app_label: str, model_name: str) -> tuple[str, ...]:
-        """The new fields that the model's new sorting key appends to its old one, when
-        ClickHouse can add them and extend the key in one ALTER: fields without a
-        default (existing rows get the type's zero value, as ClickHouse gives them)
-        and not NULL (a sorting key takes no Nullable column)."""
+        """The new fields that AlterModelEngine adds itself: those the model's new
+        sorting key appends, when ClickHouse can add and key them in one ALTER."""
         old_name = self.renamed_models.get((app_label, model_name), model_name)
         if (app_label, old_name) not in self.from_state.models:
             return ()
         old_state = self.from_state.models[app_label, old_name]
         new_state = self.to_state.models[app_label, model_name]
-        names = appended_sorting_key(
-            old_state.options.get("engine"), new_state.options.get("engine")
+        added = {
+            name: field for name, field in new_state.fields.items() if name not in old_state.fields
+        }
+        return key_columns_to_add(
+            old_state.options.get("engine"), new_state.options.get("engine"), added
         )
-        if names is None:
-            return ()
-        for name in names:
-            field = new_state.fields.get(name)
-            if (
-                name in old_state.fields
-                or field is None
-                or field.null
-                or field.has_default()
-                or field.has_db_default()
-            ):
-                return ()
-        return names
 
     def check_dependency(self, operation, dependency) -> bool:
         if dependency.type == ENGINE_CHANGE:

@@ -10,7 +10,7 @@ editor (ALTER TABLE in place where ClickHouse can, else a rebuild with every row
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db.migrations.operations.models import ModelOptionOperation
 from django.db.models import F, Field
@@ -75,6 +75,25 @@ class AlterModelEngine(ModelOptionOperation):
     @property
     def migration_name_fragment(self) -> str:
         return f"alter_{self.name_lower}_engine"
+
+
+def key_columns_to_add(
+    old: Engine | None, new: Engine | None, added: Mapping[str, Field]
+) -> tuple[str, ...]:
+    """The names of the fields in ``added`` (new fields, by name) that ``new``'s sorting
+    key appends to ``old``'s, when ClickHouse can add their columns and extend the key
+    in one ALTER (``ADD COLUMN ..., MODIFY ORDER BY``): ``appended_sorting_key``, and
+    each a field without a default (ClickHouse refuses a column with a DEFAULT there;
+    existing rows get the type's zero value) and not NULL (a key takes no Nullable
+    column). Empty when the change is not one of those."""
+    names = appended_sorting_key(old, new)
+    if names is None:
+        return ()
+    for name in names:
+        field = added.get(name)
+        if field is None or field.null or field.has_default() or field.has_db_default():
+            return ()
+    return names
 
 
 def appended_sorting_key(old: Engine | None, new: Engine | None) -> tuple[str, ...] | None:
