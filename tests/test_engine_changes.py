@@ -351,6 +351,43 @@ def test_a_change_that_would_lose_rows_is_refused(clickhouse_db, table):
     assert described(clickhouse_db) == before
 
 
+def test_on_another_database_only_the_fields_change(django_db_blocker):
+    """On the default database (SQLite or PostgreSQL) the engine means nothing: the
+    operation adds its fields, and removes them when unapplied."""
+    other_app = "engine_elsewhere"  # the suite's router sends it to the default database
+    fields = [("id", models.BigIntegerField(primary_key=True))]
+    state = ProjectState(models={(other_app, "reading"): ModelState(other_app, "Reading", fields)})
+    operation = clickhouse.AlterModelEngine(
+        "Reading",
+        clickhouse.MergeTree(order_by=("id", "zone"), primary_key="id"),
+        fields=[("zone", models.CharField(max_length=5))],
+    )
+    new_state = state.clone()
+    operation.state_forwards(other_app, new_state)
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        with connection.schema_editor() as editor:
+            editor.create_model(state.apps.get_model(other_app, "Reading"))
+        try:
+            with connection.schema_editor() as editor:
+                operation.database_forwards(other_app, editor, state, new_state)
+            with connection.cursor() as cursor:
+                table = connection.introspection.get_table_description(
+                    cursor, f"{other_app}_reading"
+                )
+            assert [column.name for column in table] == ["id", "zone"]
+            with connection.schema_editor() as editor:
+                operation.database_backwards(other_app, editor, new_state, state)
+            with connection.cursor() as cursor:
+                table = connection.introspection.get_table_description(
+                    cursor, f"{other_app}_reading"
+                )
+            assert [column.name for column in table] == ["id"]
+        finally:
+            with connection.schema_editor() as editor:
+                editor.delete_model(state.apps.get_model(other_app, "Reading"))
+
+
 # -- migrate: in place ------------------------------------------------------------------
 
 

@@ -51,11 +51,14 @@ class AlterModelEngine(ModelOptionOperation):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
         new_model = to_state.apps.get_model(app_label, self.name)
-        if schema_editor.connection.vendor != "clickhouse":
-            return  # an engine means nothing to another database
-        if self.allow_migrate_model(schema_editor.connection.alias, new_model):
-            old_model = from_state.apps.get_model(app_label, self.name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, new_model):
+            return
+        old_model = from_state.apps.get_model(app_label, self.name)
+        if schema_editor.connection.vendor == "clickhouse":
             schema_editor.alter_model_engine(old_model, new_model)
+            return
+        for name, _ in self.fields:  # an engine means nothing elsewhere; fields do
+            schema_editor.add_field(new_model, new_model._meta.get_field(name))
 
     def reduce(self, operation, app_label):
         if (
@@ -67,7 +70,15 @@ class AlterModelEngine(ModelOptionOperation):
         return super().reduce(operation, app_label)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        self.database_forwards(app_label, schema_editor, from_state, to_state)
+        old_model = to_state.apps.get_model(app_label, self.name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, old_model):
+            return
+        new_model = from_state.apps.get_model(app_label, self.name)
+        if schema_editor.connection.vendor == "clickhouse":
+            schema_editor.alter_model_engine(new_model, old_model)
+            return
+        for name, _ in self.fields:
+            schema_editor.remove_field(new_model, new_model._meta.get_field(name))
 
     def describe(self) -> str:
         return f"Change the engine of {self.name}"
