@@ -23,6 +23,8 @@ from clickhouse_backend.backend.engine_changes import logger as rebuild_logger
 from clickhouse_backend.management.autodetector import ClickhouseAutodetector
 from clickhouse_backend.management.commands.migrate import rebuild_progress
 
+# On the test database (Atomic, as a server's): a rebuilt table gets a new uuid there.
+pytestmark = pytest.mark.django_db(databases=["clickhouse"], transaction=True)
 APP = "engine_changes"
 TABLE = "engine_changes_reading"
 FIELDS = [
@@ -351,7 +353,8 @@ def test_a_change_that_would_lose_rows_is_refused(clickhouse_db, table):
     assert described(clickhouse_db) == before
 
 
-def test_on_another_database_only_the_fields_change(django_db_blocker):
+@pytest.mark.django_db(databases=["default", "clickhouse"], transaction=True)
+def test_on_another_database_only_the_fields_change():
     """On the default database (SQLite or PostgreSQL) the engine means nothing: the
     operation adds its fields, and removes them when unapplied."""
     other_app = "engine_elsewhere"  # the suite's router sends it to the default database
@@ -364,28 +367,23 @@ def test_on_another_database_only_the_fields_change(django_db_blocker):
     )
     new_state = state.clone()
     operation.state_forwards(other_app, new_state)
-    with django_db_blocker.unblock():
-        connection = connections["default"]
+    connection = connections["default"]
+    with connection.schema_editor() as editor:
+        editor.create_model(state.apps.get_model(other_app, "Reading"))
+    try:
         with connection.schema_editor() as editor:
-            editor.create_model(state.apps.get_model(other_app, "Reading"))
-        try:
-            with connection.schema_editor() as editor:
-                operation.database_forwards(other_app, editor, state, new_state)
-            with connection.cursor() as cursor:
-                table = connection.introspection.get_table_description(
-                    cursor, f"{other_app}_reading"
-                )
-            assert [column.name for column in table] == ["id", "zone"]
-            with connection.schema_editor() as editor:
-                operation.database_backwards(other_app, editor, new_state, state)
-            with connection.cursor() as cursor:
-                table = connection.introspection.get_table_description(
-                    cursor, f"{other_app}_reading"
-                )
-            assert [column.name for column in table] == ["id"]
-        finally:
-            with connection.schema_editor() as editor:
-                editor.delete_model(state.apps.get_model(other_app, "Reading"))
+            operation.database_forwards(other_app, editor, state, new_state)
+        with connection.cursor() as cursor:
+            table = connection.introspection.get_table_description(cursor, f"{other_app}_reading")
+        assert [column.name for column in table] == ["id", "zone"]
+        with connection.schema_editor() as editor:
+            operation.database_backwards(other_app, editor, new_state, state)
+        with connection.cursor() as cursor:
+            table = connection.introspection.get_table_description(cursor, f"{other_app}_reading")
+        assert [column.name for column in table] == ["id"]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(state.apps.get_model(other_app, "Reading"))
 
 
 # -- migrate: in place ------------------------------------------------------------------
@@ -462,8 +460,15 @@ def settings_apart(engine_full):
 
 
 def test_a_setting_fixed_at_creation_rebuilds_the_table(clickhouse_db, table):
-    """index_granularity cannot be altered (READONLY_SETTING): the table is rebuilt."""
-    state = table(BEFORE, rows=100)
+    """index_granularity cannot be altered (READONLY_SETTING): the table is rebuilt,
+    with the model's skip indexes, CHECK constraints and comment."""
+    state = table(
+        BEFORE,
+        rows=100,
+        db_table_comment="sensor readings",
+        indexes=[clickhouse.Index(fields=["sensor"], name="sensor_mm", type=clickhouse.MinMax())],
+        constraints=[models.CheckConstraint(condition=models.Q(version__lt=3), name="small")],
+    )
     before, rows = described(clickhouse_db), contents(clickhouse_db)
     after = clickhouse.MergeTree(
         order_by=("sensor", "moment"), partition_by=MONTHLY, index_granularity=256
@@ -472,6 +477,10 @@ def test_a_setting_fixed_at_creation_rebuilds_the_table(clickhouse_db, table):
     assert "index_granularity = 256" in described(clickhouse_db)["full"]
     assert described(clickhouse_db)["uuid"] != before["uuid"]
     assert contents(clickhouse_db) == rows
+    ((created,),) = query(clickhouse_db, f"SHOW CREATE TABLE {TABLE}")
+    assert "INDEX sensor_mm sensor TYPE minmax GRANULARITY 1" in created
+    assert "CONSTRAINT small CHECK version < 3" in created
+    assert created.endswith("COMMENT 'sensor readings'")
 
 
 # -- sqlmigrate -------------------------------------------------------------------------
