@@ -10,7 +10,7 @@ its data-skipping indexes inline; with ``Meta.cluster`` every statement runs ON 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldError
 from django.db import NotSupportedError
@@ -29,6 +29,7 @@ from .clusters import (
     is_migration_recorder,
     needs_a_server,
 )
+from .engine_changes import EngineChange
 from .id_columns import column_db_type
 
 # The first release with lightweight UPDATE (experimental in 25.7).
@@ -72,6 +73,15 @@ def distributed_local_table(model, database: str) -> str | None:
 def is_skip_index(index) -> bool:
     """A ClickHouse data-skipping index, not a plain Django Index (which has no DDL here)."""
     return isinstance(index, _models().Index)
+
+
+class EngineParts(NamedTuple):
+    """A table's engine clause as the schema editor writes it, in the parts ALTER TABLE
+    changes separately (MODIFY TTL, MODIFY SETTING) or not at all (the rest)."""
+
+    head: str  # the engine, its arguments, ORDER BY, PARTITION BY, PRIMARY KEY, SAMPLE BY
+    ttl: str | None
+    settings: dict[str, str]  # name -> value as written in SQL
 
 
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
@@ -123,6 +133,35 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     sql_drop_skip_index = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s DROP INDEX %(name)s"
     )
+
+    # Changes of Meta.engine (AlterModelEngine): in place where ALTER TABLE can make
+    # them, else a rebuild into a new table (engine_changes.py says which and why).
+    sql_modify_ttl = ClusterTemplate("ALTER TABLE %(table)s%(on_cluster)s MODIFY TTL %(ttl)s")
+    sql_remove_ttl = ClusterTemplate("ALTER TABLE %(table)s%(on_cluster)s REMOVE TTL")
+    sql_modify_settings = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MODIFY SETTING %(settings)s"
+    )
+    sql_reset_settings = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s RESET SETTING %(names)s"
+    )
+    # ClickHouse appends to a sorting key only columns added by the same ALTER.
+    sql_add_key_columns = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s %(columns)s, MODIFY ORDER BY %(order_by)s"
+    )
+    sql_add_column_clause = "ADD COLUMN %(column)s %(definition)s"
+    # Every row as it is: no block deduplicated away (a Replicated table would drop a
+    # block equal to one it had), none merged on insert (a Replacing/Summing engine
+    # would), MATERIALIZED values kept, and a new partition key may spread a block over
+    # any number of partitions.
+    sql_copy_rows = (
+        "INSERT INTO %(new_table)s (%(columns)s) SETTINGS insert_deduplicate = 0, "
+        "optimize_on_insert = 0, insert_allow_materialized_columns = 1, "
+        "max_partitions_per_insert_block = 0 SELECT %(columns)s FROM %(table)s%(where)s"
+    )
+    sql_exchange_tables = ClusterTemplate(
+        "EXCHANGE TABLES %(table)s AND %(new_table)s%(on_cluster)s"
+    )
+    sql_drop_table_if_exists = ClusterTemplate("DROP TABLE IF EXISTS %(table)s%(on_cluster)s")
 
     # Not DDL in ClickHouse: see the module docstring.
     sql_create_unique = None
@@ -281,9 +320,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """What follows ``ENGINE =``: the engine, its arguments, key clauses, SETTINGS
         (Meta.engine's; ``with_defaults``, as a new table gets them, with the engine's
         default settings too: see ``table_settings``)."""
+        parts = self.engine_parts(model, with_defaults)
+        sql = parts.head
+        if parts.ttl is not None:
+            sql += f" TTL {parts.ttl}"
+        if parts.settings:
+            sql += f" SETTINGS {self.settings_sql(parts.settings)}"
+        return sql
+
+    def engine_parts(self, model, with_defaults: bool = False) -> EngineParts:
+        """``engine_sql`` in the three parts an ALTER can change apart: the engine with
+        its arguments and keys, the TTL, and the settings (rendered values by name)."""
         engine = self.table_engine(model)
+        ttl = None
         try:
-            sql = engine.name
+            head = engine.name
             arguments = [  # a tuple argument is a list of columns, written as a key
                 self.key_sql(model, part)
                 if isinstance(part, tuple)
@@ -291,18 +342,23 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 for part in engine.arguments()
             ]
             if arguments:
-                sql += f"({', '.join(arguments)})"
+                head += f"({', '.join(arguments)})"
             for keyword, parts in engine.clauses(model):
-                if parts is not None:
-                    sql += f" {keyword} {self.key_sql(model, parts)}"
+                if parts is None:
+                    continue
+                if keyword == "TTL":
+                    ttl = self.key_sql(model, parts)
+                else:
+                    head += f" {keyword} {self.key_sql(model, parts)}"
         except FieldError as error:
             raise FieldError(f"Meta.engine of {model._meta.label}: {error}") from None
         settings = self.table_settings(model, engine) if with_defaults else engine.settings
-        if settings:
-            sql += " SETTINGS " + ", ".join(
-                f"{name} = {self._setting_sql(value)}" for name, value in settings.items()
-            )
-        return sql
+        rendered = {name: self._setting_sql(value) for name, value in settings.items()}
+        return EngineParts(head, ttl, rendered)
+
+    def settings_sql(self, settings: dict[str, str]) -> str:
+        """``name = value, ...`` of rendered settings, as SETTINGS and MODIFY SETTING take them."""
+        return ", ".join(f"{name} = {value}" for name, value in settings.items())
 
     def table_settings(self, model, engine) -> dict[str, Any]:
         """The settings of a new table: the engine's default settings that Meta.engine
@@ -434,6 +490,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def column_type(self, field) -> str:
         """The column's ClickHouse type as column_sql() writes it."""
         return column_db_type(field, self.connection)
+
+    def alter_model_engine(self, old_model, new_model) -> None:
+        """Give the table ``new_model``'s engine (it has ``old_model``'s): with ALTER
+        TABLE where ClickHouse can change it in place, else by rebuilding the table with
+        every row (see engine_changes.py)."""
+        self._tables.note(new_model)
+        EngineChange(self, old_model, new_model).apply()
 
     def alter_db_table(self, model, old_db_table, new_db_table) -> None:
         self._tables.note(model, old_db_table, new_db_table)

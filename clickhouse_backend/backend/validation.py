@@ -4,8 +4,9 @@ Uniqueness, secondary indexes and foreign keys are not enforced by ClickHouse, a
 schema editor writes no DDL for them. A model that asks for them gets one warning per
 field, with what to do instead, rather than a silent difference. The database checks
 (``check --database``, and ``migrate`` before it runs) also look at each model's engine,
-cluster and indexes, and compare ``Meta.engine`` with the table that exists: migrations
-do not change an engine, so a difference is reported, never silently ignored.
+cluster and indexes, and compare ``Meta.engine`` with the table that exists: a
+difference that no pending migration (``AlterModelEngine``) removes is reported, never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core import checks
 from django.core.exceptions import FieldError
 from django.db import router
 from django.db.backends.base.validation import BaseDatabaseValidation
+from django.db.migrations.loader import MigrationLoader
 
 from .id_columns import column_db_type
 from .schema import distributed_local_table, is_skip_index
@@ -181,23 +183,42 @@ class DatabaseValidation(BaseDatabaseValidation):
                 ],
             )
             (formatted,) = cursor.fetchone()
+        migrated = None  # read once a table differs: it loads every migration
         messages = []
         for position, name in enumerate(names):
             wanted, actual = formatted[2 * position : 2 * position + 2]
             if wanted is None or actual is None or _same_engine(wanted, actual):
                 continue
-            model = declared[name][0]
-            messages.append(
-                checks.Warning(
-                    f"Table {name} has ENGINE = {tables[name]}, but Meta.engine of "
-                    f"{model._meta.label} says {declared[name][1]}. Migrations do not change "
-                    "the engine or keys of an existing table.",
-                    hint="Create a new model with this engine, copy the rows with "
-                    "migrations.RunSQL('INSERT INTO new SELECT ... FROM old') and delete the "
-                    "old model; or put Meta.engine back as it was.",
-                    obj=model,
-                    id="clickhouse_backend.W005",
+            model, declared_sql = declared[name]
+            migrated = migrated or MigratedEngines(self.connection)
+            if migrated.will_change(model):
+                continue  # an unapplied migration gives the table Meta.engine
+            says = f"Table {name} has ENGINE = {tables[name]}, but Meta.engine of "
+            if migrated.agrees(model):
+                message = (
+                    f"{says}{model._meta.label} and its applied migrations say "
+                    f"{declared_sql}: the table was changed outside migrations."
                 )
+                hint = (
+                    "Give the table its engine back by hand, or write a migration with "
+                    "clickhouse_backend.models.AlterModelEngine to what you want."
+                )
+            else:
+                message = (
+                    f"{says}{model._meta.label} says {declared_sql}, and no migration changes it."
+                )
+                hint = (
+                    "Run makemigrations, then migrate (docs/engines.md, 'Changing an "
+                    "engine after the table exists')"
+                )
+                if not apps.is_installed("clickhouse_backend"):
+                    hint += (
+                        ', with "clickhouse_backend" in INSTALLED_APPS: its makemigrations '
+                        "writes the AlterModelEngine operation"
+                    )
+                hint += "; or put Meta.engine back as it was."
+            messages.append(
+                checks.Warning(message, hint=hint, obj=model, id="clickhouse_backend.W005")
             )
         return messages
 
@@ -236,6 +257,33 @@ class DatabaseValidation(BaseDatabaseValidation):
                 )
             )
         return messages
+
+
+class MigratedEngines:
+    """Meta.engine as the app's migrations leave it, and whether some are unapplied:
+    a table that differs from its model because a migration is still to run is not a
+    difference to warn about."""
+
+    def __init__(self, connection):
+        self.loader = MigrationLoader(connection, ignore_no_migrations=True)
+        self.state = self.loader.project_state()
+
+    def agrees(self, model) -> bool:
+        """Whether the app's migrations give the model its Meta.engine."""
+        meta = model._meta
+        migrated = self.state.models.get((meta.app_label, meta.model_name))
+        if migrated is None:
+            return False
+        return migrated.options.get("engine") == getattr(meta, "engine", None)
+
+    def will_change(self, model) -> bool:
+        """Whether the migrations agree with the model and some of the app's are unapplied."""
+        app_label = model._meta.app_label
+        unapplied = any(
+            key[0] == app_label and key not in self.loader.applied_migrations
+            for key in self.loader.graph.nodes
+        )
+        return unapplied and self.agrees(model)
 
 
 def _same_engine(wanted: str, actual: str) -> bool:

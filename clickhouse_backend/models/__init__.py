@@ -17,6 +17,7 @@ from django.db.models import __all__ as _django_names
 
 from .aggregates import *  # noqa: F403
 from .aggregates import __all__ as _aggregate_names
+from .alter_engine import AlterModelEngine
 from .base import ClickhouseModel
 from .engines import *  # noqa: F403
 from .engines import __all__ as _engine_names
@@ -29,6 +30,7 @@ from .indexes import __all__ as _index_names
 from .query import ClickhouseManager, QuerySet
 
 __all__ = [
+    "AlterModelEngine",
     "ClickhouseManager",
     "ClickhouseModel",
     "QuerySet",
