@@ -13,7 +13,17 @@ import zoneinfo
 import pytest
 from django.apps.registry import Apps
 from django.db import DataError, connections, models
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, RowRange, Sum, Value, Window
+from django.db.models import (
+    Avg,
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Q,
+    RowRange,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import (
     Cast,
     Chr,
@@ -294,6 +304,19 @@ def test_keys_of_json_built_by_the_query(scores):
     assert sorted(rows.order_by("document__name").values_list("name", flat=True)) == sorted(
         BY_NAME
     )
+
+
+def test_the_average_of_decimals_has_their_digits(scores):
+    """ClickHouse's avg() is a Float64: the Decimal read back is the decimal the float
+    stands for (15 significant digits, as Django's SQLite backend reads it), not the
+    float's binary expansion (1.88375000000000003552713678800500929355621337890625)."""
+    amounts = [row["amount"] for row in BY_NAME.values()]
+    assert scores.aggregate(average=Avg("amount"))["average"] == sum(amounts) / len(amounts)
+    fifteen_digits = decimal.Context(prec=15)
+    by_team = dict(scores.values_list("team").annotate(average=Avg("rate")))
+    for team in ("red", "blue"):
+        rates = [row["rate"] for row in BY_NAME.values() if row["team"] == team]
+        assert by_team[team] == fifteen_digits.create_decimal(sum(rates) / len(rates))
 
 
 # -- time zones -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ durations, bitwise operators and mixed-type COALESCE."""
 import datetime
 import decimal
 import hashlib
-import math
 
 import pytest
 from django.apps.registry import Apps
@@ -232,7 +231,7 @@ def test_coalesce_of_a_decimal_sum_and_a_float(spans):
         pi=Sum("amount", filter=Q(name="open"), default=Pi()),
     )
     pi = totals.pop("pi")
-    assert isinstance(pi, decimal.Decimal) and abs(pi - decimal.Decimal(math.pi)) < 1e-9
+    assert pi == decimal.Decimal("3.14")  # a float, read at the field's scale (as SQLite)
     assert totals == {
         "some": decimal.Decimal("15.50"),
         "none": decimal.Decimal("15.50"),
