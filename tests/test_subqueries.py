@@ -11,7 +11,7 @@ import sys
 import pytest
 from django.apps import AppConfig
 from django.apps.registry import Apps
-from django.db import NotSupportedError, connections, models
+from django.db import DatabaseError, NotSupportedError, connections, models
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.test.utils import CaptureQueriesContext
 
@@ -230,6 +230,23 @@ def test_counts_and_aggregates_over_an_aliased_query(db):
             .aggregate(total=Sum("leaves"), top=Max("n"))
         )
     ) == {"total": 3, "top": 20}
+
+
+def test_grouping_by_a_subquery_over_a_multivalued_relation_is_not_by_its_columns(db):
+    """A subquery referring to a many-valued relation of the outer row (its labels) is
+    a key of the GROUP BY itself (Django groups by it, not by the columns it refers
+    to, which would count one group per label). ClickHouse cannot group by a
+    correlated subquery: it says so, rather than counting other groups."""
+
+    def grouped(nodes):
+        same_label = nodes.filter(pk=OuterRef("pk"), labels__name=OuterRef("labels__name"))
+        return nodes.annotate(twin=Subquery(same_label.values("pk"))).annotate(
+            leaves=Count("leaf")
+        )
+
+    assert grouped(Node.objects.using("default")).count() == len(NODES)
+    with pytest.raises(DatabaseError, match="correlated scalar subquery"):
+        grouped(Node.objects.using("clickhouse")).count()
 
 
 def test_with_totals_of_an_aliased_query(db):

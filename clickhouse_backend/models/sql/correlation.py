@@ -68,6 +68,12 @@ def with_own_aliases(query: Query) -> Query:
     clone.bump_prefix(clone)
     while taken.intersection(clone.alias_map):
         clone.bump_prefix(clone)
+    # A renamed column is a new Col without possibly_multivalued, which decides whether
+    # Django groups by a subquery or by the outer columns it refers to (grouping by
+    # those counts other groups): the renamed columns get it back.
+    for before, after in zip(_columns(query), _columns(clone), strict=True):
+        if getattr(before, "possibly_multivalued", False):
+            after.possibly_multivalued = True
     return clone
 
 
@@ -123,6 +129,24 @@ def _visit(node, within: _Within, nested: bool) -> None:
         within.outer_ref = True
     for child in _children(node):
         _visit(child, within, nested)
+
+
+def _columns(node) -> Iterator[Col]:
+    """The columns written in ``node``, nested queries included, in a fixed order."""
+    if isinstance(node, Query):
+        for part in _parts(node):
+            yield from _columns(part)
+        for combined in node.combined_queries:
+            yield from _columns(combined)
+        return
+    query = getattr(node, "query", None)
+    if isinstance(query, Query) and not hasattr(node, "get_source_expressions"):
+        yield from _columns(query)
+        return
+    if isinstance(node, Col):
+        yield node
+    for child in _children(node):
+        yield from _columns(child)
 
 
 def _children(node) -> Iterable:

@@ -182,9 +182,9 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
                 _refuse_in_assignment(field, value, set(self.query.alias_map))
             elif hasattr(value, "prepare_database_save"):
                 if not field.remote_field:
-                    raise TypeError(
-                        f"{field} is set to a model instance, {value!r}; it takes a value "
-                        f"a {type(field).__name__} holds"
+                    raise TypeError(  # Django's own words, which users may search for
+                        f"Tried to update field {field} with a model instance, {value!r}. "
+                        f"Use a value compatible with {type(field).__name__}."
                     )
                 value = value.prepare_database_save(field)
             if not hasattr(value, "resolve_expression") and value is not None:
