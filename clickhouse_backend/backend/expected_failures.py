@@ -31,6 +31,7 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "aggregation.test_filter_argument.FilteredAggregateTests.test_filtered_aggregate_ref_multiple_subquery_annotation",
         "aggregation.test_filter_argument.FilteredAggregateTests.test_filtered_aggregate_ref_subquery_annotation",
         "aggregation.test_filter_argument.FilteredAggregateTests.test_filtered_aggregrate_ref_in_subquery_annotation",
+        "aggregation.tests.AggregateTestCase.test_aggregation_exists_multivalued_outeref",
         "aggregation.tests.AggregateTestCase.test_aggregation_nested_subquery_outerref",
         "aggregation.tests.AggregateTestCase.test_aggregation_subquery_annotation",
         "aggregation.tests.AggregateTestCase.test_aggregation_subquery_annotation_multivalued",
@@ -162,10 +163,6 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "manual primary key or a plain column), which refuses it with a DataError naming the "
     "field.": {
         "aggregation_regress.tests.AggregationTests.test_aggregation_with_generic_reverse_relation",
-        "queries.tests.RelatedLookupTypeTests.test_correct_lookup",
-        "queries.tests.RelatedLookupTypeTests.test_values_queryset_lookup",
-        "queries.tests.RelatedLookupTypeTests.test_wrong_backward_lookup",
-        "queries.tests.RelatedLookupTypeTests.test_wrong_type_lookup",
         "queries.tests.ValuesSubqueryTests.test_values_in_subquery",
     },
     "The test reads the SQL text for another database's spelling (EXTRACT and BETWEEN, "
@@ -215,6 +212,12 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
 # reason -> tests skipped for that reason (tests that would hang, break later tests, or
 # pass or fail by chance)
 SKIPS: dict[str, set[str]] = {
+    "The class's fixture stores a generated id (64-bit, about 2.5e17) in a 32-bit "
+    "IntegerField primary key (Order.id = ObjectA's pk), which is refused with a "
+    "DataError; without transactions the fixture runs before each test and the rows of "
+    "the failed runs pile up.": {
+        "queries.tests.RelatedLookupTypeTests",
+    },
     "The test ORs or XORs a sliced query without an ordering with another, and expects "
     "particular rows; ClickHouse's slice of an unordered query takes whichever rows it "
     "reads first, so it passes or fails by chance.": {

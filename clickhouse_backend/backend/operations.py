@@ -326,24 +326,21 @@ class DatabaseOperations(BaseDatabaseOperations):
         elif internal_type == "DecimalField" and isinstance(expression, Col):
             converters.append(self._decimal_converter(expression.output_field))
         elif internal_type == "DecimalField":
-            converters.append(self._computed_decimal_converter(expression.output_field))
+            converters.append(self._computed_decimal_converter())
         return converters
 
     @staticmethod
-    def _computed_decimal_converter(field):
+    def _computed_decimal_converter():
         """A computed Decimal that ClickHouse gives as a float (avg() of a Decimal column
-        is a Float64): its 15 significant digits at the field's scale, as Django's SQLite
+        is a Float64): the decimal of its 15 significant digits, as Django's SQLite
         backend reads such a float, rather than the float's binary expansion
         (23.089999999999999857891452847979962825775146484375 for 23.09)."""
         digits = decimal.Context(prec=15)
-        places = field.decimal_places
-        exponent = None if places is None else decimal.Decimal(1).scaleb(-places)
 
         def converted(value, expression, connection):
             if value.__class__ is not float or not math.isfinite(value):
                 return value
-            number = digits.create_decimal_from_float(value)
-            return number if exponent is None else number.quantize(exponent)
+            return digits.create_decimal_from_float(value)
 
         return converted
 
