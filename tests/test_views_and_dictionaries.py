@@ -203,6 +203,26 @@ def test_flush_empties_the_target_and_keeps_the_view_and_the_dictionary(views_ap
     assert daily(views_app) == {"home": 1}
 
 
+def test_after_a_flush_the_dictionary_reads_its_source_again(views_app):
+    """A loaded dictionary keeps its rows until its LIFETIME: without the flush
+    reloading it, a test would read the rows of the test before it."""
+
+    def country_name() -> str:
+        named = views_app.PageView.objects.annotate(
+            name=models.dictGet(DICTIONARY, "name", "country", output_field=models.StringField())
+        )
+        return named.values_list("name", flat=True).get()
+
+    views_app.Country.objects.create(code=1, name="France")
+    page_views(views_app, "home")
+    assert country_name() == "France"  # loaded now
+    run("flush", interactive=False, verbosity=0)
+    views_app.Country.objects.create(code=1, name="Peru")
+    page_views(views_app, "home")
+    assert country_name() == "Peru"
+    assert kinds() == {VIEW: "MaterializedView", DICTIONARY: "Dictionary"}
+
+
 def test_views_and_dictionaries_are_views_to_introspection(views_app):
     tables = {
         info.name: info.type

@@ -39,6 +39,9 @@ FLUSH_ENGINES_SQL = (
     "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND has(%s, name)"
 )
 HOLD_NO_ROWS = frozenset({"Null", "Merge", "View", "Buffer"})
+FLUSH_DICTIONARIES_SQL = (
+    "SELECT name FROM system.dictionaries WHERE database = currentDatabase() ORDER BY name"
+)
 
 
 # Django's names of fixed-offset zones: "-10" and "+05" (Etc/GMT+10, Etc/GMT-5),
@@ -206,13 +209,18 @@ class DatabaseOperations(BaseDatabaseOperations):
 
         Tables that hold nothing themselves (Null, Merge, View) are left alone, and a
         Buffer is flushed into its table first (it cannot be truncated), so that no row
-        it held reaches that table after the flush.
+        it held reaches that table after the flush. Each dictionary of the database is
+        detached and attached again: a loaded one keeps serving the rows its source had
+        (until its LIFETIME), so the next test would read the last one's; attached
+        again, it loads its source's rows on its next use.
         """
         if not tables:
             return []
         with self.connection.cursor() as cursor:
             cursor.execute(FLUSH_ENGINES_SQL, [list(tables)])
             engines = dict(cursor.fetchall())
+            cursor.execute(FLUSH_DICTIONARIES_SQL)
+            dictionaries = [name for (name,) in cursor.fetchall()]
         flushed = [table for table in tables if engines.get(table) == "Buffer"]
         truncated = [table for table in tables if engines.get(table) not in HOLD_NO_ROWS]
         return [
@@ -223,6 +231,11 @@ class DatabaseOperations(BaseDatabaseOperations):
             *(
                 f"{style.SQL_KEYWORD('TRUNCATE TABLE')} {self._flush_name(style, t)}"
                 for t in truncated
+            ),
+            *(
+                f"{style.SQL_KEYWORD(keyword)} {self._flush_name(style, name)}"
+                for name in dictionaries
+                for keyword in ("DETACH DICTIONARY", "ATTACH DICTIONARY")
             ),
         ]
 
