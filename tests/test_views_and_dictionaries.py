@@ -432,6 +432,23 @@ def test_a_missing_model_or_field_is_named_before_any_ddl(views_app):
     assert "v" not in kinds() and "d" not in kinds()
 
 
+def test_a_view_over_a_model_of_another_database_is_refused_by_name(views_app):
+    """auth.User lives on ``default``: ClickHouse would answer with an unknown table."""
+    from django.contrib.auth.models import User
+
+    state = ProjectState.from_apps(views_app.PageView._meta.apps)
+    operation = ch_migrations.CreateMaterializedView(
+        "users_mv", to="views_app.Country", query=User.objects.values("id", "username")
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"'users_mv': its query reads auth\.User \(table auth_user\), which the "
+        r"routers keep off the ClickHouse database 'clickhouse'",
+    ):
+        apply(operation, state, collect=True)
+    assert "users_mv" not in kinds()
+
+
 def test_dictget_without_output_field_asks_for_it(views_app):
     from django.core.exceptions import FieldError
 

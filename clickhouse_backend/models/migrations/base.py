@@ -130,6 +130,23 @@ def checked_query(operation: str, query: Any) -> Query:
     return query
 
 
+def check_reads_here(connection, query: Query, operation: str) -> None:
+    """A QuerySet's model must be one the routers keep on this database: ClickHouse
+    reads the tables of its own database, so a view over another database's model
+    would fail with an unknown table (SQL text is taken as written)."""
+    if isinstance(query, str):
+        return
+    meta = query.model._meta
+    if not router.allow_migrate(
+        connection.alias, meta.app_label, model_name=meta.model_name, model=query.model
+    ):
+        raise ValueError(
+            f"{operation}: its query reads {meta.label} (table {meta.db_table}), which the "
+            f"routers keep off the ClickHouse database {connection.alias!r}; a view reads "
+            "tables of its own database: query a model the routers send there"
+        )
+
+
 def select_sql(connection, query: Query) -> str:
     """A SELECT as DDL holds it: a QuerySet compiled by the backend's compiler, its
     values rendered as literals by the driver's escaping (DDL takes no parameters), or

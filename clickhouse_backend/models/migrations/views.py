@@ -16,6 +16,7 @@ from .base import (
     ClickHouseOperation,
     DropOperation,
     Query,
+    check_reads_here,
     checked_query,
     select_sql,
     selected_columns,
@@ -58,6 +59,7 @@ class CreateMaterializedView(ClickHouseOperation):
 
     def create_sql(self, schema_editor, model) -> list[str]:
         connection = schema_editor.connection
+        check_reads_here(connection, self.query, f"{type(self).__name__} {self.name!r}")
         values = {
             "name": schema_editor.quote_name(self.name),
             "on_cluster": self.on_cluster_sql(schema_editor, model),
