@@ -189,6 +189,12 @@ def test_inspectdb_writes_unmanaged_models_that_read_the_view_and_the_dictionary
     assert list(dictionary_model.objects.using("clickhouse").values_list("code", "name")) == [
         (3, "Chile")
     ]
+    # The dictionary's key is the model's primary key (else Django adds an id column
+    # that the dictionary lacks, and every query of whole rows fails).
+    assert dictionary_model._meta.pk.name == "code"
+    assert [(row.pk, row.name) for row in dictionary_model.objects.using("clickhouse")] == [
+        (3, "Chile")
+    ]
 
 
 def test_flush_empties_the_target_and_keeps_the_view_and_the_dictionary(views_app):

@@ -445,7 +445,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             )
         described = [field.name for field in self.get_table_description(cursor, table_name)]
         columns = set(described)
-        if primary_key := _django_primary_key(engine.primary_key, columns):
+        key = self._dictionary_key(cursor, table_name) if engine.name == "Dictionary" else []
+        if primary_key := key or _django_primary_key(engine.primary_key, columns):
             constraints["primary_key"] = _constraint(primary_key, primary_key=True)
         # SHOW CREATE TABLE puts each constraint on a line of its own.
         cursor.execute(f"SHOW CREATE TABLE {self.connection.ops.quote_name(table_name)}")
@@ -468,6 +469,17 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 options={"granularity": granularity},
             )
         return constraints
+
+    def _dictionary_key(self, cursor, name: str) -> list[str]:
+        """The key columns of a dictionary: its rows are unique by them, so they are
+        the model's primary key (system.tables has no key for a dictionary)."""
+        cursor.execute(
+            "SELECT key.names FROM system.dictionaries "
+            "WHERE database = currentDatabase() AND name = %s",
+            [name],
+        )
+        row = cursor.fetchone()
+        return list(row[0]) if row else []
 
 
 def _engines():

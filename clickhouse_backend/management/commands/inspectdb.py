@@ -111,8 +111,8 @@ class Command(inspectdb.Command):
 _DJANGO_VIEW_NOTE = "Created from a view."
 _VIEW_KINDS = {
     "MaterializedView": (
-        "a materialized view, which reads the rows of the table it writes to (insert "
-        "into the table it selects from)"
+        "a materialized view: its rows are those of the table it writes to (TO), "
+        "filled by inserts into the table it selects from"
     ),
     "Dictionary": "a dictionary (read it with dictGet() too)",
 }
