@@ -584,6 +584,22 @@ def test_engine_arguments_must_name_fields_of_the_model(clickhouse_db):
         assert "Meta.engine of engine_family.Wrong" in error.msg and "missing" in error.msg
 
 
+def test_a_misspelt_table_setting_is_the_check_error_e003_with_the_right_name(clickhouse_db):
+    """ClickHouse would refuse it only when migrate runs the migration, with a bare
+    "Unknown setting"; the check names the model and the setting it meant."""
+    wrong = engine_model(
+        Case("Misspelt", clickhouse.MergeTree(merge_with_ttl_timout=600), "", None)
+    )
+    right = engine_model(Case("Spelt", clickhouse.MergeTree(merge_with_ttl_timeout=600), "", None))
+    (error,) = clickhouse_db.validation.check_settings([wrong, right])
+    assert error.id == "clickhouse_backend.E003"
+    assert error.obj is wrong
+    assert error.msg == (
+        "Meta.engine of engine_family.Misspelt: merge_with_ttl_timout is not a table "
+        "setting of ClickHouse's MergeTree engines (did you mean merge_with_ttl_timeout?)."
+    )
+
+
 def test_replicated_engines_take_django_clickhouse_backends_spellings():
     """Path and replica positionally then the engine's own arguments, by keyword, or as
     other_parameters: one engine."""

@@ -11,6 +11,7 @@ silently ignored.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from django.apps import apps
@@ -21,9 +22,10 @@ from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.migrations.loader import MigrationLoader
 
 from .id_columns import column_db_type
-from .schema import distributed_local_table, is_skip_index
+from .schema import distributed_local_table, engine_of, is_skip_index
 from .sqltext import engine_call, split_settings
 
+MERGE_TREE_SETTINGS_SQL = "SELECT name FROM system.merge_tree_settings"
 # Wraps a table's engine clause so that ClickHouse's formatter can normalise it.
 _FORMAT_AS = "CREATE TABLE _ (_ Int8) ENGINE = "
 _ENGINE = " ENGINE = "
@@ -44,6 +46,7 @@ class DatabaseValidation(BaseDatabaseValidation):
             messages += self.check_model(model)
         messages += self.check_distributed(models)
         if models:
+            messages += self.check_settings(models)
             messages += self.check_tables_match(models)
         return messages
 
@@ -85,6 +88,43 @@ class DatabaseValidation(BaseDatabaseValidation):
                         "the sorting key (Meta.engine's order_by).",
                         obj=model,
                         id="clickhouse_backend.W004",
+                    )
+                )
+        return messages
+
+    def check_settings(self, models) -> list[checks.CheckMessage]:
+        """The table settings of each MergeTree-family Meta.engine against the names the
+        server knows: a misspelt one otherwise fails only when migrate runs the
+        migration makemigrations wrote with it, with ClickHouse's bare "Unknown setting"."""
+        from ..models.engines import BaseMergeTree  # models/ imports backend/
+
+        engines = {}
+        for model in models:
+            try:
+                engine = engine_of(model)
+            except TypeError:
+                continue  # check_model reported it
+            if isinstance(engine, BaseMergeTree) and engine.settings:
+                engines[model] = engine
+        if not engines:
+            return []
+        with self.connection.cursor() as cursor:
+            cursor.execute(MERGE_TREE_SETTINGS_SQL)
+            known = {name for (name,) in cursor.fetchall()}
+        messages = []
+        for model, engine in engines.items():
+            for name in sorted(set(engine.settings) - known):
+                close = difflib.get_close_matches(name, known, n=1)
+                did_you_mean = f" (did you mean {close[0]}?)" if close else ""
+                messages.append(
+                    checks.Error(
+                        f"Meta.engine of {model._meta.label}: {name} is not a table "
+                        f"setting of ClickHouse's MergeTree engines{did_you_mean}.",
+                        hint="Correct it in Meta.engine (the names are in "
+                        "system.merge_tree_settings). If makemigrations wrote a migration "
+                        "with it, delete that migration and run makemigrations again.",
+                        obj=model,
+                        id="clickhouse_backend.E003",
                     )
                 )
         return messages
