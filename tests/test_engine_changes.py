@@ -452,6 +452,26 @@ def test_ttl_and_settings_change_in_place_and_back(clickhouse_db, table):
     assert settings_apart(restored["full"]) == settings_apart(before["full"])
 
 
+def test_a_ttl_that_fails_on_the_rows_leaves_the_table_as_it_was(clickhouse_db, table):
+    """ClickHouse takes the new TTL, then fails to apply it to the rows (text is no
+    date): the table gets its TTL back and no mutation is left retrying, so later
+    mutations and migrations run."""
+    ttl = "moment + toIntervalYear(100)"
+    state = table(clickhouse.MergeTree(order_by=("sensor", "moment"), ttl=ttl))
+    before, rows = described(clickhouse_db), contents(clickhouse_db)
+    failing = clickhouse.MergeTree(
+        order_by=("sensor", "moment"), ttl="toDateTime(sensor) + toIntervalDay(1)"
+    )
+    with pytest.raises(DatabaseError, match=re.escape(f"so the table keeps its TTL ({ttl})")):
+        migrate(clickhouse_db, state, failing)
+    assert described(clickhouse_db)["full"] == before["full"]
+    assert contents(clickhouse_db) == rows
+    pending = "SELECT count() FROM system.mutations WHERE table = %s AND NOT is_done"
+    assert query(clickhouse_db, pending, [TABLE]) == [(0,)]
+    query(clickhouse_db, f"ALTER TABLE {TABLE} UPDATE version = 7 WHERE id = 1")
+    assert query(clickhouse_db, f"SELECT version FROM {TABLE} WHERE id = 1") == [(7,)]
+
+
 def settings_apart(engine_full):
     """The engine clause before SETTINGS, and its settings as a set (a setting set
     again by MODIFY SETTING moves to the end)."""

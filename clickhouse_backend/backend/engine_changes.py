@@ -24,7 +24,7 @@ import logging
 import time
 
 from django.apps.registry import Apps
-from django.db import NotSupportedError
+from django.db import DatabaseError, NotSupportedError
 
 logger = logging.getLogger("clickhouse_backend.rebuild")
 
@@ -143,10 +143,7 @@ class EngineChange:
         SETTING for removed ones."""
         editor, table = self.editor, self.quoted
         if old.ttl != new.ttl:
-            if new.ttl is None:
-                editor.execute(editor.sql_remove_ttl % {"table": table})
-            else:
-                editor.execute(editor.sql_modify_ttl % {"table": table, "ttl": new.ttl})
+            self.set_ttl(new.ttl, old.ttl)
         modified = {
             name: value for name, value in new.settings.items() if old.settings.get(name) != value
         }
@@ -157,6 +154,27 @@ class EngineChange:
         if removed:
             names = ", ".join(removed)
             editor.execute(editor.sql_reset_settings % {"table": table, "names": names})
+
+    def set_ttl(self, ttl: str | None, previous: str | None) -> None:
+        """MODIFY TTL (or REMOVE TTL). ClickHouse changes the table's TTL first and then
+        applies it to the rows (a mutation); a TTL that fails on some row (text where a
+        date is wanted) would stay on the table, with its mutation retried for ever and
+        every later mutation behind it. So on failure its mutation is killed and the
+        previous TTL is put back, and the error says the table kept it."""
+        editor = self.editor
+        if ttl is None:
+            editor.execute(editor.sql_remove_ttl % {"table": self.quoted})
+            return
+        try:
+            editor.execute(editor.sql_modify_ttl % {"table": self.quoted, "ttl": ttl})
+        except DatabaseError as error:
+            editor.execute(editor.sql_kill_ttl_mutation, [self.table])
+            self.set_ttl(previous, None)
+            raise type(error)(
+                f"The new TTL of {self.table} ({ttl}) failed on its rows, so the table "
+                f"keeps its TTL ({previous or 'none'}); correct the TTL in Meta.engine and "
+                f"in the migration. ClickHouse said: {error}"
+            ) from error
 
     # -- rebuild ----------------------------------------------------------------------
 

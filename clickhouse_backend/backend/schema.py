@@ -138,6 +138,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # them, else a rebuild into a new table (engine_changes.py says which and why).
     sql_modify_ttl = ClusterTemplate("ALTER TABLE %(table)s%(on_cluster)s MODIFY TTL %(ttl)s")
     sql_remove_ttl = ClusterTemplate("ALTER TABLE %(table)s%(on_cluster)s REMOVE TTL")
+    # A new TTL that fails on the table's rows leaves its MATERIALIZE TTL mutation
+    # retrying for ever (and blocking later mutations): it is killed, the TTL put back.
+    sql_kill_ttl_mutation = (
+        "KILL MUTATION WHERE database = currentDatabase() AND table = %s AND NOT is_done "
+        "AND command LIKE '%%MATERIALIZE TTL%%'"
+    )
     sql_modify_settings = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s MODIFY SETTING %(settings)s"
     )
