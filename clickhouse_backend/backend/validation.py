@@ -71,8 +71,11 @@ class DatabaseValidation(BaseDatabaseValidation):
                 messages.append(
                     checks.Error(
                         str(error),
-                        hint="Meta.engine takes an engine from clickhouse_backend.models, "
-                        "Meta.cluster a cluster's name, and both name fields of the model.",
+                        hint="Meta.engine takes an engine from clickhouse_backend.models "
+                        "whose keys, TTL and arguments name fields of the model, and "
+                        "Meta.cluster a cluster's name. If makemigrations wrote a migration "
+                        "with the mistake, delete that migration and run makemigrations "
+                        "again.",
                         obj=model,
                         id="clickhouse_backend.E001",
                     )
