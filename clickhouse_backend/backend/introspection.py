@@ -13,11 +13,22 @@ from django.db.backends.base.introspection import FieldInfo as BaseFieldInfo
 from django.db.backends.base.introspection import TableInfo as BaseTableInfo
 from django.db.models.fields import AutoFieldMixin
 
-from .sqltext import column_name, engine_parts, key_parts, names_in, split_top_level, ttl_rules
+from .sqltext import (
+    column_name,
+    column_ttls,
+    engine_parts,
+    key_parts,
+    names_in,
+    projections,
+    split_top_level,
+    ttl_rules,
+)
 from .type_names import parse as parse_type
 
 TableInfo = namedtuple("TableInfo", [*BaseTableInfo._fields, "comment"])
-FieldInfo = namedtuple("FieldInfo", [*BaseFieldInfo._fields, "comment"])
+# column_options: the field options that give the column's codec, TTL and MATERIALIZED,
+# ALIAS or EPHEMERAL expression back ({"codec": "ZSTD(3)", "materialized": "toDate(ts)"}).
+FieldInfo = namedtuple("FieldInfo", [*BaseFieldInfo._fields, "comment", "column_options"])
 # A table's engine as system.tables reports it: name, arguments (SQL text), keys (lists of
 # SQL text, one item per key part), TTL rules (SQL text or None), settings ((name,
 # literal text), without those the schema editor gives every table of the engine by
@@ -186,7 +197,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         column, else ours; KeyError (inspectdb then writes a guessed TextField) when it,
         or any element type of a container, has none."""
         base, _ = unwrap(data_type)
-        if not data_type.startswith("LowCardinality("):
+        if not data_type.startswith("LowCardinality(") and not (
+            description is not None and description.column_options
+        ):  # Django's fields take no codec=, ttl=, materialized= ...
             built_in = BUILT_IN_FIELDS.get("Decimal" if _DECIMAL.fullmatch(base) else base)
             if built_in is not None:
                 return built_in
@@ -284,15 +297,17 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
     def get_table_description(self, cursor, table_name: str) -> list[FieldInfo]:
         """Columns in order: name, ClickHouse type, size, precision, NULL-ability, default."""
         cursor.execute(
-            "SELECT name, type, default_kind, default_expression, comment FROM system.columns "
-            "WHERE database = currentDatabase() AND table = %s ORDER BY position",
+            "SELECT name, type, default_kind, default_expression, comment, compression_codec "
+            "FROM system.columns WHERE database = currentDatabase() AND table = %s "
+            "ORDER BY position",
             [table_name],
         )
         rows = cursor.fetchall()
         if not rows:  # every table has a column: let ClickHouse say that it does not exist
             cursor.execute(f"DESCRIBE TABLE {self.connection.ops.quote_name(table_name)}")
+        ttls = column_ttls(self._create_table_query(cursor, table_name)) if rows else {}
         described = []
-        for name, column_type, default_kind, default, comment in rows:
+        for name, column_type, default_kind, default, comment, codec in rows:
             base, nullable = unwrap(column_type)
             precision = scale = size = None
             if decimal := _DECIMAL.match(base):
@@ -311,9 +326,20 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                     default if default_kind == "DEFAULT" else None,
                     None,
                     comment or None,
+                    _column_options(default_kind, default, codec, ttls.get(name)),
                 )
             )
         return described
+
+    def _create_table_query(self, cursor, table_name: str) -> str:
+        """The table's CREATE TABLE on one line ("" for no such table)."""
+        cursor.execute(
+            "SELECT create_table_query FROM system.tables "
+            "WHERE database = currentDatabase() AND name = %s",
+            [table_name],
+        )
+        row = cursor.fetchone()
+        return row[0] if row else ""
 
     def get_sequences(self, cursor, table_name, table_fields=()):
         """ClickHouse has no sequences; the column whose ids the backend generates (an
@@ -415,6 +441,14 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         if facts is not None:
             self._edit_facts[key] = replace(facts, lightweight_update=False)
 
+    def refuses_lightweight_delete(self, table_name: str, database: str | None = None) -> None:
+        """Remember that ClickHouse refused a lightweight delete of the table (one with
+        projections, by default)."""
+        key = self._edit_facts_key(table_name, database)
+        facts = self._edit_facts.get(key)
+        if facts is not None:
+            self._edit_facts[key] = replace(facts, lightweight_delete=False)
+
     @classmethod
     def forget_edit_facts(cls, table_name: str | None = None, database: str | None = None) -> None:
         """Forget what is known of the table (of every table when None), for every alias;
@@ -432,7 +466,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
     def get_constraints(self, cursor, table_name: str) -> dict[str, dict]:
         """The primary key, the sorting key (named ``sorting_key`` unless an index or
-        constraint has that name), CHECK constraints and data-skipping indexes."""
+        constraint has that name), CHECK constraints, data-skipping indexes and
+        projections (indexes of type "projection", their query as definition)."""
         engine = self.get_table_engine(cursor, table_name)
         if engine is None:
             return {}
@@ -455,6 +490,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             named = names_in(expression)  # the columns it reads, in the table's order
             checked = [column for column in described if column in named]
             constraints[name.strip("`")] = _constraint(checked, check=True, definition=expression)
+        for name, query in projections(self._create_table_query(cursor, table_name)).items():
+            constraints[name] = _constraint([], index=True, type="projection", definition=query)
         cursor.execute(
             "SELECT name, type_full, expr, granularity FROM system.data_skipping_indices "
             "WHERE database = currentDatabase() AND table = %s",
@@ -480,6 +517,24 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         )
         row = cursor.fetchone()
         return list(row[0]) if row else []
+
+
+def _column_options(
+    default_kind: str, expression: str, codec: str, ttl: str | None
+) -> dict[str, Any]:
+    """The field options for what system.columns says of a column beyond its type."""
+    options: dict[str, Any] = {}
+    if default_kind in ("MATERIALIZED", "ALIAS", "EPHEMERAL"):
+        # A bare EPHEMERAL is reported as the type's default value.
+        bare = expression.startswith("defaultValueOfTypeName(")
+        options[default_kind.lower()] = (
+            True if default_kind == "EPHEMERAL" and bare else expression
+        )
+    if codec:  # "CODEC(Delta(8), ZSTD(3))"
+        options["codec"] = codec.removeprefix("CODEC(").removesuffix(")")
+    if ttl is not None:
+        options["ttl"] = ttl
+    return options
 
 
 def _engines():

@@ -70,9 +70,25 @@ def distributed_local_table(model, database: str) -> str | None:
     return engine.local_table if in_this_database else None
 
 
+def computed_kind(field) -> str | None:
+    """ "materialized", "alias" or "ephemeral" for a field ClickHouse computes (a column
+    option of this package's fields), else None."""
+    return getattr(field, "computed", None)
+
+
 def is_skip_index(index) -> bool:
     """A ClickHouse data-skipping index, not a plain Django Index (which has no DDL here)."""
     return isinstance(index, _models().Index)
+
+
+def is_projection(index) -> bool:
+    """A projection, which lives in Meta.indexes (see models/projections.py)."""
+    return isinstance(index, _models().Projection)
+
+
+def has_index_ddl(index) -> bool:
+    """Whether an entry of Meta.indexes creates something: a skip index or a projection."""
+    return is_skip_index(index) or is_projection(index)
 
 
 class EngineParts(NamedTuple):
@@ -116,6 +132,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         "ALTER TABLE %(table)s%(on_cluster)s DROP CONSTRAINT %(name)s"
     )
     sql_delete_constraint = sql_delete_check
+
+    # A column's options after its type, DEFAULT and COMMENT, in ClickHouse's order.
+    sql_column_computed = "%(kind)s %(expression)s"
+    sql_column_codec = "CODEC(%(codec)s)"
+    sql_column_ttl = "TTL %(ttl)s"
+    # A MODIFY COLUMN without CODEC, TTL or MATERIALIZED keeps what the column had:
+    # removing one is a statement of its own.
+    sql_remove_column_property = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s REMOVE %(property)s"
+    )
 
     sql_alter_table_comment = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s MODIFY COMMENT %(comment)s"
@@ -168,6 +194,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         "EXCHANGE TABLES %(table)s AND %(new_table)s%(on_cluster)s"
     )
     sql_drop_table_if_exists = ClusterTemplate("DROP TABLE IF EXISTS %(table)s%(on_cluster)s")
+
+    sql_projection = "PROJECTION %(name)s (%(query)s)"
+    # As for a skip index: ADD covers new parts only, MATERIALIZE the existing ones.
+    sql_add_projection = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s ADD %(projection)s, MATERIALIZE PROJECTION %(name)s"
+    )
+    sql_drop_projection = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s DROP PROJECTION %(name)s"
+    )
 
     # Not DDL in ClickHouse: see the module docstring.
     sql_create_unique = None
@@ -264,7 +299,36 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.refuse_key_column_change(model, old_field, "rename")
             if self.changes_type(old_field, new_field):
                 self.refuse_key_column_change(model, old_field, "change the type of")
+        if computed_kind(old_field) or computed_kind(new_field):
+            self.alter_computed_field(model, old_field, new_field, strict)
+            return
         super().alter_field(model, old_field, new_field, strict)
+
+    def alter_computed_field(self, model, old_field, new_field, strict=False) -> None:
+        """Change a column to, from or between MATERIALIZED, ALIAS and EPHEMERAL: one
+        MODIFY COLUMN, as for any column. Django refuses to alter its GeneratedField
+        (its databases cannot), which these fields are to the ORM; ClickHouse can."""
+        if not self._field_should_be_altered(old_field, new_field):
+            return
+        if computed_kind(old_field) == "ephemeral" and not computed_kind(new_field):
+            raise NotSupportedError(
+                f"Cannot turn the EPHEMERAL column {old_field.column!r} of table "
+                f"{model._meta.db_table!r} into a stored column: ClickHouse has no ALTER "
+                "for it. Nothing was changed. Remove the field in one migration and add "
+                "it again in the next."
+            )
+        old_db_params = old_field.db_parameters(connection=self.connection)
+        new_db_params = new_field.db_parameters(connection=self.connection)
+        self._alter_field(
+            model,
+            old_field,
+            new_field,
+            old_db_params["type"],
+            new_db_params["type"],
+            old_db_params,
+            new_db_params,
+            strict,
+        )
 
     def add_constraint(self, model, constraint) -> None:
         self._tables.note(model)
@@ -291,8 +355,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         sql, params = super().table_sql(model)
         indexes = [
             self.skip_index_sql(model, index)
-            for index in model._meta.indexes
             if is_skip_index(index)
+            else self.projection_sql(index)
+            for index in model._meta.indexes
+            if has_index_ddl(index)
         ]
         if indexes:  # inside the parentheses that close sql_create_table
             sql = f"{sql[:-1]}, {', '.join(indexes)})"
@@ -447,15 +513,38 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             "name": self.quote_name(index.name),
         }
 
+    # -- projections ----------------------------------------------------------------
+
+    def projection_sql(self, projection) -> str:
+        """``PROJECTION name (query)``, as CREATE TABLE and ADD PROJECTION write it."""
+        return self.sql_projection % {
+            "name": self.quote_name(projection.name),
+            "query": projection.query,
+        }
+
+    def add_projection_sql(self, model, projection) -> str:
+        return self.sql_add_projection % {
+            "table": self.quote_name(model._meta.db_table),
+            "projection": self.projection_sql(projection),
+            "name": self.quote_name(projection.name),
+        }
+
+    def drop_projection_sql(self, model, projection) -> str:
+        return self.sql_drop_projection % {
+            "table": self.quote_name(model._meta.db_table),
+            "name": self.quote_name(projection.name),
+        }
+
     def add_index(self, model, index) -> None:
-        """A skip index is added and materialized; a plain Django Index has no DDL."""
+        """A skip index or projection is added and materialized; a plain Django Index
+        has no DDL."""
         self._tables.note(model)
-        if is_skip_index(index):
+        if has_index_ddl(index):
             self.execute(index.create_sql(model, self), None)
 
     def remove_index(self, model, index) -> None:
         self._tables.note(model)
-        if is_skip_index(index):
+        if has_index_ddl(index):
             self.execute(index.remove_sql(model, self), None)
 
     # -- key columns ----------------------------------------------------------------
@@ -519,7 +608,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         # says (LowCardinality(Nullable(String)) must be written that way round).
         if not column_type.startswith(("Nullable(", "LowCardinality(Nullable(")):
             yield "NULL" if field.null else "NOT NULL"
-        if field.has_db_default():
+        if computed_kind(field):
+            yield self.computed_column_sql(model, field)
+        elif field.has_db_default():
             default_sql, default_params = self.db_default_sql(field)
             yield f"DEFAULT {default_sql}"
             params.extend(default_params)
@@ -527,6 +618,42 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             yield f"DEFAULT {self.prepare_default(default)}"
         if field.db_comment:
             yield f"COMMENT {self.quote_value(field.db_comment)}"
+        if codec := getattr(field, "codec", None):
+            yield self.sql_column_codec % {"codec": codec}
+        if getattr(field, "ttl", None) is not None:
+            yield self.sql_column_ttl % {"ttl": self.column_expression_sql(model, field, "ttl")}
+
+    def computed_column_sql(self, model, field) -> str:
+        """``MATERIALIZED expr``, ``ALIAS expr``, ``EPHEMERAL [expr]``."""
+        kind = computed_kind(field)
+        if getattr(field, kind) is True:  # ephemeral=True
+            return kind.upper()
+        expression = self.column_expression_sql(model, field, kind)
+        return self.sql_column_computed % {"kind": kind.upper(), "expression": expression}
+
+    def column_expression_sql(self, model, field, option: str) -> str:
+        """A column option's SQL: its text as written, or its expression compiled."""
+        try:
+            return self.expression_sql(model, field.column_expression(option))
+        except FieldError as error:
+            raise FieldError(f"{model._meta.label}.{field.name} {option}=: {error}") from None
+
+    def removed_column_properties(self, old_field, new_field) -> list[str]:
+        """What ``REMOVE`` statements take away that the new definition no longer has
+        (a MODIFY COLUMN keeps the codec, TTL and MATERIALIZED/ALIAS it does not name)."""
+        removed = []
+        old_kind, new_kind = computed_kind(old_field), computed_kind(new_field)
+        if old_kind in ("materialized", "alias") and not new_kind:
+            writes_default = new_field.has_db_default() or (
+                self.effective_default(new_field) is not None
+            )
+            if not writes_default:  # a DEFAULT replaces the old kind by itself
+                removed.append(old_kind.upper())
+        if getattr(old_field, "codec", None) and not getattr(new_field, "codec", None):
+            removed.append("CODEC")
+        if getattr(old_field, "ttl", None) is not None and getattr(new_field, "ttl", None) is None:
+            removed.append("TTL")
+        return removed
 
     def _alter_field(
         self,
@@ -561,6 +688,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     "definition": new_definition,
                 },
                 params,
+            )
+        for removed in self.removed_column_properties(old_field, new_field):
+            self.execute(
+                self.sql_remove_column_property
+                % {
+                    "table": table,
+                    "column": self.quote_name(new_field.column),
+                    "property": removed,
+                }
             )
         if old_field.db_comment and not new_field.db_comment:
             # A MODIFY COLUMN without COMMENT keeps the column's comment.

@@ -138,3 +138,44 @@ def engine_parts(engine_full: str) -> tuple[str, list[str], list[tuple[str, str]
         setting, _, value = item.partition("=")
         settings.append((setting.strip(), value.strip()))
     return name, arguments, settings
+
+
+_COLUMN_NAME = re.compile(r"`((?:[^`\\]|\\.)*)`|[A-Za-z_][A-Za-z0-9_]*")
+
+
+def column_definitions(create_query: str) -> list[str]:
+    """The items between the parentheses of a ``CREATE TABLE`` (columns, then INDEX,
+    PROJECTION and CONSTRAINT items), each as ClickHouse wrote it."""
+    previous = -1
+    for index in _top_level(create_query):
+        if index != previous + 1 and create_query[previous + 1] == "(":
+            return split_top_level(create_query[previous + 2 : index - 1])
+        previous = index
+    return []
+
+
+def column_ttls(create_query: str) -> dict[str, str]:
+    """Each column's TTL expression, by column name (system.columns does not give it):
+    ``v Float64 CODEC(ZSTD(1)) TTL d + toIntervalDay(1)`` -> ``{"v": "d + toIntervalDay(1)"}``.
+    ClickHouse writes a column's TTL after its codec, before its SETTINGS."""
+    ttls = {}
+    for definition in column_definitions(create_query):
+        name = _COLUMN_NAME.match(definition)
+        if name is None or name[1] is None:  # an INDEX, PROJECTION or CONSTRAINT item
+            continue
+        head, _ = split_settings(definition)
+        if (start := clause_start(head, "TTL")) is not None:
+            ttls[_ESCAPE.sub(r"\1", name[1])] = head[start + len(" TTL ") :].strip()
+    return ttls
+
+
+_PROJECTION = re.compile(r"PROJECTION\s+(`(?:[^`\\]|\\.)*`|\w+)\s*\((.*)\)\s*", re.S)
+
+
+def projections(create_query: str) -> dict[str, str]:
+    """The table's projections in a CREATE TABLE's text, by name: their queries."""
+    found = {}
+    for definition in column_definitions(create_query):
+        if match := _PROJECTION.fullmatch(definition):
+            found[column_name(match[1])] = match[2].strip()
+    return found

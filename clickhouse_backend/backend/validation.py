@@ -22,7 +22,7 @@ from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.migrations.loader import MigrationLoader
 
 from .id_columns import column_db_type
-from .schema import distributed_local_table, engine_of, is_skip_index
+from .schema import distributed_local_table, engine_of, has_index_ddl
 from .sqltext import engine_call, split_settings
 
 MERGE_TREE_SETTINGS_SQL = "SELECT name FROM system.merge_tree_settings"
@@ -81,7 +81,7 @@ class DatabaseValidation(BaseDatabaseValidation):
                     )
                 )
         for index in model._meta.indexes:
-            if not is_skip_index(index):
+            if not has_index_ddl(index):
                 messages.append(
                     checks.Warning(
                         f"ClickHouse has no secondary indexes: index {index.name!r} of "

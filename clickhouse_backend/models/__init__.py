@@ -27,12 +27,14 @@ from .functions import *  # noqa: F403
 from .functions import __all__ as _function_names
 from .indexes import *  # noqa: F403
 from .indexes import __all__ as _index_names
+from .projections import Projection
 from .query import ClickhouseManager, QuerySet
 
 __all__ = [
     "AlterModelEngine",
     "ClickhouseManager",
     "ClickhouseModel",
+    "Projection",
     "QuerySet",
     *_aggregate_names,
     *_engine_names,

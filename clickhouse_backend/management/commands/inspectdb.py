@@ -6,9 +6,11 @@ hook for an engine. This one (active when ``clickhouse_backend`` is in INSTALLED
 keeps Django's output and, for a ClickHouse database, adds the ``ClickhouseModel`` base,
 the field parameters that give the same column back (``max_bytes``, ``precision``,
 ``choices`` ...), ``Meta.engine`` for the engines ``clickhouse_backend.models`` has a
-class for (a comment naming any other engine), and the data-skipping indexes in
-``Meta.indexes``. With ``--include-views``, views, materialized views and dictionaries
-are unmanaged models whose note says which they are. Everything of ours is written
+class for (a comment naming any other engine), and the data-skipping indexes and
+projections in ``Meta.indexes``; columns with a codec, TTL or MATERIALIZED, ALIAS or
+EPHEMERAL expression are this package's fields with those options. With
+``--include-views``, views, materialized views and dictionaries are unmanaged models whose
+note says which they are. Everything of ours is written
 ``clickhouse_backend.models.<Name>``, as migrations write it. For other databases the
 output is Django's, unchanged.
 """
@@ -77,6 +79,7 @@ class Command(inspectdb.Command):
         if connection.vendor == "clickhouse" and _GUESSED not in notes:
             options, more_notes = connection.introspection.get_field_options(row.type_code)
             params.update(options)
+            params.update(row.column_options)
             notes.extend(more_notes)
         return field_type, params, notes
 
@@ -157,6 +160,8 @@ class _Source:
         return keys
 
     def index(self, name: str, constraint: dict) -> str:
+        if constraint["type"] == "projection":
+            return f"{_PACKAGE}.Projection(name={name!r}, query={constraint['definition']!r}),"
         call = _CALL.fullmatch(constraint["type"]) or re.fullmatch(r"(\w+)()", constraint["type"])
         type_class = _INDEX_TYPES.get(call[1]) if call else None
         if type_class is None:

@@ -1,4 +1,5 @@
-"""What every ClickHouse field shares: its type in DDL, its import path in migrations,
+"""What every ClickHouse field shares: its type in DDL, its column options (``codec=``,
+``ttl=``, ``materialized=``, ``alias=``, ``ephemeral=``), its import path in migrations,
 ``low_cardinality=``, and refusing values ClickHouse would silently clamp or wrap."""
 
 from __future__ import annotations
@@ -9,17 +10,105 @@ from typing import Any, ClassVar
 from django.core import checks
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connections, router
+from django.db.models.expressions import DatabaseDefault, Value
+from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from ..engines import sql_text
 from ..sql.insert_values import prepare_builtin_column
+from .column_options import (
+    COMPUTED_KINDS,
+    checked_codec,
+    checked_expression,
+    computed_kind,
+    refuse_conflicts,
+)
 
 # Migrations import the fields from here, whichever module defines them.
 PUBLIC_MODULE = "clickhouse_backend.models"
 
 
+class EphemeralAttribute(DeferredAttribute):
+    """An EPHEMERAL column's attribute: ClickHouse cannot read the column back (it is
+    not stored), so a row read from the database has None, not a query that fails."""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        return instance.__dict__.get(self.field.attname)
+
+
 class ClickHouseField:
-    """Mixed into a Django field: its column is ``clickhouse_type()``."""
+    """Mixed into a Django field: its column is ``clickhouse_type()``, with the column
+    options ``codec=``, ``ttl=`` and one of ``materialized=``, ``alias=``, ``ephemeral=``
+    (docs/fields.md, "Column options"), each SQL text or a Django expression.
+
+    A MATERIALIZED or ALIAS column is what Django calls a generated field
+    (``generated``): never written by ``save()``, ``bulk_create()`` or ``update()``,
+    read back after an insert, and not editable in forms. An EPHEMERAL column is
+    written only on insert (an input of other columns' defaults) and never read: the
+    ORM leaves it out of SELECTs and of updates.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        codec: str | None = None,
+        ttl: Any = None,
+        materialized: Any = None,
+        alias: Any = None,
+        ephemeral: Any = None,
+        **kwargs: Any,
+    ):
+        owner = type(self).__name__
+        self.codec = checked_codec(owner, codec)
+        self.ttl = checked_expression(owner, "ttl", ttl)
+        options = {
+            "materialized": checked_expression(owner, "materialized", materialized),
+            "alias": checked_expression(owner, "alias", alias),
+            "ephemeral": checked_expression(owner, "ephemeral", ephemeral),
+        }
+        self.materialized, self.alias, self.ephemeral = options.values()
+        self.computed = computed_kind(owner, options)
+        if self.generated:
+            kwargs.setdefault("editable", False)
+            kwargs.setdefault("blank", True)
+        if self.computed == "ephemeral":
+            self.descriptor_class = EphemeralAttribute
+        super().__init__(*args, **kwargs)
+        refuse_conflicts(owner, self, self.computed, self.codec, self.ttl)
+
+    @property
+    def generated(self) -> bool:
+        """Whether ClickHouse computes every value (MATERIALIZED or ALIAS): Django then
+        leaves the column out of inserts and updates, as for its GeneratedField."""
+        return self.computed in ("materialized", "alias")
+
+    @property
+    def db_returning(self) -> bool:
+        """A computed column is read back after an insert (by id, as RETURNING would)."""
+        return self.generated or super().db_returning
+
+    @property
+    def expression(self):
+        """The computed column's expression (Django's name: migrations read the fields
+        it refers to from it); None for a stored column or a bare EPHEMERAL."""
+        if self.computed is None or getattr(self, self.computed) is True:
+            return None
+        return self.column_expression(self.computed)
+
+    def column_expression(self, option: str):
+        """The expression of a column option (ttl, materialized ...): SQL text as a
+        RawSQL written as it is, or the Django expression given."""
+        return sql_text(option, getattr(self, option))
+
+    def get_default(self):
+        """An EPHEMERAL column without default= is left out of the INSERT, so that
+        ClickHouse gives it its own (``ephemeral="expr"``, or the type's)."""
+        if self.computed == "ephemeral" and not self.has_default():
+            return DatabaseDefault(Value(None), output_field=self)
+        return super().get_default()
 
     def clickhouse_type(self) -> str:
         raise NotImplementedError(f"{type(self).__name__} must name its ClickHouse type")
@@ -31,6 +120,14 @@ class ClickHouseField:
         name, path, args, kwargs = super().deconstruct()
         if path.startswith(f"{PUBLIC_MODULE}.fields."):
             path = f"{PUBLIC_MODULE}.{path.rsplit('.', 1)[1]}"
+        if self.generated:  # what __init__ sets for a computed column
+            if kwargs.get("editable") is False:
+                del kwargs["editable"]
+            if kwargs.get("blank") is True:
+                del kwargs["blank"]
+        for option in ("codec", "ttl", *COMPUTED_KINDS):
+            if getattr(self, option) is not None:
+                kwargs[option] = getattr(self, option)
         return name, path, args, kwargs
 
     def refuse(self, value: Any, reason: str) -> DataError:

@@ -117,6 +117,21 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler, SQLCompiler):
         except EmptyResultSet:
             return 0
         count_sql, count_params = self._counted
+        try:
+            return run_counted(
+                self.connection, target.name, target.database, sql, params, count_sql, count_params
+            )
+        except DatabaseError as error:
+            # A table with projections takes no lightweight DELETE unless its
+            # lightweight_mutation_projection_mode allows it: a mutation rebuilds them.
+            if self._delete_template is MUTATION_DELETE_SQL or (
+                _error_name(error) not in _LIGHTWEIGHT_REFUSALS
+            ):
+                raise
+        introspection.refuses_lightweight_delete(target.name, target.database)
+        self._delete_template = MUTATION_DELETE_SQL
+        sql, params = self.as_sql()
+        count_sql, count_params = self._counted
         return run_counted(
             self.connection, target.name, target.database, sql, params, count_sql, count_params
         )
@@ -135,9 +150,10 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         """The ``ALTER TABLE ... UPDATE`` of the query; ``execute_sql`` runs the
         lightweight form instead where it can, without the key columns it keeps."""
         self.pre_sql_setup()  # Django's: a WHERE over joins becomes pk IN (...)
-        if not self.query.values:
+        values = [item for item in self.query.values if not _ephemeral(item[0])]
+        if not values:
             return "", ()
-        return self._statement(self._assignments(self.query.values), lightweight=False)
+        return self._statement(self._assignments(values), lightweight=False)
 
     def pre_sql_setup(self):
         """Django's (a WHERE over joins becomes ``pk IN (...)``); so does one whose
@@ -282,8 +298,11 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
             self._refuse_key_changes([values[i] for i in keyed], counts[: len(keyed)], cached)
             self._refuse_out_of_range(computed, counts[len(keyed) : len(keyed) + len(computed)])
             json_counts = counts[len(keyed) + len(computed) :]
-            # Assignments to key columns that keep their value are left out.
-            kept = [item for index, item in enumerate(assignments) if index not in keyed]
+            # Assignments to key columns that keep their value are left out, and those
+            # to EPHEMERAL columns (ClickHouse takes them only on insert; save() of a
+            # created object still holds their values).
+            skipped = {*keyed, *(i for i, item in enumerate(values) if _ephemeral(item[0]))}
+            kept = [item for index, item in enumerate(assignments) if index not in skipped]
             if not kept:  # nothing left to change, but save() must know the row is there
                 return matched
             try:
@@ -442,6 +461,10 @@ def _picks_by(lookup, pk_fields: tuple) -> bool:
         and 0 < len(values) <= LIGHTWEIGHT_MAX_KEYS
         and not any(hasattr(value, "resolve_expression") for value in values)
     )
+
+
+def _ephemeral(field) -> bool:
+    return getattr(field, "computed", None) == "ephemeral"
 
 
 def _error_name(error: BaseException) -> str | None:

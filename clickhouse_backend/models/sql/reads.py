@@ -138,6 +138,12 @@ class SQLCompiler(compiler.SQLCompiler):
                 self._text_positions[index + 1] = (sql, params)
         return select, klass_info, annotations
 
+    def get_default_columns(self, select_mask, start_alias=None, opts=None, from_parent=None):
+        """Django's columns of a model, less its EPHEMERAL ones: ClickHouse does not
+        store them, and refuses a SELECT that names one (the attribute reads None)."""
+        columns = super().get_default_columns(select_mask, start_alias, opts, from_parent)
+        return [column for column in columns if not _ephemeral(column.target)]
+
     # -- ClickHouse's clauses ------------------------------------------------------------
 
     def pre_sql_setup(self, with_col_aliases=False):
@@ -389,6 +395,10 @@ def _is_stream(results) -> bool:
     """Whether ``results`` of ``execute_sql(MULTI)`` are chunks still to be fetched: it
     returns a list when it read the result whole, a generator when it streams."""
     return results is not None and not isinstance(results, list)
+
+
+def _ephemeral(field) -> bool:
+    return getattr(field, "computed", None) == "ephemeral"
 
 
 def _plain_json(field) -> bool:
