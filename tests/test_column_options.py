@@ -101,7 +101,11 @@ def test_create_reads_computed_columns_back_and_writes_ephemeral_ones():
         assert metric.shout == "HOST-A"  # computed by ClickHouse from the EPHEMERAL input
         fetched = objects.get()
         assert (fetched.day, fetched.doubled, fetched.shout) == (metric.day, 3.0, "HOST-A")
-        assert fetched.raw_name is None  # not stored: not read, and no query for it
+        assert fetched.raw_name is None  # not stored: ClickHouse cannot read it back
+        assert list(objects.values("name", "raw_name")) == [{"name": "cpu", "raw_name": None}]
+        assert len(objects.values_list().get()) == len(Metric._meta.concrete_fields)
+        metric.refresh_from_db()
+        assert metric.raw_name is None
 
 
 def test_bulk_create_leaves_computed_columns_to_clickhouse():

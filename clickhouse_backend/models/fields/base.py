@@ -11,7 +11,6 @@ from django.core import checks
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connections, router
 from django.db.models.expressions import DatabaseDefault, Value
-from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -29,16 +28,6 @@ from .column_options import (
 PUBLIC_MODULE = "clickhouse_backend.models"
 
 
-class EphemeralAttribute(DeferredAttribute):
-    """An EPHEMERAL column's attribute: ClickHouse cannot read the column back (it is
-    not stored), so a row read from the database has None, not a query that fails."""
-
-    def __get__(self, instance, cls=None):
-        if instance is None:
-            return self
-        return instance.__dict__.get(self.field.attname)
-
-
 class ClickHouseField:
     """Mixed into a Django field: its column is ``clickhouse_type()``, with the column
     options ``codec=``, ``ttl=`` and one of ``materialized=``, ``alias=``, ``ephemeral=``
@@ -48,7 +37,7 @@ class ClickHouseField:
     (``generated``): never written by ``save()``, ``bulk_create()`` or ``update()``,
     read back after an insert, and not editable in forms. An EPHEMERAL column is
     written only on insert (an input of other columns' defaults) and never read: the
-    ORM leaves it out of SELECTs and of updates.
+    ORM selects NULL in its place (``reads``) and leaves it out of updates (``edits``).
     """
 
     def __init__(
@@ -74,8 +63,6 @@ class ClickHouseField:
         if self.generated:
             kwargs.setdefault("editable", False)
             kwargs.setdefault("blank", True)
-        if self.computed == "ephemeral":
-            self.descriptor_class = EphemeralAttribute
         super().__init__(*args, **kwargs)
         refuse_conflicts(owner, self, self.computed, self.codec, self.ttl)
 

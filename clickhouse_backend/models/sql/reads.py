@@ -111,9 +111,10 @@ class SQLCompiler(compiler.SQLCompiler):
         return converters
 
     def get_select(self, with_col_aliases=False):
-        """Django's select list, with IPv6 address columns formatted as text by ClickHouse
-        (see ``DatabaseOperations.ip_address_text_sql``), which is several times cheaper
-        than making an ``IPv6Address`` of each value and formatting that in Python.
+        """Django's select list, with NULL for EPHEMERAL columns and IPv6 address
+        columns formatted as text by ClickHouse (see
+        ``DatabaseOperations.ip_address_text_sql``), which is several times cheaper than
+        making an ``IPv6Address`` of each value and formatting that in Python.
 
         Only the outermost SELECT of a plain query: a subquery's values are compared as
         addresses, and the parts of a UNION are compiled apart from the query whose
@@ -127,6 +128,14 @@ class SQLCompiler(compiler.SQLCompiler):
             (expression, sql_params, alias.replace("%", "%%") if alias else alias)
             for expression, sql_params, alias in select
         ]
+        # An EPHEMERAL column is not stored, and ClickHouse refuses a SELECT that names
+        # it: the ORM reads NULL in its place (objects, values(), refresh_from_db()).
+        select = [
+            (expression, ("NULL", []), alias)
+            if isinstance(expression, Col) and _ephemeral(expression.target)
+            else (expression, sql_params, alias)
+            for expression, sql_params, alias in select
+        ]
         self._text_addresses, self._text_positions = set(), {}
         if self.query.subquery or self.query.combinator or with_col_aliases:
             return select, klass_info, annotations
@@ -137,12 +146,6 @@ class SQLCompiler(compiler.SQLCompiler):
                 self._text_addresses.add(id(expression))
                 self._text_positions[index + 1] = (sql, params)
         return select, klass_info, annotations
-
-    def get_default_columns(self, select_mask, start_alias=None, opts=None, from_parent=None):
-        """Django's columns of a model, less its EPHEMERAL ones: ClickHouse does not
-        store them, and refuses a SELECT that names one (the attribute reads None)."""
-        columns = super().get_default_columns(select_mask, start_alias, opts, from_parent)
-        return [column for column in columns if not _ephemeral(column.target)]
 
     # -- ClickHouse's clauses ------------------------------------------------------------
 
