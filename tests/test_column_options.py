@@ -7,13 +7,14 @@ import datetime
 
 import pytest
 from django.apps.registry import Apps
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, NotSupportedError, migrations
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.questioner import MigrationQuestioner
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
-from django.db.models import F
+from django.db.models import CheckConstraint, F, Q
 from django.db.models.expressions import RawSQL
 from field_helpers import clickhouse, created_as, inspected, raw, table_for
 
@@ -145,6 +146,21 @@ def test_a_computed_field_of_an_unsaved_object_cannot_be_read():
     """As Django's GeneratedField: the database computes it."""
     with pytest.raises(AttributeError, match="generated field"):
         assert Metric(ts=MOMENT, name="x", value=1.0).day is None
+
+
+def test_full_clean_validates_the_constraints_of_a_model_with_computed_columns():
+    class Checked(models.ClickhouseModel):
+        a = models.Int64Field()
+        b = models.Int64Field(materialized="a * 2")
+
+        class Meta:
+            app_label = "testapp"
+            apps = Apps()
+            constraints = [CheckConstraint(condition=Q(a__gte=0), name="a_positive")]
+
+    Checked(a=1).full_clean()
+    with pytest.raises(ValidationError, match="a_positive"):
+        Checked(a=-1).full_clean()
 
 
 # -- migrations -------------------------------------------------------------------------
@@ -315,3 +331,32 @@ def test_codecs_clickhouse_refuses_for_the_type_name_the_column():
     refused = pytest.raises(DatabaseError, match="T64 codec is not supported for specified type")
     with refused, table_for(Bad):
         pass
+
+
+# -- Django's GeneratedField --------------------------------------------------------------
+
+
+class Priced(models.Model):
+    price = models.Int64Field()
+    quantity = models.Int64Field()
+    total = models.GeneratedField(
+        expression=F("price") * F("quantity"), output_field=models.Int64Field(), db_persist=True
+    )
+    half = models.GeneratedField(
+        expression=F("price") * 0.5, output_field=models.Float64Field(), db_persist=False
+    )
+
+    class Meta:
+        app_label = "testapp"
+        apps = Apps()
+
+
+def test_djangos_generated_field_is_a_materialized_or_alias_column():
+    with table_for(Priced) as objects:
+        columns = described("testapp_priced")
+        assert columns["total"][0] == "MATERIALIZED"
+        assert columns["half"][0] == "ALIAS"
+        made = objects.create(price=3, quantity=4)
+        assert (made.total, made.half) == (12, 1.5)
+        objects.update(quantity=5)
+        assert objects.values_list("total", "half").get() == (15, 1.5)

@@ -61,6 +61,11 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     can_return_rows_from_bulk_insert = True
     has_bulk_insert = True
 
+    # Django's GeneratedField is a MATERIALIZED column (db_persist=True) or an ALIAS
+    # column (db_persist=False), read back after an insert like any returned column.
+    supports_stored_generated_columns = True
+    supports_virtual_generated_columns = True
+
     # Window functions, with RANGE frames of a fixed distance, but no EXCLUDE clause.
     supports_over_clause = True
     supports_frame_range_fixed_distance = True

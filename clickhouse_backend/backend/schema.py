@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import FieldError
 from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import F
+from django.db.models import F, GeneratedField
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import Query
 
@@ -71,8 +71,8 @@ def distributed_local_table(model, database: str) -> str | None:
 
 
 def computed_kind(field) -> str | None:
-    """ "materialized", "alias" or "ephemeral" for a field ClickHouse computes (a column
-    option of this package's fields), else None."""
+    """Which of materialized=, alias= and ephemeral= a field of this package sets
+    ("materialized" ...); None for any other field."""
     return getattr(field, "computed", None)
 
 
@@ -583,7 +583,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         return not (same_enum and old_field.null == new_field.null)
 
     def column_type(self, field) -> str:
-        """The column's ClickHouse type as column_sql() writes it."""
+        """The column's ClickHouse type as column_sql() writes it (a GeneratedField's is
+        its output field's)."""
+        if isinstance(field, GeneratedField):
+            field = field.output_field
         return column_db_type(field, self.connection)
 
     def alter_model_engine(self, old_model, new_model) -> None:
@@ -610,6 +613,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             yield "NULL" if field.null else "NOT NULL"
         if computed_kind(field):
             yield self.computed_column_sql(model, field)
+        elif isinstance(field, GeneratedField):
+            yield self.generated_column_sql(field)
         elif field.has_db_default():
             default_sql, default_params = self.db_default_sql(field)
             yield f"DEFAULT {default_sql}"
@@ -630,6 +635,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return kind.upper()
         expression = self.column_expression_sql(model, field, kind)
         return self.sql_column_computed % {"kind": kind.upper(), "expression": expression}
+
+    def generated_column_sql(self, field) -> str:
+        """Django's GeneratedField: stored (``db_persist=True``) is ClickHouse's
+        MATERIALIZED, computed on every read is its ALIAS."""
+        sql, params = field.generated_sql(self.connection)
+        expression = sql % tuple(self.quote_value(param) for param in params)
+        kind = "MATERIALIZED" if field.db_persist else "ALIAS"
+        return self.sql_column_computed % {"kind": kind, "expression": f"({expression})"}
 
     def column_expression_sql(self, model, field, option: str) -> str:
         """A column option's SQL: its text as written, or its expression compiled."""

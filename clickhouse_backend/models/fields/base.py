@@ -85,6 +85,12 @@ class ClickHouseField:
             return None
         return self.column_expression(self.computed)
 
+    @property
+    def output_field(self):
+        """The type of a computed column's values, under the name Django's
+        GeneratedField gives it (validating constraints reads it): the field itself."""
+        return self
+
     def column_expression(self, option: str):
         """The expression of a column option (ttl, materialized ...): SQL text as a
         RawSQL written as it is, or the Django expression given."""
