@@ -642,7 +642,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         sql, params = field.generated_sql(self.connection)
         expression = sql % tuple(self.quote_value(param) for param in params)
         kind = "MATERIALIZED" if field.db_persist else "ALIAS"
-        return self.sql_column_computed % {"kind": kind, "expression": f"({expression})"}
+        return self.sql_column_computed % {"kind": kind, "expression": expression}
 
     def column_expression_sql(self, model, field, option: str) -> str:
         """A column option's SQL: its text as written, or its expression compiled."""
