@@ -133,3 +133,26 @@ def test_a_projection_is_not_reported_as_an_index_that_creates_nothing():
     model = sales_model(BY_NAME)
     warnings = [message.id for message in model.check(databases=["clickhouse"])]
     assert "clickhouse_backend.W004" not in warnings
+
+
+def test_projections_and_column_ttls_on_an_engine_without_them_fail_the_check():
+    class Buffered(models.ClickhouseModel):
+        name = models.StringField()
+        day = models.DateField()
+        value = models.Float64Field(ttl="day + INTERVAL 1 DAY")
+
+        class Meta:
+            app_label = "testapp"
+            apps = Apps()
+            engine = models.Log()
+            indexes = [BY_NAME]
+
+    messages = clickhouse().validation.check_model(Buffered)
+    errors = [m.msg for m in messages if m.id == "clickhouse_backend.E004"]
+    assert errors == [
+        "testapp.Buffered has ttl= on field 'value', but its Log engine has no TTL or "
+        "projections: only the MergeTree family has them.",
+        "testapp.Buffered has projection 'by_name', but its Log engine has no TTL or "
+        "projections: only the MergeTree family has them.",
+    ]
+    assert clickhouse().validation.check_model(sales_model(BY_NAME)) == []

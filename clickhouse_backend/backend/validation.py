@@ -4,9 +4,9 @@ Uniqueness, secondary indexes and foreign keys are not enforced by ClickHouse, a
 schema editor writes no DDL for them. A model that asks for them gets one warning per
 field, with what to do instead, rather than a silent difference. The database checks
 (``check --database``, and ``migrate`` before it runs) also look at each model's engine,
-cluster and indexes, and compare ``Meta.engine`` with the table that exists: a
-difference that no pending migration (``AlterModelEngine``) removes is reported, never
-silently ignored.
+cluster and indexes (projections and column TTLs need a MergeTree), and compare
+``Meta.engine`` with the table that exists: a difference that no pending migration
+(``AlterModelEngine``) removes is reported, never silently ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.migrations.loader import MigrationLoader
 
 from .id_columns import column_db_type
-from .schema import distributed_local_table, engine_of, has_index_ddl
+from .schema import distributed_local_table, engine_of, has_index_ddl, is_projection
 from .sqltext import engine_call, split_settings
 
 MERGE_TREE_SETTINGS_SQL = "SELECT name FROM system.merge_tree_settings"
@@ -80,6 +80,7 @@ class DatabaseValidation(BaseDatabaseValidation):
                         id="clickhouse_backend.E001",
                     )
                 )
+        messages += self.check_merge_tree_features(model)
         for index in model._meta.indexes:
             if not has_index_ddl(index):
                 messages.append(
@@ -131,6 +132,34 @@ class DatabaseValidation(BaseDatabaseValidation):
                     )
                 )
         return messages
+
+    def check_merge_tree_features(self, model) -> list[checks.CheckMessage]:
+        """Column TTLs and projections, which only the MergeTree family has: refused here
+        rather than by CREATE TABLE at migrate."""
+        try:
+            engine = engine_of(model)
+        except TypeError:
+            return []  # E001 says what is wrong with Meta.engine
+        if engine.name.endswith("MergeTree"):
+            return []
+        uses = [
+            f"ttl= on field {field.name!r}"
+            for field in model._meta.local_concrete_fields
+            if getattr(field, "ttl", None) is not None
+        ]
+        uses += [
+            f"projection {index.name!r}" for index in model._meta.indexes if is_projection(index)
+        ]
+        return [
+            checks.Error(
+                f"{model._meta.label} has {use}, but its {engine.name} engine has no TTL or "
+                "projections: only the MergeTree family has them.",
+                hint="Use a MergeTree engine (Meta.engine), or remove it.",
+                obj=model,
+                id="clickhouse_backend.E004",
+            )
+            for use in uses
+        ]
 
     def check_distributed(self, models) -> list[checks.CheckMessage]:
         """Each Distributed model against the model of the local table it reads: that
