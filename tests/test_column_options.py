@@ -107,6 +107,7 @@ def test_create_reads_computed_columns_back_and_writes_ephemeral_ones():
         assert len(objects.values_list().get()) == len(Metric._meta.concrete_fields)
         metric.refresh_from_db()
         assert metric.raw_name is None
+        assert objects.filter(day__year=2024, doubled__gt=2).count() == 1
 
 
 def test_bulk_create_leaves_computed_columns_to_clickhouse():

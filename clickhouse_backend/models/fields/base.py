@@ -85,11 +85,17 @@ class ClickHouseField:
             return None
         return self.column_expression(self.computed)
 
-    @property
+    @cached_property
     def output_field(self):
         """The type of a computed column's values, under the name Django's
-        GeneratedField gives it (validating constraints reads it): the field itself."""
-        return self
+        GeneratedField gives it (validating constraints reads it): the same field
+        without its computed option. Other fields have none (an expression's
+        ``hasattr(field, "output_field")`` must stay false for them)."""
+        if not self.generated:
+            raise AttributeError(f"{type(self).__name__} {self.name!r} is not a computed column")
+        _, _, args, kwargs = self.deconstruct()
+        kwargs.pop(self.computed)
+        return type(self)(*args, **kwargs)
 
     def column_expression(self, option: str):
         """The expression of a column option (ttl, materialized ...): SQL text as a
