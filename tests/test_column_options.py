@@ -207,6 +207,7 @@ def sample_models():
         day = models.DateField(alias="toDate(ts)")
         hour = models.Int64Field(materialized="toHour(ts)")
         note = models.StringField(ephemeral="'none'")
+        minute = models.Int64Field(alias=models.Func(F("ts"), function="toMinute"))
 
         class Meta:
             app_label = "testapp"
@@ -223,6 +224,9 @@ def test_makemigrations_writes_option_changes_that_migrate_applies_and_reverses(
     before, after = state_of(sample), state_of(changed)
     migration = written_migration(before, after)
     assert {type(op).__name__ for op in migration.operations} == {"AlterField", "AddField"}
+    # A computed column needs no one-off default: makemigrations asks for none.
+    added = [op for op in migration.operations if type(op).__name__ == "AddField"]
+    assert [(op.name, op.preserve_default) for op in added] == [("minute", True), ("note", True)]
     with table_for(sample) as objects:
         objects.create(ts=MOMENT, value=1.0, hour=7)
         original = described("testapp_sample")
@@ -236,6 +240,7 @@ def test_makemigrations_writes_option_changes_that_migrate_applies_and_reverses(
         assert columns["day"] == ("ALIAS", "toDate(ts)", "")
         assert columns["hour"] == ("MATERIALIZED", "toHour(ts)", "")
         assert columns["note"] == ("EPHEMERAL", "'none'", "")
+        assert columns["minute"] == ("ALIAS", "toMinute(ts)", "")
         assert raw("SELECT day, hour FROM testapp_sample") == [(datetime.date(2024, 5, 1), 7)]
         with clickhouse().schema_editor() as editor:
             migration.unapply(before, editor)

@@ -60,9 +60,14 @@ class ClickHouseField:
         }
         self.materialized, self.alias, self.ephemeral = options.values()
         self.computed = computed_kind(owner, options)
+        if self.computed:
+            # The value may be left out: ClickHouse computes it. Blank, and taking ''
+            # as Django's GeneratedField does, makemigrations asks for no one-off
+            # default when the field is added to a table.
+            kwargs.setdefault("blank", True)
+            self.empty_strings_allowed = True
         if self.generated:
             kwargs.setdefault("editable", False)
-            kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
         refuse_conflicts(owner, self, self.computed, self.codec, self.ttl)
 
@@ -119,11 +124,11 @@ class ClickHouseField:
         name, path, args, kwargs = super().deconstruct()
         if path.startswith(f"{PUBLIC_MODULE}.fields."):
             path = f"{PUBLIC_MODULE}.{path.rsplit('.', 1)[1]}"
-        if self.generated:  # what __init__ sets for a computed column
-            if kwargs.get("editable") is False:
-                del kwargs["editable"]
-            if kwargs.get("blank") is True:
-                del kwargs["blank"]
+        # What __init__ sets for a computed column.
+        if self.generated and kwargs.get("editable") is False:
+            del kwargs["editable"]
+        if self.computed and kwargs.get("blank") is True:
+            del kwargs["blank"]
         for option in ("codec", "ttl", *COMPUTED_KINDS):
             if getattr(self, option) is not None:
                 kwargs[option] = getattr(self, option)

@@ -121,8 +121,8 @@ def refuse_conflicts(owner: str, field, kind: str | None, codec, ttl) -> None:
         )
     if kind in ("materialized", "alias") and field.has_default():
         raise ValueError(
-            f"{owner}: default= and {kind}= cannot be combined; ClickHouse computes a "
-            f"{kind.upper()} column, so remove default="
+            f"{owner}: default= and {kind}= cannot be combined; ClickHouse computes the "
+            f"value of a {kind.upper()} column, so remove default="
         )
     if field.has_db_default():
         raise ValueError(
