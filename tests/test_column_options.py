@@ -241,13 +241,53 @@ def test_makemigrations_writes_option_changes_that_migrate_applies_and_reverses(
         assert columns["hour"] == ("MATERIALIZED", "toHour(ts)", "")
         assert columns["note"] == ("EPHEMERAL", "'none'", "")
         assert columns["minute"] == ("ALIAS", "toMinute(ts)", "")
-        assert raw("SELECT day, hour FROM testapp_sample") == [(datetime.date(2024, 5, 1), 7)]
+        # hour is MATERIALIZED now: the rows there hold toHour(ts), not what they had.
+        assert raw("SELECT day, hour FROM testapp_sample") == [(datetime.date(2024, 5, 1), 12)]
         with clickhouse().schema_editor() as editor:
             migration.unapply(before, editor)
         assert described("testapp_sample") == original
         assert column_line("testapp_sample", "value") == original_value
         # A column that stops being MATERIALIZED keeps the values it holds.
-        assert raw("SELECT day, hour FROM testapp_sample") == [(datetime.date(2024, 5, 1), 7)]
+        assert raw("SELECT day, hour FROM testapp_sample") == [(datetime.date(2024, 5, 1), 12)]
+
+
+def test_a_computed_column_holds_its_value_in_every_row_through_each_change():
+    """ClickHouse alone would keep a column's old values when it becomes MATERIALIZED,
+    and read 0 for rows it never stored once it stops being computed."""
+
+    class Scaled(models.ClickhouseModel):
+        a = models.Int64Field()
+        m = models.Int64Field()
+
+        class Meta:
+            app_label = "testapp"
+            apps = Apps()
+
+    def values():
+        return [m for (m,) in raw("SELECT m FROM testapp_scaled ORDER BY a")]
+
+    current = Scaled._meta.get_field("m")
+
+    def alter(new):
+        nonlocal current
+        new.set_attributes_from_name("m")
+        new.model = Scaled
+        with clickhouse().schema_editor() as editor:
+            editor.alter_field(Scaled, current, new)
+        current = new
+
+    with table_for(Scaled) as objects:
+        objects.create(a=1, m=5)
+        alter(models.Int64Field(materialized="a * 10"))
+        assert values() == [10]
+        raw("INSERT INTO testapp_scaled (id, a) VALUES (2, 2)")  # m computed and stored
+        assert values() == [10, 20]
+        alter(models.Int64Field(materialized="a * 100"))
+        assert values() == [100, 200]
+        alter(models.Int64Field(alias="a * 3"))
+        assert values() == [3, 6]
+        alter(models.Int64Field())  # no longer computed: keeps what it showed
+        assert values() == [3, 6]
 
 
 def test_sqlmigrate_shows_the_remove_statements():

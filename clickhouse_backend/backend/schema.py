@@ -142,6 +142,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     sql_remove_column_property = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s REMOVE %(property)s"
     )
+    sql_modify_column_computed = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s %(computed)s"
+    )
+    # Stores a MATERIALIZED column's value in every row (a mutation, MergeTree family):
+    # rows written before it only compute it when read, with whatever expression the
+    # column has then, and read 0 once it is no longer computed.
+    sql_materialize_column = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MATERIALIZE COLUMN %(column)s"
+    )
 
     sql_alter_table_comment = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s MODIFY COMMENT %(comment)s"
@@ -628,13 +637,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if getattr(field, "ttl", None) is not None:
             yield self.sql_column_ttl % {"ttl": self.column_expression_sql(model, field, "ttl")}
 
-    def computed_column_sql(self, model, field) -> str:
-        """``MATERIALIZED expr``, ``ALIAS expr``, ``EPHEMERAL [expr]``."""
+    def computed_column_sql(self, model, field, as_kind: str | None = None) -> str:
+        """``MATERIALIZED expr``, ``ALIAS expr``, ``EPHEMERAL [expr]`` (the field's
+        expression under another kind when ``as_kind`` says)."""
         kind = computed_kind(field)
         if getattr(field, kind) is True:  # ephemeral=True
             return kind.upper()
         expression = self.column_expression_sql(model, field, kind)
-        return self.sql_column_computed % {"kind": kind.upper(), "expression": expression}
+        return self.sql_column_computed % {
+            "kind": (as_kind or kind).upper(),
+            "expression": expression,
+        }
 
     def generated_column_sql(self, field) -> str:
         """Django's GeneratedField: stored (``db_persist=True``) is ClickHouse's
@@ -651,9 +664,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         except FieldError as error:
             raise FieldError(f"{model._meta.label}.{field.name} {option}=: {error}") from None
 
-    def removed_column_properties(self, old_field, new_field) -> list[str]:
+    def stores_computed_values(self, model) -> bool:
+        """Whether the table can store a computed column's values for the rows it has
+        (MATERIALIZE COLUMN is a mutation: the MergeTree family only)."""
+        return self.table_engine(model).name.endswith("MergeTree")
+
+    def removed_column_properties(self, old_field, new_field, stored: bool) -> list[str]:
         """What ``REMOVE`` statements take away that the new definition no longer has
-        (a MODIFY COLUMN keeps the codec, TTL and MATERIALIZED/ALIAS it does not name)."""
+        (a MODIFY COLUMN keeps the codec, TTL and MATERIALIZED/ALIAS it does not name).
+        A computed column that becomes a stored one was made MATERIALIZED first when
+        its values were ``stored``."""
         removed = []
         old_kind, new_kind = computed_kind(old_field), computed_kind(new_field)
         if old_kind in ("materialized", "alias") and not new_kind:
@@ -661,7 +681,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.effective_default(new_field) is not None
             )
             if not writes_default:  # a DEFAULT replaces the old kind by itself
-                removed.append(old_kind.upper())
+                removed.append("MATERIALIZED" if stored else old_kind.upper())
         if getattr(old_field, "codec", None) and not getattr(new_field, "codec", None):
             removed.append("CODEC")
         if getattr(old_field, "ttl", None) is not None and getattr(new_field, "ttl", None) is None:
@@ -679,7 +699,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         new_db_params,
         strict=False,
     ):
-        """Rename, then one MODIFY COLUMN with the whole new definition, if it changed."""
+        """Rename, then one MODIFY COLUMN with the whole new definition, if it changed,
+        and the REMOVE statements for what it no longer has. A column that becomes
+        MATERIALIZED, or whose expression changes, is materialized for every row; one
+        that stops being computed is materialized before, so that it keeps its values."""
         table = self.quote_name(model._meta.db_table)
         if old_field.column != new_field.column:
             self.execute(
@@ -690,6 +713,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     "new_column": self.quote_name(new_field.column),
                 }
             )
+        column = self.quote_name(new_field.column)
+        old_kind, new_kind = computed_kind(old_field), computed_kind(new_field)
+        stored = self.stores_computed_values(model) and (
+            old_kind in ("materialized", "alias") and not new_kind
+        )
+        if stored:  # a computed column becoming a stored one keeps the values it shows
+            if old_kind == "alias":
+                computed = self.computed_column_sql(model, old_field, as_kind="materialized")
+                self.execute(
+                    self.sql_modify_column_computed
+                    % {"table": table, "column": column, "computed": computed}
+                )
+            self.execute(self.sql_materialize_column % {"table": table, "column": column})
         old_definition, _ = self.column_sql(model, old_field, include_default=True)
         new_definition, params = self.column_sql(model, new_field, include_default=True)
         if old_definition != new_definition:
@@ -702,15 +738,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 },
                 params,
             )
-        for removed in self.removed_column_properties(old_field, new_field):
+        for removed in self.removed_column_properties(old_field, new_field, stored):
             self.execute(
                 self.sql_remove_column_property
-                % {
-                    "table": table,
-                    "column": self.quote_name(new_field.column),
-                    "property": removed,
-                }
+                % {"table": table, "column": column, "property": removed}
             )
+        becomes_materialized = new_kind == "materialized" and (
+            old_kind != "materialized"
+            or self.computed_column_sql(model, old_field)
+            != self.computed_column_sql(model, new_field)
+        )
+        if becomes_materialized and self.stores_computed_values(model):
+            # Every row holds the new expression's value, not only rows written from now.
+            self.execute(self.sql_materialize_column % {"table": table, "column": column})
         if old_field.db_comment and not new_field.db_comment:
             # A MODIFY COLUMN without COMMENT keeps the column's comment.
             sql, params = self._alter_column_comment_sql(model, new_field, new_type, "")
