@@ -669,6 +669,33 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         (MATERIALIZE COLUMN is a mutation: the MergeTree family only)."""
         return self.table_engine(model).name.endswith("MergeTree")
 
+    def store_computed_values(self, model, old_field, new_field, table, column) -> bool:
+        """Before a MATERIALIZED or ALIAS column becomes a stored one, store the values
+        it shows in every row (an ALIAS is made MATERIALIZED first); whether it did."""
+        old_kind = computed_kind(old_field)
+        if old_kind not in ("materialized", "alias") or computed_kind(new_field):
+            return False
+        if not self.stores_computed_values(model):
+            return False
+        if old_kind == "alias":
+            computed = self.computed_column_sql(model, old_field, as_kind="materialized")
+            self.execute(
+                self.sql_modify_column_computed
+                % {"table": table, "column": column, "computed": computed}
+            )
+        self.execute(self.sql_materialize_column % {"table": table, "column": column})
+        return True
+
+    def becomes_materialized(self, model, old_field, new_field) -> bool:
+        """Whether the column gets a MATERIALIZED expression it did not have, on a table
+        that can store it for the rows already there."""
+        if computed_kind(new_field) != "materialized" or not self.stores_computed_values(model):
+            return False
+        return computed_kind(old_field) != "materialized" or (
+            self.computed_column_sql(model, old_field)
+            != self.computed_column_sql(model, new_field)
+        )
+
     def removed_column_properties(self, old_field, new_field, stored: bool) -> list[str]:
         """What ``REMOVE`` statements take away that the new definition no longer has
         (a MODIFY COLUMN keeps the codec, TTL and MATERIALIZED/ALIAS it does not name).
@@ -714,28 +741,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 }
             )
         column = self.quote_name(new_field.column)
-        old_kind, new_kind = computed_kind(old_field), computed_kind(new_field)
-        stored = self.stores_computed_values(model) and (
-            old_kind in ("materialized", "alias") and not new_kind
-        )
-        if stored:  # a computed column becoming a stored one keeps the values it shows
-            if old_kind == "alias":
-                computed = self.computed_column_sql(model, old_field, as_kind="materialized")
-                self.execute(
-                    self.sql_modify_column_computed
-                    % {"table": table, "column": column, "computed": computed}
-                )
-            self.execute(self.sql_materialize_column % {"table": table, "column": column})
+        stored = self.store_computed_values(model, old_field, new_field, table, column)
         old_definition, _ = self.column_sql(model, old_field, include_default=True)
         new_definition, params = self.column_sql(model, new_field, include_default=True)
         if old_definition != new_definition:
             self.execute(
                 self.sql_modify_column
-                % {
-                    "table": table,
-                    "column": self.quote_name(new_field.column),
-                    "definition": new_definition,
-                },
+                % {"table": table, "column": column, "definition": new_definition},
                 params,
             )
         for removed in self.removed_column_properties(old_field, new_field, stored):
@@ -743,12 +755,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.sql_remove_column_property
                 % {"table": table, "column": column, "property": removed}
             )
-        becomes_materialized = new_kind == "materialized" and (
-            old_kind != "materialized"
-            or self.computed_column_sql(model, old_field)
-            != self.computed_column_sql(model, new_field)
-        )
-        if becomes_materialized and self.stores_computed_values(model):
+        if self.becomes_materialized(model, old_field, new_field):
             # Every row holds the new expression's value, not only rows written from now.
             self.execute(self.sql_materialize_column % {"table": table, "column": column})
         if old_field.db_comment and not new_field.db_comment:
