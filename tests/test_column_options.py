@@ -406,3 +406,32 @@ def test_djangos_generated_field_is_a_materialized_or_alias_column():
         assert (made.total, made.half) == (12, 1.5)
         objects.update(quantity=5)
         assert objects.values_list("total", "half").get() == (15, 1.5)
+
+
+# -- engine changes -----------------------------------------------------------------------
+
+
+def test_a_table_with_computed_columns_is_rebuilt_with_its_rows():
+    """A rebuild (AlterModelEngine) copies the stored columns: an ALIAS column takes no
+    INSERT and an EPHEMERAL one no SELECT."""
+    sample, _ = sample_models()
+    note = models.StringField(ephemeral=True)
+    minute = models.Int64Field(alias="toMinute(ts)")
+    state = state_of(sample)
+    state.models["testapp", "sample"].fields.update(note=note, minute=minute)
+    operation = models.AlterModelEngine("Sample", models.MergeTree(order_by=("hour", "id")))
+    new_state = state.clone()
+    operation.state_forwards("testapp", new_state)
+    with table_for(state.apps.get_model("testapp", "Sample")) as objects:
+        objects.create(ts=MOMENT, value=1.0, hour=7, note="x")
+        with clickhouse().schema_editor() as editor:
+            operation.database_forwards("testapp", editor, state, new_state)
+        assert "ORDER BY (hour, id)" in raw("SHOW CREATE TABLE testapp_sample")[0][0]
+        assert raw("SELECT day, hour, minute FROM testapp_sample") == [
+            (datetime.date(2024, 5, 1), 7, 30)
+        ]
+        with clickhouse().schema_editor() as editor:
+            operation.database_backwards("testapp", editor, new_state, state)
+        assert raw("SELECT day, hour, minute FROM testapp_sample") == [
+            (datetime.date(2024, 5, 1), 7, 30)
+        ]

@@ -26,6 +26,8 @@ import time
 from django.apps.registry import Apps
 from django.db import DatabaseError, NotSupportedError
 
+from .computed_columns import is_stored
+
 logger = logging.getLogger("clickhouse_backend.rebuild")
 
 # MergeTree settings fixed when a table is created (ClickHouse 26.9 answers MODIFY
@@ -239,7 +241,9 @@ class EngineChange:
         for engines without partitions), a progress line after each."""
         editor = self.editor
         columns = ", ".join(
-            editor.quote_name(field.column) for field in self.new_model._meta.local_concrete_fields
+            editor.quote_name(field.column)
+            for field in self.new_model._meta.local_concrete_fields
+            if is_stored(field)
         )
         statement = {"new_table": new_table, "columns": columns, "table": self.quoted}
         if editor.collect_sql:

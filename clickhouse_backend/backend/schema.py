@@ -29,6 +29,7 @@ from .clusters import (
     is_migration_recorder,
     needs_a_server,
 )
+from .computed_columns import computed_kind
 from .engine_changes import EngineChange
 from .id_columns import column_db_type
 
@@ -68,12 +69,6 @@ def distributed_local_table(model, database: str) -> str | None:
         getattr(engine.database, "value", None) == database
     )
     return engine.local_table if in_this_database else None
-
-
-def computed_kind(field) -> str | None:
-    """Which of materialized=, alias= and ephemeral= a field of this package sets
-    ("materialized" ...); None for any other field."""
-    return getattr(field, "computed", None)
 
 
 def is_skip_index(index) -> bool:

@@ -35,6 +35,7 @@ from django.db.models.sql import Query, compiler
 from django.db.models.sql.constants import MULTI, ROW_COUNT
 from django.db.models.sql.where import AND, WhereNode
 
+from ...backend.computed_columns import computed_kind
 from .correlation import keys_query, refers_to, shadowed_aliases
 from .insert_values import prepare_column
 from .mutations import counted, listed_mutations, run_counted, run_mutation
@@ -150,7 +151,7 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
         """The ``ALTER TABLE ... UPDATE`` of the query; ``execute_sql`` runs the
         lightweight form instead where it can, without the key columns it keeps."""
         self.pre_sql_setup()  # Django's: a WHERE over joins becomes pk IN (...)
-        values = [item for item in self.query.values if not _ephemeral(item[0])]
+        values = [item for item in self.query.values if computed_kind(item[0]) != "ephemeral"]
         if not values:
             return "", ()
         return self._statement(self._assignments(values), lightweight=False)
@@ -301,7 +302,8 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler, SQLCompiler):
             # Assignments to key columns that keep their value are left out, and those
             # to EPHEMERAL columns (ClickHouse takes them only on insert; save() of a
             # created object still holds their values).
-            skipped = {*keyed, *(i for i, item in enumerate(values) if _ephemeral(item[0]))}
+            ephemeral = {i for i, (f, *_) in enumerate(values) if computed_kind(f) == "ephemeral"}
+            skipped = {*keyed, *ephemeral}
             kept = [item for index, item in enumerate(assignments) if index not in skipped]
             if not kept:  # nothing left to change, but save() must know the row is there
                 return matched
@@ -461,10 +463,6 @@ def _picks_by(lookup, pk_fields: tuple) -> bool:
         and 0 < len(values) <= LIGHTWEIGHT_MAX_KEYS
         and not any(hasattr(value, "resolve_expression") for value in values)
     )
-
-
-def _ephemeral(field) -> bool:
-    return getattr(field, "computed", None) == "ephemeral"
 
 
 def _error_name(error: BaseException) -> str | None:

@@ -37,6 +37,7 @@ from django.db.models.sql.constants import CURSOR, GET_ITERATOR_CHUNK_SIZE
 from django.db.models.sql.where import OR, WhereNode
 from django.utils.hashable import make_hashable
 
+from ...backend.computed_columns import computed_kind
 from ...backend.expressions import spelling
 from ...backend.operations import DatabaseOperations
 from ...driver import check_settings
@@ -132,7 +133,7 @@ class SQLCompiler(compiler.SQLCompiler):
         # it: the ORM reads NULL in its place (objects, values(), refresh_from_db()).
         select = [
             (expression, ("NULL", []), alias)
-            if isinstance(expression, Col) and _ephemeral(expression.target)
+            if isinstance(expression, Col) and computed_kind(expression.target) == "ephemeral"
             else (expression, sql_params, alias)
             for expression, sql_params, alias in select
         ]
@@ -398,10 +399,6 @@ def _is_stream(results) -> bool:
     """Whether ``results`` of ``execute_sql(MULTI)`` are chunks still to be fetched: it
     returns a list when it read the result whole, a generator when it streams."""
     return results is not None and not isinstance(results, list)
-
-
-def _ephemeral(field) -> bool:
-    return getattr(field, "computed", None) == "ephemeral"
 
 
 def _plain_json(field) -> bool:
