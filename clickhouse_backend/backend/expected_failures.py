@@ -207,6 +207,124 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "the backend before Django's encoder would raise TypeError.": {
         "model_fields.test_jsonfield.JSONFieldTests.test_invalid_value",
     },
+    "ClickHouse has no secondary indexes (only data-skipping indexes, "
+    "clickhouse_backend.models.Index): a plain Django Index, db_index or index_together "
+    "creates nothing, so introspection finds no such index and there is no index DDL to "
+    "compile, defer, rename or fail.": {
+        "schema.tests.SchemaTests.test_add_remove_index",
+        "schema.tests.SchemaTests.test_alter_field_add_index_to_integerfield",
+        "schema.tests.SchemaTests.test_composed_desc_func_index_with_fk",
+        "schema.tests.SchemaTests.test_composed_desc_index_with_fk",
+        "schema.tests.SchemaTests.test_composed_func_index_with_fk",
+        "schema.tests.SchemaTests.test_composed_func_transform_index_with_fk",
+        "schema.tests.SchemaTests.test_composed_index_with_fk",
+        "schema.tests.SchemaTests.test_composite_func_index",
+        "schema.tests.SchemaTests.test_composite_func_index_field_and_expression",
+        "schema.tests.SchemaTests.test_func_index",
+        "schema.tests.SchemaTests.test_func_index_calc",
+        "schema.tests.SchemaTests.test_func_index_cast",
+        "schema.tests.SchemaTests.test_func_index_f",
+        "schema.tests.SchemaTests.test_func_index_f_decimalfield",
+        "schema.tests.SchemaTests.test_func_index_invalid_topmost_expressions",
+        "schema.tests.SchemaTests.test_func_index_json_key_transform",
+        "schema.tests.SchemaTests.test_func_index_json_key_transform_cast",
+        "schema.tests.SchemaTests.test_func_index_lookups",
+        "schema.tests.SchemaTests.test_func_index_multiple_wrapper_references",
+        "schema.tests.SchemaTests.test_func_index_nondeterministic",
+        "schema.tests.SchemaTests.test_func_index_nonexistent_field",
+        "schema.tests.SchemaTests.test_index_together",
+        "schema.tests.SchemaTests.test_indexes",
+        "schema.tests.SchemaTests.test_remove_constraints_capital_letters",
+        "schema.tests.SchemaTests.test_remove_db_index_doesnt_remove_custom_indexes",
+        "schema.tests.SchemaTests.test_rename_column_renames_deferred_sql_references",
+        "schema.tests.SchemaTests.test_rename_table_renames_deferred_sql_references",
+        "schema.tests.SchemaTests.test_text_field_with_db_index",
+        "introspection.tests.IntrospectionTests.test_get_constraints_index_types",
+    },
+    "ClickHouse has no UNIQUE constraints: unique=True, unique_together, a "
+    "UniqueConstraint or a OneToOneField creates nothing, so duplicates are stored "
+    "without an IntegrityError and introspection (and inspectdb) finds no unique "
+    "constraint.": {
+        "schema.tests.SchemaTests.test_alter_field_fk_to_o2o",
+        "schema.tests.SchemaTests.test_alter_field_o2o_keeps_unique",
+        "schema.tests.SchemaTests.test_alter_field_o2o_to_fk",
+        "schema.tests.SchemaTests.test_composed_constraint_with_fk",
+        "schema.tests.SchemaTests.test_composite_func_unique_constraint",
+        "schema.tests.SchemaTests.test_func_unique_constraint",
+        "schema.tests.SchemaTests.test_func_unique_constraint_lookups",
+        "schema.tests.SchemaTests.test_func_unique_constraint_nondeterministic",
+        "schema.tests.SchemaTests.test_remove_field_unique_does_not_remove_meta_constraints",
+        "schema.tests.SchemaTests.test_remove_unique_together_does_not_remove_meta_constraints",
+        "schema.tests.SchemaTests.test_unique",
+        "schema.tests.SchemaTests.test_unique_and_reverse_m2m",
+        "schema.tests.SchemaTests.test_unique_constraint",
+        "schema.tests.SchemaTests.test_unique_constraint_field_and_expression",
+        "schema.tests.SchemaTests.test_unique_together",
+        "introspection.tests.IntrospectionTests.test_get_constraints",
+        "inspectdb.tests.InspectDBTestCase.test_unique_together_meta",
+    },
+    "The primary key is the table's sorting key, whose columns ClickHouse cannot "
+    "rename, drop or retype: the schema editor refuses such a change with "
+    "NotSupportedError before anything runs, and the old key stays the primary key.": {
+        "schema.tests.SchemaTests.test_alter_auto_field_to_char_field",
+        "schema.tests.SchemaTests.test_alter_auto_field_to_integer_field",
+        "schema.tests.SchemaTests.test_alter_int_pk_to_autofield_pk",
+        "schema.tests.SchemaTests.test_alter_int_pk_to_bigautofield_pk",
+        "schema.tests.SchemaTests.test_alter_int_pk_to_int_unique",
+        "schema.tests.SchemaTests.test_alter_not_unique_field_to_primary_key",
+        "schema.tests.SchemaTests.test_alter_pk_with_self_referential_field",
+        "schema.tests.SchemaTests.test_alter_smallint_pk_to_smallautofield_pk",
+        "schema.tests.SchemaTests.test_autofield_to_o2o",
+        "schema.tests.SchemaTests.test_char_field_pk_to_auto_field",
+        "schema.tests.SchemaTests.test_primary_key",
+    },
+    "A positive integer field is an unsigned column (UInt32 ...), not an integer with "
+    "a CHECK constraint (ClickHouse takes no CHECK in a column definition), so there is "
+    "no column check to introspect, rename or keep.": {
+        "schema.tests.SchemaTests.test_check_constraints",
+        "schema.tests.SchemaTests.test_remove_field_check_does_not_remove_meta_constraints",
+        "schema.tests.SchemaTests.test_rename_field_with_check_to_truncated_name",
+    },
+    "Auto ids are 64-bit (generated by generateSnowflakeID()), so a foreign key to an "
+    "AutoField is an Int64 column, introspected as BigIntegerField, not IntegerField.": {
+        "schema.tests.SchemaTests.test_m2m",
+        "schema.tests.SchemaTests.test_m2m_create",
+        "schema.tests.SchemaTests.test_m2m_create_custom",
+        "schema.tests.SchemaTests.test_m2m_create_inherited",
+        "schema.tests.SchemaTests.test_m2m_create_through",
+        "schema.tests.SchemaTests.test_m2m_create_through_custom",
+        "schema.tests.SchemaTests.test_m2m_create_through_inherited",
+        "schema.tests.SchemaTests.test_m2m_custom",
+        "schema.tests.SchemaTests.test_m2m_inherited",
+    },
+    "ClickHouse's UPDATE needs a WHERE clause: the test's raw 'UPDATE table SET ...' "
+    "without one is a syntax error.": {
+        "schema.tests.SchemaTests.test_add_inline_fk_index_update_data",
+        "schema.tests.SchemaTests.test_add_inline_fk_update_data",
+    },
+    "A raw cursor reads a DateTimeField's DateTime64(6, 'UTC') column as an aware "
+    "datetime in UTC, whatever USE_TZ (the ORM converts it to the naive value).": {
+        "schema.tests.SchemaTests.test_add_datefield_and_datetimefield_use_effective_default",
+    },
+    "CharField and TextField both create a String column, which has no length: "
+    "introspection reports no size and gives TextField (introspected_field_types).": {
+        "introspection.tests.IntrospectionTests.test_get_table_description_col_lengths",
+        "inspectdb.tests.InspectDBTestCase.test_char_field_unlimited",
+    },
+    "ClickHouse has no foreign keys: introspection finds no relation, so inspectdb "
+    "writes the column, not a ForeignKey.": {
+        "inspectdb.tests.InspectDBTestCase.test_same_relations",
+    },
+    "ClickHouse has no transactions: atomic() sends no BEGIN, COMMIT or ROLLBACK, so "
+    "none is logged.": {
+        "backends.base.test_base.DatabaseWrapperLoggingTests.test_commit_debug_log",
+        "backends.base.test_base.DatabaseWrapperLoggingTests.test_rollback_debug_log",
+    },
+    "Upper() and Lower() compile to ClickHouse's upperUTF8()/lowerUTF8() (its "
+    "UPPER()/LOWER() change ASCII letters only), not to the UPPER the test expects.": {
+        "backends.test_ddl_references.ExpressionsTests.test_rename_table_references_without_alias",
+        "backends.test_ddl_references.ExpressionsTests.test_str",
+    },
 }
 
 # reason -> tests skipped for that reason (tests that would hang, break later tests, or

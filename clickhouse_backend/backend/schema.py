@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldError
-from django.db import NotSupportedError
+from django.db import IntegrityError, NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import F
 from django.db.models.expressions import RawSQL
@@ -105,6 +105,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     )
     sql_modify_column = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s %(definition)s"
+    )
+    # A Python default is a column DEFAULT only while existing rows get it: written into
+    # them (a mutation, under mutations_sync), then removed, as Django drops it.
+    sql_materialize_column = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MATERIALIZE COLUMN %(column)s"
+    )
+    sql_remove_column_default = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s REMOVE DEFAULT"
     )
 
     sql_check_constraint = "CHECK %(check)s"
@@ -248,8 +256,26 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         super().delete_model(model)
 
     def add_field(self, model, field) -> None:
+        """Add the column; a Python default fills the existing rows, and then the column
+        has no DEFAULT (rows inserted later without it get NULL or the type's zero, as
+        Django means). Tables outside the MergeTree family keep the DEFAULT: they cannot
+        write it into their rows, and compute it when reading rows written before."""
         self._tables.note(model)
         super().add_field(model, field)
+        if (
+            self.has_column(field)
+            and not field.has_db_default()
+            and self.effective_default(field) is not None
+            and self.table_engine(model).name.endswith("MergeTree")
+        ):
+            self.execute(self.sql_materialize_column % self._column_names(model, field))
+            self.execute(self.sql_remove_column_default % self._column_names(model, field))
+
+    def _column_names(self, model, field) -> dict[str, str]:
+        return {
+            "table": self.quote_name(model._meta.db_table),
+            "column": self.quote_name(field.column),
+        }
 
     def remove_field(self, model, field) -> None:
         self._tables.note(model)
@@ -539,8 +565,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         new_db_params,
         strict=False,
     ):
-        """Rename, then one MODIFY COLUMN with the whole new definition, if it changed."""
+        """Rename, then one MODIFY COLUMN with the whole new definition, if it changed.
+
+        A Python default is not part of the column (changing it runs nothing), except
+        while a NULL-able column becomes NOT NULL: ClickHouse then needs a DEFAULT for
+        the NULL rows, which are given the field's default and must exist only if it
+        has one (as Django updates them); the DEFAULT is removed afterwards. A MODIFY
+        COLUMN keeps the column's DEFAULT and COMMENT unless it replaces them, so
+        removing a db_default or a db_comment removes them explicitly."""
         table = self.quote_name(model._meta.db_table)
+        names = self._column_names(model, new_field)
         if old_field.column != new_field.column:
             self.execute(
                 self.sql_rename_column
@@ -550,26 +584,52 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     "new_column": self.quote_name(new_field.column),
                 }
             )
-        old_definition, _ = self.column_sql(model, old_field, include_default=True)
-        new_definition, params = self.column_sql(model, new_field, include_default=True)
+        fills_nulls = old_field.null and not new_field.null and not new_field.has_db_default()
+        old_definition, _ = self.column_sql(model, old_field)
+        new_definition, params = self.column_sql(model, new_field)
+        if fills_nulls:
+            new_definition, params = self._null_filling_definition(model, new_field)
         if old_definition != new_definition:
-            self.execute(
-                self.sql_modify_column
-                % {
-                    "table": table,
-                    "column": self.quote_name(new_field.column),
-                    "definition": new_definition,
-                },
-                params,
-            )
+            self.execute(self.sql_modify_column % {**names, "definition": new_definition}, params)
+        if fills_nulls or (old_field.has_db_default() and not new_field.has_db_default()):
+            self.execute(self.sql_remove_column_default % names)
         if old_field.db_comment and not new_field.db_comment:
-            # A MODIFY COLUMN without COMMENT keeps the column's comment.
             sql, params = self._alter_column_comment_sql(model, new_field, new_type, "")
             self.execute(sql, params)
 
+    def _null_filling_definition(self, model, field) -> tuple[str, list]:
+        """The NOT NULL column's definition with a DEFAULT that ClickHouse writes into
+        its NULL rows: the field's default; without one, the rows must have no NULL
+        (IntegrityError otherwise, as a NOT NULL constraint would), and the type's zero
+        value satisfies ClickHouse."""
+        if self.effective_default(field) is not None:
+            return self.column_sql(model, field, include_default=True)
+        if not self.collect_sql:
+            self._refuse_null_rows(model, field)
+        params: list = []
+        parts = list(
+            self._iter_column_sql(None, params, model, field, None, include_default=False)
+        )
+        zero = f"defaultValueOfTypeName({self.quote_value(parts[0])})"
+        parts.insert(2, f"DEFAULT {zero}")  # after the type and NOT NULL
+        return " ".join(parts), params
+
+    def _refuse_null_rows(self, model, field) -> None:
+        table = self.quote_name(model._meta.db_table)
+        # The old column's name: the rename before this has run, so it is the new one.
+        column = self.quote_name(field.column)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT count() FROM {table} WHERE {column} IS NULL")
+            (nulls,) = cursor.fetchone()
+        if nulls:
+            raise IntegrityError(
+                f"Cannot make column {field.column!r} of table {model._meta.db_table!r} "
+                f"NOT NULL: {nulls} row(s) hold NULL and the field has no default. Give "
+                "the field a default (the NULL rows get it), or update those rows first."
+            )
+
     def skip_default_on_alter(self, field) -> bool:
-        """Keep the DEFAULT that ADD COLUMN gave: ClickHouse computes it when reading rows
-        written before the column existed, so dropping it would turn them into zeros."""
+        """add_field removes the DEFAULT itself, once the existing rows hold it."""
         return True
 
     # -- what ClickHouse has no DDL for ---------------------------------------------
