@@ -6,6 +6,8 @@ from django.db import IntegrityError, models
 from django.test.utils import CaptureQueriesContext
 from test_schema import TEST_APPS, clickhouse, schema  # noqa: F401 (fixtures)
 
+from clickhouse_backend import models as clickhouse_models
+
 
 class Visitor(models.Model):
     name = models.CharField(max_length=20)
@@ -95,7 +97,7 @@ def test_null_rows_without_a_default_refuse_not_null(clickhouse, visitors):  # n
     old = Visitor._meta.get_field("visits")
     with (
         pytest.raises(
-            IntegrityError, match=r"'visits'.*1 row\(s\) hold NULL.*Give the field a default"
+            IntegrityError, match=r"'visits'.*1 row\(s\) hold NULL, and the field has no default"
         ),
         visitors() as editor,
     ):
@@ -111,3 +113,42 @@ def test_removing_a_db_default_removes_the_column_default(clickhouse, visitors):
     assert column_default(clickhouse, "country") == ("", "")
     insert(clickhouse, "(id, name) VALUES (3, 'cid')")
     assert rows(clickhouse, "name", "country") == [("ann", "FR"), ("bob", "FR"), ("cid", "")]
+
+
+def test_a_refused_not_null_renames_nothing(clickhouse, visitors):  # noqa: F811
+    old = Visitor._meta.get_field("visits")
+    renamed = new_field("visits", models.IntegerField(db_column="times"))
+    with pytest.raises(IntegrityError, match="Nothing was changed"), visitors() as editor:
+        editor.alter_field(Visitor, old, renamed)
+    assert rows(clickhouse, "name", "visits") == [("ann", None), ("bob", 3)]
+
+
+class Note(clickhouse_models.ClickhouseModel):
+    text = models.CharField(max_length=20, null=True)
+
+    class Meta:
+        app_label = "column_defaults"
+        apps = TEST_APPS
+        engine = clickhouse_models.Memory()
+
+
+def test_a_memory_table_keeps_its_null_rows_readable(clickhouse, schema):  # noqa: F811
+    """A Memory table cannot convert NULL rows (they would become unreadable): they
+    refuse NOT NULL even with a default; without NULL rows the change goes through."""
+    schema.create(Note)
+    with clickhouse.cursor() as cursor:
+        cursor.execute("INSERT INTO column_defaults_note (id, text) VALUES (1, NULL)")
+    old = Note._meta.get_field("text")
+    not_null = models.CharField(max_length=20, default="-")
+    not_null.set_attributes_from_name("text")
+    with pytest.raises(IntegrityError, match="in a Memory table"), schema() as editor:
+        editor.alter_field(Note, old, not_null)
+    with clickhouse.cursor() as cursor:
+        cursor.execute("SELECT text FROM column_defaults_note")
+        assert cursor.fetchall() == [(None,)]
+        cursor.execute("ALTER TABLE column_defaults_note UPDATE text = 'x' WHERE 1")
+    with schema() as editor:
+        editor.alter_field(Note, old, not_null)
+    with clickhouse.cursor() as cursor:
+        cursor.execute("SELECT text FROM column_defaults_note")
+        assert cursor.fetchall() == [("x",)]

@@ -266,7 +266,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self.has_column(field)
             and not field.has_db_default()
             and self.effective_default(field) is not None
-            and self.table_engine(model).name.endswith("MergeTree")
+            and self.rows_take_defaults(model)
         ):
             self.execute(self.sql_materialize_column % self._column_names(model, field))
             self.execute(self.sql_remove_column_default % self._column_names(model, field))
@@ -575,6 +575,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         removing a db_default or a db_comment removes them explicitly."""
         table = self.quote_name(model._meta.db_table)
         names = self._column_names(model, new_field)
+        fills_nulls = old_field.null and not new_field.null and not new_field.has_db_default()
+        old_definition, _ = self.column_sql(model, old_field)
+        new_definition, params = self.column_sql(model, new_field)
+        if fills_nulls:  # before any statement: it may refuse the change
+            new_definition, params = self._null_filling_definition(model, old_field, new_field)
         if old_field.column != new_field.column:
             self.execute(
                 self.sql_rename_column
@@ -584,11 +589,6 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     "new_column": self.quote_name(new_field.column),
                 }
             )
-        fills_nulls = old_field.null and not new_field.null and not new_field.has_db_default()
-        old_definition, _ = self.column_sql(model, old_field)
-        new_definition, params = self.column_sql(model, new_field)
-        if fills_nulls:
-            new_definition, params = self._null_filling_definition(model, new_field)
         if old_definition != new_definition:
             self.execute(self.sql_modify_column % {**names, "definition": new_definition}, params)
         if fills_nulls or (old_field.has_db_default() and not new_field.has_db_default()):
@@ -597,36 +597,50 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             sql, params = self._alter_column_comment_sql(model, new_field, new_type, "")
             self.execute(sql, params)
 
-    def _null_filling_definition(self, model, field) -> tuple[str, list]:
-        """The NOT NULL column's definition with a DEFAULT that ClickHouse writes into
-        its NULL rows: the field's default; without one, the rows must have no NULL
-        (IntegrityError otherwise, as a NOT NULL constraint would), and the type's zero
-        value satisfies ClickHouse."""
-        if self.effective_default(field) is not None:
-            return self.column_sql(model, field, include_default=True)
+    def _null_filling_definition(self, model, old_field, new_field) -> tuple[str, list]:
+        """The NOT NULL column's definition with the DEFAULT ClickHouse needs to convert
+        its NULL rows. A MergeTree table's rows get the field's default. Without one,
+        or in a table of another engine (a Memory table's NULL rows would become
+        unreadable), there must be no NULL row (IntegrityError otherwise, as a NOT NULL
+        constraint would), and the type's zero value satisfies ClickHouse."""
+        if self.effective_default(new_field) is not None and self.rows_take_defaults(model):
+            return self.column_sql(model, new_field, include_default=True)
         if not self.collect_sql:
-            self._refuse_null_rows(model, field)
+            self._refuse_null_rows(model, old_field)
         params: list = []
         parts = list(
-            self._iter_column_sql(None, params, model, field, None, include_default=False)
+            self._iter_column_sql(None, params, model, new_field, None, include_default=False)
         )
         zero = f"defaultValueOfTypeName({self.quote_value(parts[0])})"
         parts.insert(2, f"DEFAULT {zero}")  # after the type and NOT NULL
         return " ".join(parts), params
 
     def _refuse_null_rows(self, model, field) -> None:
-        table = self.quote_name(model._meta.db_table)
-        # The old column's name: the rename before this has run, so it is the new one.
-        column = self.quote_name(field.column)
+        table = model._meta.db_table
         with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT count() FROM {table} WHERE {column} IS NULL")
-            (nulls,) = cursor.fetchone()
-        if nulls:
-            raise IntegrityError(
-                f"Cannot make column {field.column!r} of table {model._meta.db_table!r} "
-                f"NOT NULL: {nulls} row(s) hold NULL and the field has no default. Give "
-                "the field a default (the NULL rows get it), or update those rows first."
+            cursor.execute(
+                f"SELECT count() FROM {self.quote_name(table)} "
+                f"WHERE {self.quote_name(field.column)} IS NULL"
             )
+            (nulls,) = cursor.fetchone()
+        if not nulls:
+            return
+        if self.rows_take_defaults(model):
+            reason = "the field has no default (the NULL rows would get it)"
+        else:
+            reason = (
+                f"ClickHouse cannot give them a default in a {self.table_engine(model).name} table"
+            )
+        raise IntegrityError(
+            f"Cannot make column {field.column!r} of table {table!r} NOT NULL: {nulls} "
+            f"row(s) hold NULL, and {reason}. Nothing was changed. Update those rows "
+            "first (or give the field a default)."
+        )
+
+    def rows_take_defaults(self, model) -> bool:
+        """Whether ClickHouse writes a column's DEFAULT into the table's existing rows
+        (MATERIALIZE COLUMN, MODIFY COLUMN of NULLs): the MergeTree family does."""
+        return self.table_engine(model).name.endswith("MergeTree")
 
     def skip_default_on_alter(self, field) -> bool:
         """add_field removes the DEFAULT itself, once the existing rows hold it."""
