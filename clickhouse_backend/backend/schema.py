@@ -640,7 +640,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def rows_take_defaults(self, model) -> bool:
         """Whether ClickHouse writes a column's DEFAULT into the table's existing rows
         (MATERIALIZE COLUMN, MODIFY COLUMN of NULLs): the MergeTree family does."""
-        return self.table_engine(model).name.endswith("MergeTree")
+        return isinstance(self.table_engine(model), _models().BaseMergeTree)
 
     def skip_default_on_alter(self, field) -> bool:
         """add_field removes the DEFAULT itself, once the existing rows hold it."""
