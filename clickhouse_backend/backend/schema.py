@@ -569,8 +569,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
         A Python default is not part of the column (changing it runs nothing), except
         while a NULL-able column becomes NOT NULL: ClickHouse then needs a DEFAULT for
-        the NULL rows, which are given the field's default and must exist only if it
-        has one (as Django updates them); the DEFAULT is removed afterwards. A MODIFY
+        the NULL rows, which get the field's default (as Django updates them), or must
+        not exist when it has none; the DEFAULT is removed afterwards. A MODIFY
         COLUMN keeps the column's DEFAULT and COMMENT unless it replaces them, so
         removing a db_default or a db_comment removes them explicitly."""
         table = self.quote_name(model._meta.db_table)
