@@ -105,8 +105,10 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "so a key compared with JSON null is refused (NotSupportedError).": {
         "expressions.tests.BasicExpressionsTests.test_update_jsonfield_case_when_key_is_null",
     },
-    "ClickHouse enforces no UNIQUE constraint, not even on the primary key: a second row "
-    "with the same value is stored, and no IntegrityError is raised.": {
+    "ClickHouse enforces no UNIQUE constraint, not even on the primary key: unique=True, "
+    "unique_together, a UniqueConstraint or a OneToOneField creates nothing, so a second "
+    "row with the same value is stored without an IntegrityError, and introspection (and "
+    "inspectdb) finds no unique constraint.": {
         "queries.test_bulk_update.BulkUpdateTests.test_database_routing_batch_atomicity",
         "model_fields.test_filefield.FileFieldTests.test_unique_when_same_filename",
         "get_or_create.tests.GetOrCreateTestsWithManualPKs.test_create_with_duplicate_primary_key",
@@ -116,6 +118,23 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "get_or_create.tests.UpdateOrCreateTestsWithManualPKs.test_create_with_duplicate_primary_key",
         "transactions.tests.NonAutocommitTests.test_orm_query_after_error_and_rollback",
         "one_to_one.tests.OneToOneTests.test_multiple_o2o",
+        "schema.tests.SchemaTests.test_alter_field_fk_to_o2o",
+        "schema.tests.SchemaTests.test_alter_field_o2o_keeps_unique",
+        "schema.tests.SchemaTests.test_alter_field_o2o_to_fk",
+        "schema.tests.SchemaTests.test_composed_constraint_with_fk",
+        "schema.tests.SchemaTests.test_composite_func_unique_constraint",
+        "schema.tests.SchemaTests.test_func_unique_constraint",
+        "schema.tests.SchemaTests.test_func_unique_constraint_lookups",
+        "schema.tests.SchemaTests.test_func_unique_constraint_nondeterministic",
+        "schema.tests.SchemaTests.test_remove_field_unique_does_not_remove_meta_constraints",
+        "schema.tests.SchemaTests.test_remove_unique_together_does_not_remove_meta_constraints",
+        "schema.tests.SchemaTests.test_unique",
+        "schema.tests.SchemaTests.test_unique_and_reverse_m2m",
+        "schema.tests.SchemaTests.test_unique_constraint",
+        "schema.tests.SchemaTests.test_unique_constraint_field_and_expression",
+        "schema.tests.SchemaTests.test_unique_together",
+        "introspection.tests.IntrospectionTests.test_get_constraints",
+        "inspectdb.tests.InspectDBTestCase.test_unique_together_meta",
     },
     "Without savepoints, an error in a nested atomic() marks the outer block for rollback: "
     "update_or_create() cannot read after its failed insert (TransactionManagementError "
@@ -166,8 +185,9 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "queries.tests.ValuesSubqueryTests.test_values_in_subquery",
     },
     "The test reads the SQL text for another database's spelling (EXTRACT and BETWEEN, "
-    "RETURNING, the outer table written by its name); ClickHouse's differs (toYear(), "
-    "ids generated before the INSERT, the outer table under an alias of its own).": {
+    "RETURNING, UPPER(), the outer table written by its name); ClickHouse's differs "
+    "(toYear(), ids generated before the INSERT, upperUTF8() since its UPPER() changes "
+    "ASCII letters only, the outer table under an alias of its own).": {
         "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_extract_year_exact_lookup",
         "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_extract_year_greaterthan_lookup",
         "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_extract_year_lessthan_lookup",
@@ -176,6 +196,8 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "db_functions.datetime.test_extract_trunc.DateFunctionWithTimeZoneTests.test_extract_year_lessthan_lookup",
         "queries.test_db_returning.ReturningValuesTests.test_insert_returning",
         "queries.tests.ExcludeTests.test_exclude_m2m_through",
+        "backends.test_ddl_references.ExpressionsTests.test_rename_table_references_without_alias",
+        "backends.test_ddl_references.ExpressionsTests.test_str",
     },
     "A database's TIME_ZONE (Django's setting for databases that store datetimes without "
     "their zone) is refused on ClickHouse, whose DateTime holds instants; the test sets "
@@ -192,6 +214,7 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "a naive one.": {
         "timezones.tests.LegacyDatabaseTests.test_cursor_execute_returns_naive_datetime",
         "timezones.tests.NewDatabaseTests.test_cursor_execute_returns_naive_datetime",
+        "schema.tests.SchemaTests.test_add_datefield_and_datetimefield_use_effective_default",
     },
     "A value outside an integer column's range is refused before anything is sent, as a "
     "DataError naming the field (the test expects the IntegrityError of a CHECK "
@@ -241,28 +264,6 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "schema.tests.SchemaTests.test_text_field_with_db_index",
         "introspection.tests.IntrospectionTests.test_get_constraints_index_types",
     },
-    "ClickHouse has no UNIQUE constraints: unique=True, unique_together, a "
-    "UniqueConstraint or a OneToOneField creates nothing, so duplicates are stored "
-    "without an IntegrityError and introspection (and inspectdb) finds no unique "
-    "constraint.": {
-        "schema.tests.SchemaTests.test_alter_field_fk_to_o2o",
-        "schema.tests.SchemaTests.test_alter_field_o2o_keeps_unique",
-        "schema.tests.SchemaTests.test_alter_field_o2o_to_fk",
-        "schema.tests.SchemaTests.test_composed_constraint_with_fk",
-        "schema.tests.SchemaTests.test_composite_func_unique_constraint",
-        "schema.tests.SchemaTests.test_func_unique_constraint",
-        "schema.tests.SchemaTests.test_func_unique_constraint_lookups",
-        "schema.tests.SchemaTests.test_func_unique_constraint_nondeterministic",
-        "schema.tests.SchemaTests.test_remove_field_unique_does_not_remove_meta_constraints",
-        "schema.tests.SchemaTests.test_remove_unique_together_does_not_remove_meta_constraints",
-        "schema.tests.SchemaTests.test_unique",
-        "schema.tests.SchemaTests.test_unique_and_reverse_m2m",
-        "schema.tests.SchemaTests.test_unique_constraint",
-        "schema.tests.SchemaTests.test_unique_constraint_field_and_expression",
-        "schema.tests.SchemaTests.test_unique_together",
-        "introspection.tests.IntrospectionTests.test_get_constraints",
-        "inspectdb.tests.InspectDBTestCase.test_unique_together_meta",
-    },
     "The primary key is the table's sorting key, whose columns ClickHouse cannot "
     "rename, drop or retype: the schema editor refuses such a change with "
     "NotSupportedError before anything runs, and the old key stays the primary key.": {
@@ -302,10 +303,6 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
         "schema.tests.SchemaTests.test_add_inline_fk_index_update_data",
         "schema.tests.SchemaTests.test_add_inline_fk_update_data",
     },
-    "A raw cursor reads a DateTimeField's DateTime64(6, 'UTC') column as an aware "
-    "datetime in UTC, whatever USE_TZ (the ORM converts it to the naive value).": {
-        "schema.tests.SchemaTests.test_add_datefield_and_datetimefield_use_effective_default",
-    },
     "CharField and TextField both create a String column, which has no length: "
     "introspection reports no size and gives TextField (introspected_field_types).": {
         "introspection.tests.IntrospectionTests.test_get_table_description_col_lengths",
@@ -319,11 +316,6 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "none is logged.": {
         "backends.base.test_base.DatabaseWrapperLoggingTests.test_commit_debug_log",
         "backends.base.test_base.DatabaseWrapperLoggingTests.test_rollback_debug_log",
-    },
-    "Upper() and Lower() compile to ClickHouse's upperUTF8()/lowerUTF8() (its "
-    "UPPER()/LOWER() change ASCII letters only), not to the UPPER the test expects.": {
-        "backends.test_ddl_references.ExpressionsTests.test_rename_table_references_without_alias",
-        "backends.test_ddl_references.ExpressionsTests.test_str",
     },
 }
 
