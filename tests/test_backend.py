@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import NotSupportedError, connections, transaction
 from django.db.utils import ConnectionHandler
+from django.test.utils import CaptureQueriesContext
 
 from clickhouse_backend.backend.base import DJANGO_SEMANTICS
 
@@ -127,6 +128,24 @@ def test_vendor_and_cursor(clickhouse):
         assert cursor.fetchall() == [("text", 5)]
     assert clickhouse.get_database_version() >= (24, 8)
     assert clickhouse.is_usable()
+
+
+def test_logged_sql_is_the_statement_as_sent(clickhouse):
+    """connection.queries shows what ran: parameters filled in by the driver's escaping,
+    and what an execute_wrapper changed."""
+
+    def comment(execute, sql, params, many, context):
+        return execute(f"/* traced */ {sql}", params, many, context)
+
+    with CaptureQueriesContext(clickhouse) as queries:
+        with clickhouse.execute_wrapper(comment), clickhouse.cursor() as cursor:
+            cursor.execute("SELECT %s, %s", ["it's", 5])
+        with clickhouse.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    assert [query["sql"] for query in queries] == [
+        "/* traced */ SELECT 'it\\'s', 5",
+        "SELECT 1",
+    ]
 
 
 def test_session_settings_give_django_semantics(clickhouse):

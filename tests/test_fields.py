@@ -576,17 +576,24 @@ def changing():
 
 
 def test_low_cardinality_and_null_changes_modify_the_column_and_keep_the_data(changing):
+    remove_default = 'ALTER TABLE "field_migrations_changing" MODIFY COLUMN "tag" REMOVE DEFAULT'
     steps = [
-        (ch.StringField(low_cardinality=True), "LowCardinality(String)"),
-        (ch.StringField(low_cardinality=True, null=True), "LowCardinality(Nullable(String))"),
-        (ch.StringField(null=True), "Nullable(String)"),
-        # makemigrations asks for a default here; ClickHouse needs it for the NULLs.
-        (ch.StringField(default=""), "String"),
+        (ch.StringField(low_cardinality=True), "LowCardinality(String)", []),
+        (
+            ch.StringField(low_cardinality=True, null=True),
+            "LowCardinality(Nullable(String))",
+            [],
+        ),
+        (ch.StringField(null=True), "Nullable(String)", []),
+        # makemigrations asks for a default here; ClickHouse needs it for the NULLs, and
+        # it is removed once they have it.
+        (ch.StringField(default=""), "String", [remove_default]),
     ]
     field = Changing._meta.get_field("tag")
-    for new_field, column_type in steps:
-        (statement,) = alter(Changing, field, new_field)
+    for new_field, column_type, after in steps:
+        statement, *rest = alter(Changing, field, new_field)
         assert statement.startswith('ALTER TABLE "field_migrations_changing" MODIFY COLUMN')
+        assert rest == after
         assert column_types("field_migrations_changing")["tag"] == column_type
         assert sorted(raw("SELECT tag FROM field_migrations_changing")) == [("a",), ("b",)]
         field = new_field

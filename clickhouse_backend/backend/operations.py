@@ -19,8 +19,6 @@ from django.db.models.expressions import Col, Window
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from ..driver.escape import substitute
-from ..driver.exceptions import ProgrammingError
 from .id_columns import column_db_type
 from .introspection import unwrap
 
@@ -194,15 +192,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         return f"dateDiff('microsecond', {rhs_sql}, {lhs_sql})", (*rhs_params, *lhs_params)
 
     def last_executed_query(self, cursor, sql: str, params) -> str:
-        """The statement exactly as it ran: the parameters rendered by the driver's own
-        escaping, for the server version the cursor is connected to. Rows inserted by
+        """The statement exactly as it ran (an execute_wrapper may have changed it),
+        its parameters rendered by the driver's own escaping. Rows inserted by
         executemany() travel as Native blocks, not in the text, which is shown as is."""
-        connection = cursor.connection
-        legacy = not connection.closed and connection.transport.legacy
-        try:
-            return substitute(sql, params, legacy)
-        except ProgrammingError:  # executemany()'s rows, which fill no placeholders
-            return sql
+        return cursor.query if cursor.query is not None else sql
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         """TRUNCATE each table: ClickHouse has no sequences to reset and no cascades.

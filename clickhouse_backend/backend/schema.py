@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldError
-from django.db import NotSupportedError
+from django.db import IntegrityError, NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import F, GeneratedField
 from django.db.models.expressions import RawSQL
@@ -117,6 +117,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     sql_modify_column = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s %(definition)s"
     )
+    # Stores a column's DEFAULT or MATERIALIZED value in every row there is (a mutation,
+    # MergeTree family, under mutations_sync). A Python default is a column DEFAULT only
+    # while existing rows get it: written into them, then removed, as Django drops it.
+    # Rows written before a MATERIALIZED expression only compute it when read, with
+    # whatever expression the column has then, and read 0 once it is no longer computed.
+    sql_materialize_column = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MATERIALIZE COLUMN %(column)s"
+    )
+    sql_remove_column_default = ClusterTemplate(
+        "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s REMOVE DEFAULT"
+    )
 
     sql_check_constraint = "CHECK %(check)s"
     sql_constraint = "CONSTRAINT %(name)s %(constraint)s"
@@ -139,12 +150,6 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     )
     sql_modify_column_computed = ClusterTemplate(
         "ALTER TABLE %(table)s%(on_cluster)s MODIFY COLUMN %(column)s %(computed)s"
-    )
-    # Stores a MATERIALIZED column's value in every row (a mutation, MergeTree family):
-    # rows written before it only compute it when read, with whatever expression the
-    # column has then, and read 0 once it is no longer computed.
-    sql_materialize_column = ClusterTemplate(
-        "ALTER TABLE %(table)s%(on_cluster)s MATERIALIZE COLUMN %(column)s"
     )
 
     sql_alter_table_comment = ClusterTemplate(
@@ -287,8 +292,26 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         super().delete_model(model)
 
     def add_field(self, model, field) -> None:
+        """Add the column; a Python default fills the existing rows, and then the column
+        has no DEFAULT (rows inserted later without it get NULL or the type's zero, as
+        Django means). Tables outside the MergeTree family keep the DEFAULT: they cannot
+        write it into their rows, and compute it when reading rows written before."""
         self._tables.note(model)
         super().add_field(model, field)
+        if (
+            self.has_column(field)
+            and not field.has_db_default()
+            and self.effective_default(field) is not None
+            and self.rows_take_defaults(model)
+        ):
+            self.execute(self.sql_materialize_column % self._column_names(model, field))
+            self.execute(self.sql_remove_column_default % self._column_names(model, field))
+
+    def _column_names(self, model, field) -> dict[str, str]:
+        return {
+            "table": self.quote_name(model._meta.db_table),
+            "column": self.quote_name(field.column),
+        }
 
     def remove_field(self, model, field) -> None:
         self._tables.note(model)
@@ -698,12 +721,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         its values were ``stored``."""
         removed = []
         old_kind, new_kind = computed_kind(old_field), computed_kind(new_field)
-        if old_kind in ("materialized", "alias") and not new_kind:
-            writes_default = new_field.has_db_default() or (
-                self.effective_default(new_field) is not None
-            )
-            if not writes_default:  # a DEFAULT replaces the old kind by itself
-                removed.append("MATERIALIZED" if stored else old_kind.upper())
+        computed_before = old_kind in ("materialized", "alias") and not new_kind
+        if computed_before and not new_field.has_db_default():  # a DEFAULT replaces it
+            removed.append("MATERIALIZED" if stored else old_kind.upper())
         if getattr(old_field, "codec", None) and not getattr(new_field, "codec", None):
             removed.append("CODEC")
         if getattr(old_field, "ttl", None) is not None and getattr(new_field, "ttl", None) is None:
@@ -724,8 +744,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """Rename, then one MODIFY COLUMN with the whole new definition, if it changed,
         and the REMOVE statements for what it no longer has. A column that becomes
         MATERIALIZED, or whose expression changes, is materialized for every row; one
-        that stops being computed is materialized before, so that it keeps its values."""
+        that stops being computed is materialized before, so that it keeps its values.
+
+        A Python default is not part of the column (changing it runs nothing), except
+        while a NULL-able column becomes NOT NULL: ClickHouse then needs a DEFAULT for
+        the NULL rows, which get the field's default (as Django updates them), or must
+        not exist when it has none; the DEFAULT is removed afterwards. A MODIFY
+        COLUMN keeps the column's DEFAULT and COMMENT unless it replaces them, so
+        removing a db_default or a db_comment removes them explicitly."""
         table = self.quote_name(model._meta.db_table)
+        names = self._column_names(model, new_field)
+        fills_nulls = old_field.null and not new_field.null and not new_field.has_db_default()
+        old_definition, _ = self.column_sql(model, old_field)
+        new_definition, params = self.column_sql(model, new_field)
+        if fills_nulls:  # before any statement: it may refuse the change
+            new_definition, params = self._null_filling_definition(model, old_field, new_field)
         if old_field.column != new_field.column:
             self.execute(
                 self.sql_rename_column
@@ -737,30 +770,66 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             )
         column = self.quote_name(new_field.column)
         stored = self.store_computed_values(model, old_field, new_field, table, column)
-        old_definition, _ = self.column_sql(model, old_field, include_default=True)
-        new_definition, params = self.column_sql(model, new_field, include_default=True)
         if old_definition != new_definition:
-            self.execute(
-                self.sql_modify_column
-                % {"table": table, "column": column, "definition": new_definition},
-                params,
-            )
+            self.execute(self.sql_modify_column % {**names, "definition": new_definition}, params)
         for removed in self.removed_column_properties(old_field, new_field, stored):
-            self.execute(
-                self.sql_remove_column_property
-                % {"table": table, "column": column, "property": removed}
-            )
+            self.execute(self.sql_remove_column_property % {**names, "property": removed})
         if self.becomes_materialized(model, old_field, new_field):
             # Every row holds the new expression's value, not only rows written from now.
-            self.execute(self.sql_materialize_column % {"table": table, "column": column})
+            self.execute(self.sql_materialize_column % names)
+        if fills_nulls or (old_field.has_db_default() and not new_field.has_db_default()):
+            self.execute(self.sql_remove_column_default % names)
         if old_field.db_comment and not new_field.db_comment:
-            # A MODIFY COLUMN without COMMENT keeps the column's comment.
             sql, params = self._alter_column_comment_sql(model, new_field, new_type, "")
             self.execute(sql, params)
 
+    def _null_filling_definition(self, model, old_field, new_field) -> tuple[str, list]:
+        """The NOT NULL column's definition with the DEFAULT ClickHouse needs to convert
+        its NULL rows. A MergeTree table's rows get the field's default. Without one,
+        or in a table of another engine (a Memory table's NULL rows would become
+        unreadable), there must be no NULL row (IntegrityError otherwise, as a NOT NULL
+        constraint would), and the type's zero value satisfies ClickHouse."""
+        if self.effective_default(new_field) is not None and self.rows_take_defaults(model):
+            return self.column_sql(model, new_field, include_default=True)
+        if not self.collect_sql:
+            self._refuse_null_rows(model, old_field)
+        params: list = []
+        parts = list(
+            self._iter_column_sql(None, params, model, new_field, None, include_default=False)
+        )
+        zero = f"defaultValueOfTypeName({self.quote_value(parts[0])})"
+        parts.insert(2, f"DEFAULT {zero}")  # after the type and NOT NULL
+        return " ".join(parts), params
+
+    def _refuse_null_rows(self, model, field) -> None:
+        table = model._meta.db_table
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count() FROM {self.quote_name(table)} "
+                f"WHERE {self.quote_name(field.column)} IS NULL"
+            )
+            (nulls,) = cursor.fetchone()
+        if not nulls:
+            return
+        if self.rows_take_defaults(model):
+            reason = "the field has no default (the NULL rows would get it)"
+        else:
+            reason = (
+                f"ClickHouse cannot give them a default in a {self.table_engine(model).name} table"
+            )
+        raise IntegrityError(
+            f"Cannot make column {field.column!r} of table {table!r} NOT NULL: {nulls} "
+            f"row(s) hold NULL, and {reason}. Nothing was changed. Update those rows "
+            "first (or give the field a default)."
+        )
+
+    def rows_take_defaults(self, model) -> bool:
+        """Whether ClickHouse writes a column's DEFAULT into the table's existing rows
+        (MATERIALIZE COLUMN, MODIFY COLUMN of NULLs): the MergeTree family does."""
+        return isinstance(self.table_engine(model), _models().BaseMergeTree)
+
     def skip_default_on_alter(self, field) -> bool:
-        """Keep the DEFAULT that ADD COLUMN gave: ClickHouse computes it when reading rows
-        written before the column existed, so dropping it would turn them into zeros."""
+        """add_field removes the DEFAULT itself, once the existing rows hold it."""
         return True
 
     # -- what ClickHouse has no DDL for ---------------------------------------------

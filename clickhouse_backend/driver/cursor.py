@@ -67,6 +67,9 @@ class Cursor:
         self.rowcount = -1
         self._result: Result | None = None
         self._closed = False
+        #: The last statement execute() sent, its parameters filled in (as psycopg's
+        #: ``cursor.query``): Django logs it, so what an execute_wrapper changed shows.
+        self.query: str | None = None
         self._read_from([])
         #: The thread that last started or read this cursor's result.
         self.reader_thread: int | None = None
@@ -86,12 +89,14 @@ class Cursor:
         (nothing after VALUES, no ``%`` in it) with a list or tuple of rows inserts the
         rows, as ``executemany`` does.
         """
+        self.query = None
         if _is_rows_for_insert(operation, parameters):
             self.executemany(operation, parameters, settings=settings)
             return
         with self._guard():
             transport = self._begin()
             sql = substitute(operation, parameters, transport.legacy)
+            self.query = sql
             settings = self.connection.check_settings(settings)
             self._adopt(transport.execute(sql, settings, self.stream))
 
