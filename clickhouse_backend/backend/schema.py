@@ -301,6 +301,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if (
             self.has_column(field)
             and not field.has_db_default()
+            and not computed_kind(field)  # its expression is its value: no DEFAULT
             and self.effective_default(field) is not None
             and self.rows_take_defaults(model)
         ):
