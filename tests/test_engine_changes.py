@@ -260,6 +260,29 @@ PARTITIONS = [
 ]
 
 
+@pytest.mark.parametrize(
+    "rows, first_lines",
+    [
+        (1, [f"    Rebuilding {TABLE}: 1 row in 1 block", "      block 1/1 (partition 202401)"]),
+        (0, [f"    Rebuilding {TABLE}: the table is empty, no rows to copy"]),
+    ],
+    ids=["one_row", "empty"],
+)
+def test_progress_lines_count_in_words_a_person_reads(clickhouse_db, table, rows, first_lines):
+    """One row is '1 row in 1 block', and an empty table says so (not '0 rows in 0
+    blocks')."""
+    state = table(BEFORE, rows=rows)
+    progress = io.StringIO()
+    with rebuild_progress(progress, verbosity=1):
+        migrate(clickhouse_db, state, clickhouse.MergeTree(order_by="moment"))
+    lines = [
+        line.split(":")[0] if "block " in line else line
+        for line in progress.getvalue().splitlines()
+    ]
+    assert lines == ["", *first_lines]
+    assert len(contents(clickhouse_db)) == rows
+
+
 def test_progress_lines_follow_migrate_verbosity():
     """migrate prints the rebuild's lines from verbosity 1, and none at 0."""
     for verbosity, shown in ((0, ""), (1, "\n    copied")):

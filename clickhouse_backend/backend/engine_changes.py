@@ -249,9 +249,17 @@ class EngineChange:
         if editor.collect_sql:
             editor.execute(editor.sql_copy_rows % {**statement, "where": ""})
             return
-        blocks = self.blocks()
+        blocks = [block for block in self.blocks() if block[1]]  # an empty one copies nothing
         total = sum(rows for _, rows in blocks)
-        logger.info("Rebuilding %s: %s rows in %d blocks", self.table, f"{total:,}", len(blocks))
+        if not blocks:
+            logger.info("Rebuilding %s: the table is empty, no rows to copy", self.table)
+        else:
+            logger.info(
+                "Rebuilding %s: %s in %s",
+                self.table,
+                counted(total, "row"),
+                counted(len(blocks), "block"),
+            )
         started, copied = time.monotonic(), 0
         for number, (partition, rows) in enumerate(blocks, 1):
             if partition is None:
@@ -279,6 +287,11 @@ class EngineChange:
                 return [(partition, int(rows)) for partition, rows in cursor.fetchall()]
             cursor.execute(f"SELECT count() FROM {self.quoted}")
             return [(None, cursor.fetchone()[0])]
+
+
+def counted(number: int, noun: str) -> str:
+    """``"1 row"``, ``"3,000 rows"``: a progress line a person reads."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def table_model(model, db_table: str):
