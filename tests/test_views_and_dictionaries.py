@@ -15,7 +15,7 @@ import io
 import pytest
 from django.apps.registry import Apps
 from django.core.management import call_command
-from django.db import NotSupportedError, connections
+from django.db import DatabaseError, NotSupportedError, connections
 from django.db.migrations import Migration
 from django.db.migrations.exceptions import IrreversibleError
 from django.db.migrations.state import ModelState, ProjectState
@@ -112,6 +112,26 @@ def test_populate_copies_what_the_source_held_before_the_view(views_app):
     run("migrate", "views_app", verbosity=0)
     page_views(views_app, "after")
     assert daily(views_app) == {"before": 2, "after": 1}
+
+
+def test_populating_a_target_that_holds_rows_is_refused_before_anything_runs(views_app):
+    """Unapplying a populated view keeps the rows it wrote in the target; applying it
+    again would copy the source's rows in a second time. It is refused, nothing is
+    created, and once the target is emptied the view is applied with each row once."""
+    page_views(views_app, "home", "home", "about")
+    run("migrate", "views_app", "0001", verbosity=0)
+    with pytest.raises(DatabaseError) as refused:
+        run("migrate", "views_app", verbosity=0)
+    assert str(refused.value).startswith(
+        "CreateMaterializedView 'daily_page_views_mv': populate=True would copy the query's "
+        "rows into table views_app_dailypageviews, which already holds 2 rows"
+    )
+    assert "DailyPageViews.objects.all().delete()" in str(refused.value)
+    assert kinds() == {}
+    assert daily(views_app) == {"home": 2, "about": 1}
+    views_app.DailyPageViews.objects.all().delete()
+    run("migrate", "views_app", verbosity=0)
+    assert daily(views_app) == {"home": 2, "about": 1}
 
 
 def test_the_dictionary_is_read_with_dictget_and_through_an_unmanaged_model(views_app):

@@ -9,7 +9,7 @@ describes, so every view here has one.
 
 from __future__ import annotations
 
-from django.db import NotSupportedError
+from django.db import DatabaseError, NotSupportedError
 
 from ...backend.clusters import cluster_of
 from .base import (
@@ -31,12 +31,14 @@ class CreateMaterializedView(ClickHouseOperation):
     ``query`` is a QuerySet (compiled by this backend, values written as literals) or
     SELECT text. ``populate=True`` also copies what the query gives now into the target
     (ClickHouse's POPULATE, which it refuses with TO); rows inserted while that copy runs
-    may be counted twice, so populate before writes begin. Reversed by dropping the view;
+    may be counted twice, so populate before writes begin. A target that already holds
+    rows is refused (the copy would count them twice). Reversed by dropping the view;
     the target table and its rows stay.
     """
 
     sql_create = "CREATE MATERIALIZED VIEW %(name)s%(on_cluster)s TO %(table)s AS %(query)s"
     sql_populate = "INSERT INTO %(table)s (%(columns)s) %(query)s"
+    sql_count_rows = "SELECT count() FROM %(table)s"
     sql_drop = "DROP VIEW %(name)s%(on_cluster)s"
 
     def __init__(self, name: str, to: str, query: Query, populate: bool = False) -> None:
@@ -73,12 +75,34 @@ class CreateMaterializedView(ClickHouseOperation):
                     f"{type(self).__name__} {self.name!r}: populate=True would copy rows "
                     "through one node of the cluster only; backfill each shard with RunSQL"
                 )
+            self.refuse_filled_target(schema_editor, model)
             columns = selected_columns(connection, self.query, type(self).__name__)
             statements.append(
                 self.sql_populate
                 % {**values, "columns": ", ".join(map(schema_editor.quote_name, columns))}
             )
         return statements
+
+    def refuse_filled_target(self, schema_editor, model) -> None:
+        """Refuse to populate a target that holds rows: they came from this view applied
+        before (unapplying drops the view, not its rows) or from elsewhere, and the copy
+        would add the source's rows to them, counting each twice. Raised before any
+        statement runs; sqlmigrate, which reads nothing, shows the statements."""
+        if schema_editor.collect_sql:
+            return
+        table = model._meta.db_table
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(self.sql_count_rows % {"table": schema_editor.quote_name(table)})
+            (rows,) = cursor.fetchone()
+        if rows:
+            raise DatabaseError(
+                f"{type(self).__name__} {self.name!r}: populate=True would copy the query's "
+                f"rows into table {table}, which already holds {rows:,} "
+                f"row{'' if rows == 1 else 's'} (from this view applied before, or from "
+                "elsewhere): they would be counted twice. Nothing was created. Empty the "
+                f"table first ({model.__name__}.objects.all().delete()), or set "
+                "populate=False in the migration to keep the rows it holds."
+            )
 
     def drop_sql(self, schema_editor, model) -> str:
         return self.sql_drop % {
