@@ -658,6 +658,27 @@ def test_migrate_and_sqlmigrate_run_a_written_engine_change(tmp_path, monkeypatc
             del sys.modules[module]
 
 
+# -- the check W009 ---------------------------------------------------------------------
+
+
+def test_w009_warns_plain_check_when_the_backend_app_is_not_installed(settings):
+    """Without "clickhouse_backend" in INSTALLED_APPS, Django's makemigrations ignores
+    Meta.engine: plain `check` (no --database) says so, naming models that set it."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command("check", "testapp", stdout=out, stderr=err)
+    assert "W009" not in out.getvalue() + err.getvalue()
+    settings.INSTALLED_APPS = [
+        app for app in settings.INSTALLED_APPS if app != "clickhouse_backend"
+    ]
+    call_command("check", "testapp", stdout=out, stderr=err)
+    shown = err.getvalue()
+    assert "?: (clickhouse_backend.W009) testapp.Reading, testapp.Visit set Meta.engine, " in shown
+    assert 'but "clickhouse_backend" is not in INSTALLED_APPS' in shown
+    assert 'HINT: Add "clickhouse_backend" to INSTALLED_APPS' in shown
+    call_command("check", "auth", stdout=out, stderr=err)  # no model of auth sets it
+    assert err.getvalue() == shown
+
+
 # -- the check W005 ---------------------------------------------------------------------
 
 

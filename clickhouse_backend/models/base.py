@@ -7,10 +7,19 @@ package adds ``engine`` and ``cluster`` to that tuple (in ``options`` and in
 Django when it is imported. With it, ``makemigrations`` writes ``options={"engine": ...}``
 into ``CreateModel``, and the models that migrations rebuild from their state have
 ``_meta.engine``, so that ``migrate`` creates the table the model describes.
+
+Importing it also registers one system check (W009, run by ``manage.py check`` and
+every command that checks): a later change of ``Meta.engine`` becomes a migration only
+through the backend's ``makemigrations``, which exists only when ``"clickhouse_backend"``
+is in ``INSTALLED_APPS``. The check lives here, not in an ``AppConfig.ready()``, because
+it is about the case where that app is not installed, and every model that sets
+``Meta.engine`` has imported this module.
 """
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.core import checks
 from django.db import models
 from django.db.migrations import state
 from django.db.models import options
@@ -49,3 +58,32 @@ class ClickhouseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+@checks.register(checks.Tags.models)
+def check_engine_changes_are_seen(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """W009: models set ``Meta.engine``, but the ``makemigrations`` that runs is Django's,
+    which ignores the option: a changed engine gives "No changes detected" and the table
+    keeps its old engine, with nothing said until the database check W005."""
+    if apps.is_installed("clickhouse_backend"):
+        return []
+    labels = [
+        model._meta.label
+        for app_config in app_configs or apps.get_app_configs()
+        for model in app_config.get_models()
+        if getattr(model._meta, "engine", None) is not None
+    ]
+    if not labels:
+        return []
+    more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
+    subject = f"{', '.join(labels[:3])}{more} {'sets' if len(labels) == 1 else 'set'}"
+    return [
+        checks.Warning(
+            f'{subject} Meta.engine, but "clickhouse_backend" is not in INSTALLED_APPS: '
+            "Django's own makemigrations does not see a change of Meta.engine (it says "
+            "'No changes detected' and the table keeps its engine).",
+            hint='Add "clickhouse_backend" to INSTALLED_APPS: its makemigrations writes '
+            "AlterModelEngine when Meta.engine changes (docs/engines.md).",
+            id="clickhouse_backend.W009",
+        )
+    ]
