@@ -5,11 +5,15 @@ difference no migration removes."""
 
 import io
 import logging
+import os
+import pathlib
 import re
+import socket
+import subprocess
 import sys
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import CommandError, call_command, get_commands
 from django.db import DatabaseError, NotSupportedError, connections, migrations, models
 from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.questioner import MigrationQuestioner
@@ -656,6 +660,167 @@ def test_migrate_and_sqlmigrate_run_a_written_engine_change(tmp_path, monkeypatc
         run("migrate", app, "zero")
         for module in [name for name in sys.modules if name.startswith(app)]:
             del sys.modules[module]
+
+
+# -- makemigrations refuses an engine migrate would refuse ------------------------------
+
+EVENT_MODEL = """
+from django.db.models import Index
+
+from clickhouse_backend import models
+
+
+class Event(models.ClickhouseModel):
+    ts = models.DateTime64Field(precision=3)
+    name = models.StringField()
+
+    class Meta:
+        engine = models.MergeTree({engine})
+        indexes = [Index(fields=["name"], name="event_name")]  # W004: written all the same
+"""
+
+
+@pytest.mark.parametrize(
+    "initial, engine, refused",
+    [
+        (None, 'order_by=("ts", "name"), merge_with_ttl_timeout=600', []),
+        (None, 'order_by=("ts", "nmae")', ["(clickhouse_backend.E001)", "nmae"]),
+        (
+            clickhouse.MergeTree(order_by=("ts", "name")),
+            'order_by=("name", "ts", "nmae")',
+            ["(clickhouse_backend.E001)", "nmae"],
+        ),
+        (
+            None,
+            'order_by="ts", merge_with_ttl_timout=600',
+            [
+                "(clickhouse_backend.E003) Meta.engine of {app}.Event: merge_with_ttl_timout "
+                "is not a table setting of ClickHouse's MergeTree engines (did you mean "
+                "merge_with_ttl_timeout?)",
+                "HINT: Correct it in Meta.engine",
+            ],
+        ),
+    ],
+    ids=["valid", "key_typo", "changed_key_typo", "setting_typo"],
+)
+@pytest.mark.django_db(databases=["default", "clickhouse"], transaction=True)
+def test_makemigrations_refuses_an_engine_migrate_would_refuse(
+    tmp_path, monkeypatch, settings, request, initial, engine, refused
+):
+    """A Meta.engine with a key naming no field (E001) or an unknown table setting
+    (E003), in a new model or a changed engine (``initial``: the engine its migration
+    gave), is refused by makemigrations with the check's message and hint, and no
+    migration file is written; a valid one, with only warnings, is written."""
+    app = f"engine_typos_{request.node.callspec.id}"
+    monkeypatch.setattr(routers, "CLICKHOUSE_APPS", {*routers.CLICKHOUSE_APPS, app})
+    package = tmp_path / app
+    (package / "migrations").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "migrations" / "__init__.py").write_text("")
+    (package / "models.py").write_text(EVENT_MODEL.format(engine=engine))
+    if initial is not None:
+        create = migrations.CreateModel(
+            "Event",
+            [
+                ("id", models.BigAutoField(primary_key=True)),
+                ("ts", clickhouse.DateTime64Field(precision=3)),
+                ("name", clickhouse.StringField()),
+            ],
+            options={"engine": initial},
+        )
+        migration = type("Migration", (migrations.Migration,), {"operations": [create]})(
+            "0001_initial", app
+        )
+        written = MigrationWriter(migration).as_string()
+        (package / "migrations" / "0001_initial.py").write_text(written)
+    before = sorted(path.name for path in (package / "migrations").iterdir())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, app]
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        if not refused:
+            call_command("makemigrations", app, interactive=False, stdout=out, stderr=err)
+            assert (package / "migrations" / "0001_initial.py").exists()
+            return
+        with pytest.raises(CommandError) as error:
+            call_command("makemigrations", app, interactive=False, stdout=out, stderr=err)
+    finally:
+        for module in [name for name in sys.modules if name.startswith(app)]:
+            del sys.modules[module]
+    shown = str(error.value)
+    assert shown.startswith("Meta.engine has errors that migrate would refuse")
+    for part in refused:
+        assert part.format(app=app) in shown
+    assert "W004" not in shown
+    assert sorted(path.name for path in (package / "migrations").iterdir()) == before
+
+
+# makemigrations of one app in a process whose ClickHouse database is a closed port.
+OFFLINE_MAKEMIGRATIONS = """
+import sys
+
+import django
+from django.core.management import CommandError, call_command
+
+django.setup()
+from testapp import routers
+
+routers.CLICKHOUSE_APPS.add("offline_app")
+try:
+    call_command("makemigrations", "offline_app", interactive=False)
+except CommandError as error:
+    sys.exit(str(error))
+"""
+
+
+@pytest.mark.parametrize(
+    "engine, written, said",
+    [
+        ('order_by=("ts", "nmae")', False, "(clickhouse_backend.E001)"),
+        (
+            'order_by="ts", merge_with_ttl_timout=600',
+            True,
+            "Table settings of Meta.engine not checked: database 'clickhouse' did not "
+            "answer (cannot reach ClickHouse at 127.0.0.1:{port}",
+        ),
+    ],
+    ids=["key_typo", "setting_typo"],
+)
+def test_makemigrations_checks_keys_without_the_server(tmp_path, engine, written, said):
+    """E001 needs no database: with the server down a key naming no field is still
+    refused. E003 needs the server's list of settings: the migration is written, with a
+    line saying the settings were left to migrate's checks."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    package = tmp_path / "offline_app"
+    (package / "migrations").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "migrations" / "__init__.py").write_text("")
+    (package / "models.py").write_text(EVENT_MODEL.format(engine=engine))
+    tests = pathlib.Path(__file__).parent
+    project = tests.parent
+    settings_module = tmp_path / "offline_settings.py"
+    settings_module.write_text(
+        "from django_settings import *\n\nINSTALLED_APPS = [*INSTALLED_APPS, 'offline_app']\n"
+    )
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(map(str, (project, tests, tmp_path))),
+        "DJANGO_SETTINGS_MODULE": "offline_settings",
+        "CLICKHOUSE_TEST_DSN": f"clickhouse://127.0.0.1:{port}/default",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE_MAKEMIGRATIONS],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert said.format(port=port) in done.stderr
+    assert (package / "migrations" / "0001_initial.py").exists() == written
+    assert done.returncode == (0 if written else 1)
 
 
 # -- the check W009 ---------------------------------------------------------------------
