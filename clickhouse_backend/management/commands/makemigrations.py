@@ -3,9 +3,10 @@ changes (active when ``"clickhouse_backend"`` is in ``INSTALLED_APPS``), and ref
 write a migration whose engine ``migrate`` would refuse.
 
 The engine's error checks (E001: a key naming no field, a wrong argument; E003: an
-unknown table setting) otherwise run only as database checks, when ``migrate`` is about
-to run the migration already written. Here they run on the models whose engine the new
-migrations create or change, before any file is written. E001 needs no connection.
+unknown table setting; E004: TTL or projections outside the MergeTree family) otherwise
+run only as database checks, when ``migrate`` is about to run the migration already
+written. Here they run on the models whose engine the new migrations create or change,
+before any file is written. E001 and E004 need no connection.
 E003 needs the server's list of table settings: it is asked only when such an engine
 sets some, and if the database cannot answer, the settings are left to ``migrate``'s
 own checks (as Django leaves its history check when a database is down).
@@ -36,7 +37,8 @@ class Command(makemigrations.Command):
         super().write_migration_files(changes, update_previous_migration_paths)
 
     def engine_errors(self, models: list) -> list:
-        """E001 and E003 of each model on every ClickHouse database the routers send it to."""
+        """The errors of each model's table (E001, E004: ``check_model``) and settings
+        (E003) on every ClickHouse database the routers send it to."""
         errors = []
         for alias in connections:
             connection = connections[alias]
