@@ -455,6 +455,41 @@ def test_a_column_appended_to_the_sorting_key_changes_only_metadata(clickhouse_d
     assert contents(clickhouse_db) == rows
 
 
+def test_another_column_of_the_key_append_takes_its_default_as_add_field_does(
+    clickhouse_db, table
+):
+    """A non-key field added with the key column: its Python default fills the rows
+    there are, and the column keeps no DEFAULT, as add_field leaves a column."""
+    state = table(BEFORE)
+    assert contents(clickhouse_db)  # the premise: rows the default must fill
+    appended = clickhouse.MergeTree(
+        order_by=("sensor", "moment", "zone"),
+        primary_key=("sensor", "moment"),
+        partition_by=MONTHLY,
+    )
+    operation = clickhouse.AlterModelEngine(
+        "Reading",
+        appended,
+        fields=[
+            ("zone", models.CharField(max_length=5)),
+            ("note", models.CharField(max_length=10, default="n/a")),
+        ],
+    )
+    new_state = state.clone()
+    operation.state_forwards(APP, new_state)
+    with clickhouse_db.schema_editor() as editor:
+        operation.database_forwards(APP, editor, state, new_state)
+    with clickhouse_db.cursor() as cursor:
+        cursor.execute(f'SELECT DISTINCT note FROM "{TABLE}"')
+        assert cursor.fetchall() == [("n/a",)]
+        cursor.execute(
+            "SELECT default_kind FROM system.columns WHERE database = currentDatabase() "
+            "AND table = %s AND name = 'note'",
+            [TABLE],
+        )
+        assert cursor.fetchall() == [("",)]
+
+
 def test_ttl_and_settings_change_in_place_and_back(clickhouse_db, table):
     """TTL and settings are altered on the table itself (same uuid, no copy), both ways."""
     ttl = "moment + toIntervalYear(100)"

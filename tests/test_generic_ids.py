@@ -2,13 +2,25 @@
 object_id, whatever integer field it is, and keys to an AutoField, also through a
 multi-table child's parent link."""
 
+import contextlib
+
 import pytest
 from django.apps.registry import Apps
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
+from field_helpers import table_for
 
 TEST_APPS = Apps()
+
+
+@contextlib.contextmanager
+def tables_for(*models_):
+    """The models' tables on ClickHouse for the body, dropped after."""
+    with contextlib.ExitStack() as stack:
+        for model in models_:
+            stack.enter_context(table_for(model))
+        yield
 
 
 class Entry(models.Model):
@@ -49,17 +61,11 @@ def column_types(model) -> dict[str, str]:
 
 @pytest.fixture
 def tables(django_db_blocker):
-    models_ = (Entry, NarrowTag, NullableNarrowTag, WideTag, TextTag)
-    with django_db_blocker.unblock():
-        connection = connections["clickhouse"]
-        with connection.schema_editor() as editor:
-            for model in models_:
-                editor.create_model(model)
+    with (
+        django_db_blocker.unblock(),
+        tables_for(Entry, NarrowTag, NullableNarrowTag, WideTag, TextTag),
+    ):
         yield
-        with connection.schema_editor() as editor:
-            for model in models_:
-                editor.delete_model(model)
-        connection.close()
 
 
 @pytest.mark.parametrize(
@@ -111,17 +117,8 @@ class Review(models.Model):
 
 @pytest.fixture
 def restaurants(django_db_blocker):
-    models_ = (Place, Restaurant, Review)
-    with django_db_blocker.unblock():
-        connection = connections["clickhouse"]
-        with connection.schema_editor() as editor:
-            for model in models_:
-                editor.create_model(model)
+    with django_db_blocker.unblock(), tables_for(Place, Restaurant, Review):
         yield
-        with connection.schema_editor() as editor:
-            for model in models_:
-                editor.delete_model(model)
-        connection.close()
 
 
 def test_a_key_to_a_multi_table_child_holds_a_generated_id(restaurants):
@@ -161,16 +158,8 @@ class Post(models.Model):
 
 @pytest.fixture
 def posts(django_db_blocker):
-    with django_db_blocker.unblock():
-        connection = connections["clickhouse"]
-        with connection.schema_editor() as editor:
-            editor.create_model(Post)
-            editor.create_model(Comment)
+    with django_db_blocker.unblock(), tables_for(Post, Comment):
         yield
-        with connection.schema_editor() as editor:
-            editor.delete_model(Post)
-            editor.delete_model(Comment)
-        connection.close()
 
 
 @pytest.mark.django_db(databases=["default", "clickhouse"], transaction=True)

@@ -125,6 +125,9 @@ class EngineChange:
             % {"table": self.quoted, "columns": ", ".join(columns), "order_by": order_by},
             params,
         )
+        for field in added:  # as add_field leaves a column: the default in the rows only
+            if field.name not in key_columns:
+                editor.write_default_into_rows(self.new_model, field)
 
     def changes_in_place(self, old, new) -> bool:
         """Whether ALTER TABLE can make the change: same engine and keys, a MergeTree,
@@ -230,11 +233,7 @@ class EngineChange:
     def has_rows(self) -> bool:
         """Whether the table holds rows (sqlmigrate, which reads nothing, shows the
         statements that run when it holds none)."""
-        if self.editor.collect_sql:
-            return False
-        with self.editor.connection.cursor() as cursor:
-            cursor.execute(f"SELECT count() FROM {self.quoted}")
-            return cursor.fetchone()[0] > 0
+        return not self.editor.collect_sql and self.editor.rows_in(self.table) > 0
 
     def copy_rows(self, new_table: str) -> None:
         """INSERT ... SELECT, one partition at a time (the whole table for sqlmigrate and
@@ -281,12 +280,11 @@ class EngineChange:
     def blocks(self) -> list[tuple[str | None, int]]:
         """(partition id, rows) of each block to copy; one block of the whole table
         (partition None) for an engine without parts."""
+        if not self.is_merge_tree(self.old_model):
+            return [(None, self.editor.rows_in(self.table))]
         with self.editor.connection.cursor() as cursor:
-            if self.is_merge_tree(self.old_model):
-                cursor.execute(PARTITIONS_SQL, [self.table])
-                return [(partition, int(rows)) for partition, rows in cursor.fetchall()]
-            cursor.execute(f"SELECT count() FROM {self.quoted}")
-            return [(None, cursor.fetchone()[0])]
+            cursor.execute(PARTITIONS_SQL, [self.table])
+            return [(partition, int(rows)) for partition, rows in cursor.fetchall()]
 
 
 def counted(number: int, noun: str) -> str:

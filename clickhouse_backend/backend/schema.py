@@ -203,6 +203,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         "EXCHANGE TABLES %(table)s AND %(new_table)s%(on_cluster)s"
     )
     sql_drop_table_if_exists = ClusterTemplate("DROP TABLE IF EXISTS %(table)s%(on_cluster)s")
+    sql_count_rows = "SELECT count() FROM %(table)s"
 
     sql_projection = "PROJECTION %(name)s (%(query)s)"
     # As for a skip index: ADD covers new parts only, MATERIALIZE the existing ones.
@@ -298,6 +299,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         write it into their rows, and compute it when reading rows written before."""
         self._tables.note(model)
         super().add_field(model, field)
+        self.write_default_into_rows(model, field)
+
+    def write_default_into_rows(self, model, field) -> None:
+        """A new column's DEFAULT from a Python default (``include_default``): written
+        into the rows there are, then removed from the column."""
         if (
             self.has_column(field)
             and not field.has_db_default()
@@ -307,6 +313,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         ):
             self.execute(self.sql_materialize_column % self._column_names(model, field))
             self.execute(self.sql_remove_column_default % self._column_names(model, field))
+
+    def rows_in(self, table: str) -> int:
+        """How many rows ``table`` holds."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql_count_rows % {"table": self.quote_name(table)})
+            return cursor.fetchone()[0]
 
     def _column_names(self, model, field) -> dict[str, str]:
         return {

@@ -23,10 +23,11 @@ Query = QuerySet | str
 
 class ClickHouseOperation(Operation):
     """An operation on one named ClickHouse object that belongs with a model of the state.
-    A subclass says how the object is created (``create_sql``: its statements) and dropped
-    (``drop_sql``)."""
+    A subclass says how the object is created (``create_sql``: its statements) and
+    dropped (``sql_drop``: the DROP statement of its kind)."""
 
     category = OperationCategory.ADDITION
+    sql_drop: str  # "DROP <kind> %(name)s%(on_cluster)s"
 
     def __init__(self, name: str, model: str) -> None:
         if not isinstance(name, str) or not name:
@@ -88,10 +89,13 @@ class ClickHouseOperation(Operation):
             schema_editor.execute(self.drop_sql(schema_editor, model), None)
 
     def create_sql(self, schema_editor, model) -> list[str]:
-        raise NotImplementedError
+        raise NotImplementedError  # each kind of object writes its own CREATE
 
     def drop_sql(self, schema_editor, model) -> str:
-        raise NotImplementedError
+        return self.sql_drop % {
+            "name": schema_editor.quote_name(self.name),
+            "on_cluster": self.on_cluster_sql(schema_editor, model),
+        }
 
 
 class DropOperation:

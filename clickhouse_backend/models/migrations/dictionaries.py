@@ -106,12 +106,6 @@ class CreateDictionary(ClickHouseOperation):
             }
         ]
 
-    def drop_sql(self, schema_editor, model) -> str:
-        return self.sql_drop % {
-            "name": schema_editor.quote_name(self.name),
-            "on_cluster": self.on_cluster_sql(schema_editor, model),
-        }
-
     def field(self, model, name: str):
         """The concrete field ``name`` of the source model, or a clear error."""
         try:

@@ -38,7 +38,6 @@ class CreateMaterializedView(ClickHouseOperation):
 
     sql_create = "CREATE MATERIALIZED VIEW %(name)s%(on_cluster)s TO %(table)s AS %(query)s"
     sql_populate = "INSERT INTO %(table)s (%(columns)s) %(query)s"
-    sql_count_rows = "SELECT count() FROM %(table)s"
     sql_drop = "DROP VIEW %(name)s%(on_cluster)s"
 
     def __init__(self, name: str, to: str, query: Query, populate: bool = False) -> None:
@@ -91,9 +90,7 @@ class CreateMaterializedView(ClickHouseOperation):
         if schema_editor.collect_sql:
             return
         table = model._meta.db_table
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(self.sql_count_rows % {"table": schema_editor.quote_name(table)})
-            (rows,) = cursor.fetchone()
+        rows = schema_editor.rows_in(table)
         if rows:
             raise DatabaseError(
                 f"{type(self).__name__} {self.name!r}: populate=True would copy the query's "
@@ -103,12 +100,6 @@ class CreateMaterializedView(ClickHouseOperation):
                 f"table first ({model.__name__}.objects.all().delete()), or set "
                 "populate=False in the migration to keep the rows it holds."
             )
-
-    def drop_sql(self, schema_editor, model) -> str:
-        return self.sql_drop % {
-            "name": schema_editor.quote_name(self.name),
-            "on_cluster": self.on_cluster_sql(schema_editor, model),
-        }
 
 
 class DropMaterializedView(DropOperation, CreateMaterializedView):
