@@ -238,8 +238,9 @@ def test_too_old_server_is_refused(local_server, unblocked):
         {"PORT": "http_port", "OPTIONS": {"interface": "http"}},
         {"OPTIONS": {"dsn": "http://{host}:{http_port}/default"}},
         {"PORT": "https_port", "OPTIONS": {"interface": "http", "secure": True, "ca_certs": ""}},
+        {"PORT": "http_port", "OPTIONS": {"interface": "http", "compression": "zstd"}},
     ],
-    ids=["interface", "dsn", "https"],
+    ids=["interface", "dsn", "https", "zstd"],
 )
 def test_the_backend_reaches_a_server_over_http(local_server, unblocked, entry):
     """OPTIONS["interface"] = "http" (or an http:// DSN) takes the HTTP transport: the

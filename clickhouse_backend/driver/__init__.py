@@ -142,11 +142,6 @@ def _http_factory(database: str, settings: dict, options: dict[str, Any]) -> Any
             f"the HTTP transport takes no {', '.join(sorted(unknown))} option; it takes "
             f"{', '.join(sorted(_HTTP_OPTIONS))}"
         )
-    if options.get("compression") not in (None, True, False):
-        raise InterfaceError(
-            f"compression={options['compression']!r} is for the native protocol; over HTTP "
-            "compression=True asks the server for gzip"
-        )
     from .http import HttpTransport
 
     def open_http() -> Transport:
