@@ -442,3 +442,279 @@ def test_address_lookups_find_exactly_the_matching_rows(rows, value):
     found = matching(query, address__startswith=value)
     expected = {pk for pk, address in stored.items() if address.startswith(value)}
     assert found in (None, expected), f"address__startswith={value!r} found {found}"
+
+
+# -- Schema features: names, keywords and numbers that reach DDL ----------------------
+#
+# Identifiers go through quote_name, values through the one renderer; what is written
+# bare (a setting's name, a layout, a keyword, a number) is checked and then written as
+# the plain str or int that was checked. A subclass that prints, upper-cases or
+# replaces as something else must change nothing.
+
+VICTIM = "injection_victim"
+DROP_VICTIM = f"; DROP TABLE {VICTIM}; --"
+
+
+class Disguised(str):
+    """A str whose every method that makes text makes this text: replace() returns
+    ``text`` unescaped (a str whose replace() returns itself), upper() and formatting
+    return it."""
+
+    def __new__(cls, value: str, text: str = ""):
+        disguised = super().__new__(cls, value)
+        disguised.text = text
+        return disguised
+
+    def replace(self, *args):
+        return _Stuck(self.text)
+
+    def upper(self):
+        return self.text
+
+    def __str__(self):
+        return self.text
+
+    def __format__(self, spec):
+        return self.text
+
+
+class _Stuck(str):
+    """Text that no replace() changes."""
+
+    def replace(self, *args):
+        return self
+
+
+class DisguisedInt(int):
+    """An int that prints as SQL."""
+
+    def __str__(self):
+        return f"1{DROP_VICTIM}"
+
+    __repr__ = __str__
+
+    def __format__(self, spec):
+        return str(self)
+
+
+@pytest.fixture
+def victim(clickhouse_db):
+    """A table that a second statement would drop; it must exist after the test."""
+    with clickhouse_db.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {VICTIM} (id Int8) ENGINE = Memory")
+    yield
+    with clickhouse_db.cursor() as cursor:
+        cursor.execute(
+            "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = %s",
+            [VICTIM],
+        )
+        assert cursor.fetchone() == (1,), "the victim table was dropped"
+        cursor.execute(f"DROP TABLE {VICTIM}")
+
+
+def schema_model(name: str, fields: dict | None = None, **meta):
+    """A throwaway testapp model (routed to ClickHouse) in an app registry of its own."""
+    from django.apps.registry import Apps
+    from django.db import models
+
+    meta = {"app_label": "testapp", "apps": Apps(), **meta}
+    body = {"id": models.BigIntegerField(primary_key=True), **(fields or {})}
+    body |= {"Meta": type("Meta", (), meta), "__module__": __name__}
+    return type(name, (models.Model,), body)
+
+
+def ch_rows(clickhouse_db, sql: str, params=()) -> list[tuple]:
+    with clickhouse_db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def created(clickhouse_db, model) -> None:
+    """Create the model's table (the test drops it with ``dropped``)."""
+    with clickhouse_db.schema_editor() as editor:
+        editor.create_model(model)
+
+
+def dropped(clickhouse_db, model) -> None:
+    with clickhouse_db.schema_editor() as editor:
+        editor.delete_model(model)
+
+
+def test_a_disguised_identifier_is_quoted_as_the_text_it_holds(clickhouse_db, victim):
+    """quote_name reads a str subclass with str's own methods: an index named by one is
+    the index of that name, whatever its replace() returns."""
+    from clickhouse_backend import models as ch
+
+    name = Disguised('idx"1', f'x" "id" TYPE minmax GRANULARITY 1) ENGINE = Memory{DROP_VICTIM}')
+    assert clickhouse_db.ops.quote_name(name) == '"idx\\"1"'
+    index = ch.Index(fields=["id"], name=name, type=ch.MinMax())
+    model = schema_model("DisguisedIndex", indexes=[index])
+    created(clickhouse_db, model)
+    try:
+        found = ch_rows(
+            clickhouse_db,
+            "SELECT name FROM system.data_skipping_indices WHERE database = "
+            "currentDatabase() AND table = %s",
+            [model._meta.db_table],
+        )
+        assert found == [('idx"1',)]
+    finally:
+        dropped(clickhouse_db, model)
+
+
+def test_a_disguised_table_setting_name_is_written_as_the_name_checked(clickhouse_db, victim):
+    from clickhouse_backend import models as ch
+
+    name = Disguised("index_granularity", f"index_granularity = 1{DROP_VICTIM}")
+    model = schema_model("DisguisedSetting", engine=ch.MergeTree(**{name: 1024}))
+    created(clickhouse_db, model)
+    try:
+        ((engine,),) = ch_rows(
+            clickhouse_db,
+            "SELECT engine_full FROM system.tables WHERE database = currentDatabase() "
+            "AND name = %s",
+            [model._meta.db_table],
+        )
+        assert "index_granularity = 1024" in engine
+    finally:
+        dropped(clickhouse_db, model)
+
+
+def test_a_table_setting_name_that_is_not_a_name_is_refused():
+    from clickhouse_backend import models as ch
+
+    for name in ("max_threads = 1; DROP TABLE t", "a b", "1a", "a-b", "ü", "a\n", ""):
+        with pytest.raises(ValueError, match="is not a ClickHouse setting name"):
+            ch.MergeTree(**{name: 1})
+
+
+def test_a_disguised_granularity_is_written_as_its_value(clickhouse_db, victim):
+    from clickhouse_backend import models as ch
+
+    index = ch.Index(fields=["id"], name="idx", type=ch.MinMax(), granularity=DisguisedInt(3))
+    model = schema_model("DisguisedGranularity", indexes=[index])
+    with clickhouse_db.schema_editor(collect_sql=True) as editor:
+        editor.create_model(model)
+    assert "GRANULARITY 3)" in editor.collected_sql[0]
+    created(clickhouse_db, model)
+    try:
+        found = ch_rows(
+            clickhouse_db,
+            "SELECT granularity FROM system.data_skipping_indices WHERE database = "
+            "currentDatabase() AND table = %s",
+            [model._meta.db_table],
+        )
+        assert found == [(3,)]
+    finally:
+        dropped(clickhouse_db, model)
+
+
+class Fickle(str):
+    """A str whose upper() answers as checked the first time and SQL afterwards."""
+
+    calls = 0
+
+    def upper(self):
+        type(self).calls += 1
+        return "ANY" if type(self).calls == 1 else f"ANY, LEFT, id) ENGINE = Memory{DROP_VICTIM}"
+
+
+def test_a_join_keyword_is_the_allowed_word_not_the_text_given(clickhouse_db, victim):
+    from clickhouse_backend import models as ch
+
+    engine = ch.Join(Fickle("any"), Disguised("left", f"LEFT{DROP_VICTIM}"), "id")
+    assert (engine.strictness, engine.join_type) == ("ANY", "LEFT")
+    model = schema_model("FickleJoin", engine=engine)
+    created(clickhouse_db, model)
+    try:
+        ((engine_full,),) = ch_rows(
+            clickhouse_db,
+            "SELECT engine_full FROM system.tables WHERE database = currentDatabase() "
+            "AND name = %s",
+            [model._meta.db_table],
+        )
+        assert engine_full == "Join(ANY, LEFT, id)"
+    finally:
+        dropped(clickhouse_db, model)
+    with pytest.raises(ValueError, match="strictness must be one of ANY, ALL, SEMI, ANTI"):
+        ch.Join(f"ANY{DROP_VICTIM}", "LEFT", "id")
+
+
+def test_a_dictionary_layout_name_and_lifetime_are_written_as_checked(clickhouse_db, victim):
+    """CreateDictionary writes its layout bare and its lifetime as digits: a layout that
+    upper-cases, or an int that prints, as SQL changes neither. Its name is quoted."""
+    from django.db import models
+    from django.db.migrations.state import ModelState, ProjectState
+
+    from clickhouse_backend.models.migrations import CreateDictionary
+
+    source = ModelState(
+        "testapp",
+        "InjectionSource",
+        [("id", models.BigIntegerField(primary_key=True)), ("label", models.TextField())],
+    )
+    state = ProjectState(models={("testapp", "injectionsource"): source})
+    name = f"dict'\"`{DROP_VICTIM}\n*/ü"
+    operation = CreateDictionary(
+        name,
+        source="testapp.InjectionSource",
+        primary_key="id",
+        layout=Disguised("flat", f"FLAT()) LIFETIME(1){DROP_VICTIM}"),
+        lifetime=(DisguisedInt(5), DisguisedInt(60)),
+    )
+    with clickhouse_db.schema_editor() as editor:
+        operation.database_forwards("testapp", editor, state, state)
+    try:
+        ((create,),) = ch_rows(
+            clickhouse_db,
+            "SELECT create_table_query FROM system.tables WHERE database = "
+            "currentDatabase() AND name = %s",
+            [name],
+        )
+        assert "LAYOUT(FLAT())" in create
+        assert "LIFETIME(MIN 5 MAX 60)" in create
+    finally:
+        with clickhouse_db.schema_editor() as editor:
+            operation.database_backwards("testapp", editor, state, state)
+    names = ch_rows(
+        clickhouse_db,
+        "SELECT name FROM system.tables WHERE database = currentDatabase() AND name = %s",
+        [name],
+    )
+    assert names == []
+
+
+class DisguisedRational:
+    """A Rational whose numerator is an int that prints as SQL."""
+
+    numerator = DisguisedInt(1)
+    denominator = 2
+
+
+@pytest.mark.django_db(databases=["clickhouse"], transaction=True)
+def test_a_sample_fraction_is_written_from_its_int_parts(clickhouse_db, victim):
+    import numbers
+
+    from testapp.models import Visit
+
+    numbers.Rational.register(DisguisedRational)
+    visits = Visit.objects.using("clickhouse")
+    sql, _ = visits.sample(DisguisedRational()).query.get_compiler("clickhouse").as_sql()
+    assert " SAMPLE 1/2" in sql
+    assert list(visits.sample(DisguisedRational())) == []
+
+    class NotInts:
+        numerator, denominator = "1; DROP TABLE t", 2
+
+    numbers.Rational.register(NotInts)
+    with pytest.raises(TypeError, match="sample\\(\\) ratio must be a number"):
+        visits.sample(NotInts())
+
+
+@pytest.mark.django_db(databases=["clickhouse"], transaction=True)
+def test_a_disguised_explain_option_is_written_as_the_name_checked(clickhouse_db, victim):
+    from testapp.models import Visit
+
+    option = Disguised("indexes", f"indexes = 1 SELECT 1{DROP_VICTIM}")
+    plan = Visit.objects.using("clickhouse").explain(**{option: True})
+    assert "Read" in plan  # a plan; the disguise would have sent two statements

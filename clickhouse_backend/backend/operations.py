@@ -96,7 +96,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         """A double-quoted identifier; quotes and backslashes inside are escaped.
 
         A name that is already one quoted identifier is kept; ``"a" UNION "b"`` is not
-        one, so it is quoted whole like any other name."""
+        one, so it is quoted whole like any other name. A str subclass is read as the
+        text it holds (its own replace() could write anything)."""
+        if isinstance(name, str):
+            name = str.__str__(name)
         if _QUOTED_NAME.fullmatch(name):
             return name
         return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -152,9 +152,13 @@ class Engine:
         return engine
 
     def __init__(self, **settings: Any):
+        checked = {}
         for name, value in settings.items():
             if not _SETTING_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a ClickHouse setting name")
+                raise ValueError(
+                    f"{name!r} is not a ClickHouse setting name (letters, digits and _, "
+                    "not starting with a digit)"
+                )
             if not isinstance(value, _SETTING_TYPES):
                 raise TypeError(
                     f"table setting {name} must be a str, int, float or bool, "
@@ -162,7 +166,10 @@ class Engine:
                 )
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"table setting {name} must be a finite number, not {value}")
-        self.settings = settings
+            # The name is written into DDL as it is: the text checked, as a plain str (a
+            # str subclass could print as something else).
+            checked[str.__str__(name)] = value
+        self.settings = checked
 
     @property
     def name(self) -> str:
@@ -536,9 +543,13 @@ class Join(Engine):
 
 
 def _keyword(parameter: str, value: str, allowed: tuple[str, ...]) -> str:
-    """One of ``allowed``, in any case."""
-    if isinstance(value, str) and value.upper() in allowed:
-        return value.upper()
+    """One of ``allowed``, in any case: the allowed word itself is returned (it is
+    written into DDL bare), never the text given."""
+    if isinstance(value, str):
+        upper = str.upper(value)  # not a subclass's upper()
+        for word in allowed:
+            if upper == word:
+                return word
     raise ValueError(f"{parameter} must be one of {', '.join(allowed)}, not {value!r}")
 
 

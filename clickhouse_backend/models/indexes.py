@@ -159,7 +159,8 @@ class Index(models.Index):
             raise ValueError(f"Index {name!r}: a data-skipping index has no ordering ('-').")
         super().__init__(*expressions, fields=fields, name=name)
         self.type = type
-        self.granularity = granularity
+        # Written into DDL as digits: the int's own value, whatever a subclass prints.
+        self.granularity = int.__index__(granularity)
 
     def deconstruct(self) -> tuple[str, tuple, dict]:
         _, expressions, kwargs = super().deconstruct()

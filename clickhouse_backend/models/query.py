@@ -274,7 +274,15 @@ def _fraction(name: str, value: Any) -> float | Fraction:
             raise ValueError(f"sample() {name} must be finite, not {value}")
         return Fraction(value)
     if isinstance(value, numbers.Rational):
-        return Fraction(value)
+        # Fraction(value) would keep whatever its numerator and denominator are; they
+        # are written into SQL, so they must be ints, read by int's own methods.
+        parts = (value.numerator, value.denominator)
+        if not all(isinstance(part, int) for part in parts):
+            raise TypeError(
+                f"sample() {name} must be a number, not {value!r} (its numerator and "
+                "denominator are not ints)"
+            )
+        return Fraction(*map(int.__index__, parts))
     value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"sample() {name} must be finite, not {value}")

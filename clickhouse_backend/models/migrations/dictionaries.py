@@ -63,7 +63,9 @@ class CreateDictionary(ClickHouseOperation):
                 f"{operation}: layout is the name of a ClickHouse dictionary layout "
                 f"('hashed', 'flat', 'complex_key_hashed' ...), not {layout!r}"
             )
-        self.layout = layout
+        # Written into DDL bare: the text checked, as a plain str (a str subclass's
+        # upper() could write anything).
+        self.layout = None if layout is None else str.__str__(layout)
         self.lifetime = _lifetime(operation, lifetime)
 
     def describe(self) -> str:
@@ -185,7 +187,7 @@ def _lifetime(operation: str, lifetime) -> tuple[int, int]:
         and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in lifetime)
         and lifetime[0] <= lifetime[1]
     ):
-        return int(lifetime[0]), int(lifetime[1])
+        return int.__index__(lifetime[0]), int.__index__(lifetime[1])  # digits in DDL
     raise ValueError(
         f"{operation}: lifetime is seconds (an int >= 0) or (min, max) seconds with "
         f"min <= max, not {lifetime!r}"

@@ -354,7 +354,9 @@ class Query(query.Query):
             if not query.EXPLAIN_OPTIONS_PATTERN.fullmatch(name) or "--" in name:
                 raise ValueError(f"Invalid option name: {name!r}.")
             if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
-                checked[name] = int(value)
+                # Both are written into SQL: the name as the plain str checked, not a
+                # subclass that prints as another.
+                checked[str.__str__(name)] = int(bool(value))
             else:
                 raise ValueError(f"explain() option {name} takes True/False or 1/0, not {value!r}")
         q = self.clone()
