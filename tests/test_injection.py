@@ -15,6 +15,7 @@ import datetime
 import decimal
 import ipaddress
 import math
+import re
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -523,10 +524,10 @@ def schema_model(name: str, fields: dict | None = None, **meta):
     return type(name, (models.Model,), body)
 
 
-def ch_rows(clickhouse_db, sql: str, params=()) -> list[tuple]:
+def ch_rows(clickhouse_db, sql: str, params=None) -> list[tuple]:
     with clickhouse_db.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
 
 
 def created(clickhouse_db, model) -> None:
@@ -718,3 +719,204 @@ def test_a_disguised_explain_option_is_written_as_the_name_checked(clickhouse_db
     option = Disguised("indexes", f"indexes = 1 SELECT 1{DROP_VICTIM}")
     plan = Visit.objects.using("clickhouse").explain(**{option: True})
     assert "Read" in plan  # a plan; the disguise would have sent two statements
+
+
+def test_a_rebuild_copies_a_partition_of_a_table_whose_names_hold_percent(clickhouse_db, victim):
+    """The partition a rebuild copies is a literal of the driver's escaping in the
+    statement, not a parameter: with one, the driver would read the statement's names
+    (a column "a%b", a table "pct%stable") as placeholders."""
+    from django.db import models
+
+    from clickhouse_backend import models as ch
+
+    def reading(engine):
+        fields = {
+            "value": models.IntegerField(db_column="a%b"),
+            "day": models.IntegerField(),  # a key's "%" column: see docs/limitations.md
+        }
+        return schema_model("PercentNames", fields, db_table="pct%stable", engine=engine)
+
+    old = reading(ch.MergeTree(order_by="id", partition_by="day"))
+    new = reading(ch.MergeTree(order_by=("id", "day"), partition_by="day"))
+    created(clickhouse_db, old)
+    try:
+        ch_rows(clickhouse_db, """INSERT INTO "pct%stable" VALUES (1, 2, 3), (4, 5, 6)""")
+        with clickhouse_db.schema_editor() as editor:
+            editor.alter_model_engine(old, new)
+        rows = ch_rows(clickhouse_db, 'SELECT * FROM "pct%stable" ORDER BY id')
+        assert rows == [(1, 2, 3), (4, 5, 6)]
+    finally:
+        dropped(clickhouse_db, new)
+
+
+@pytest.mark.parametrize("codec", ["ZSTD(\u0663)", "ZSTD(3)\u00a0", "Delta,\u2003ZSTD"])
+def test_a_codec_takes_ascii_digits_and_spaces_only(codec):
+    from clickhouse_backend import models as ch
+
+    with pytest.raises(ValueError, match="is not a chain of codecs"):
+        ch.StringField(codec=codec)
+
+
+# -- Schema features that were safe already: hostile text stays one literal or name ---
+
+HOSTILE = "x'\\'); DROP TABLE injection_victim; --\n*/ /* %s %(p)s \x00 ü 🚀 \"`"
+
+
+def test_values_in_column_options_defaults_and_comments_stay_literals(clickhouse_db, victim):
+    """A Value() in materialized=/ttl=, a db_default, a Python default and a comment
+    are literals of the one renderer: each reads back as the text itself."""
+    from django.db import models
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    from clickhouse_backend import models as ch
+
+    fields = {
+        "name": ch.StringField(),
+        "computed": ch.StringField(materialized=Concat(F("name"), Value(HOSTILE))),
+        "moment": models.DateTimeField(),
+        "expiring": ch.StringField(  # moment plus as many seconds as HOSTILE has bytes
+            ttl=ch.Func(
+                F("moment"), ch.Func(Value(HOSTILE), function="length"), function="addSeconds"
+            )
+        ),
+        "fixed": models.TextField(db_default=HOSTILE, db_comment=HOSTILE),
+    }
+    model = schema_model("HostileColumns", fields)
+    created(clickhouse_db, model)
+    try:
+        added = models.TextField(default=HOSTILE)
+        added.set_attributes_from_name("added")
+        table = model._meta.db_table
+        ch_rows(clickhouse_db, f"INSERT INTO {table} (id, name, moment) VALUES (1, 'n', now())")
+        with clickhouse_db.schema_editor() as editor:
+            editor.add_field(model, added)
+        rows = ch_rows(clickhouse_db, f"SELECT computed, fixed, added, expiring FROM {table}")
+        assert rows == [("n" + HOSTILE, HOSTILE, HOSTILE, "")]
+        ((create,),) = ch_rows(
+            clickhouse_db,
+            "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() "
+            "AND name = %s",
+            [table],
+        )
+        assert "TTL addSeconds(moment, length(" in create
+        comments = ch_rows(
+            clickhouse_db,
+            "SELECT comment FROM system.columns WHERE database = currentDatabase() "
+            "AND table = %s AND name = 'fixed'",
+            [model._meta.db_table],
+        )
+        assert comments == [(HOSTILE,)]
+    finally:
+        dropped(clickhouse_db, model)
+
+
+def one_statement(clickhouse_db, sql: str) -> str:
+    """The statement as ClickHouse's parser reads it: one statement, or an error."""
+    ((formatted,),) = ch_rows(clickhouse_db, "SELECT formatQuerySingleLine(%s)", [sql])
+    return formatted
+
+
+def test_hostile_names_of_projections_views_dictionaries_and_clusters_are_quoted(
+    clickhouse_db, victim
+):
+    """Each name is one quoted identifier of one statement, as ClickHouse parses it."""
+    from django.db.migrations.state import ModelState, ProjectState
+
+    from clickhouse_backend import models as ch
+    from clickhouse_backend.models import migrations as ch_migrations
+
+    # No NUL: formatQuerySingleLine's text takes none.
+    name = HOSTILE.replace("\x00", "")
+    # No % (Django fills an index name's in) and no / (ClickHouse refuses it there).
+    projection_name = name.replace("%", "").replace("/", "")
+    projection = ch.Projection(name=projection_name, query="SELECT * ORDER BY id")
+    model = schema_model("HostileNames", indexes=[projection])
+    created(clickhouse_db, model)
+    try:
+        found = ch_rows(
+            clickhouse_db,
+            "SELECT name FROM system.projections WHERE database = currentDatabase() "
+            "AND table = %s",
+            [model._meta.db_table],
+        )
+        assert found == [(projection_name,)]
+    finally:
+        dropped(clickhouse_db, model)
+
+    clustered = schema_model("HostileCluster", cluster=name)
+    state = ProjectState()
+    state.add_model(ModelState.from_model(clustered))
+    operations = [
+        ch_migrations.CreateMaterializedView(name, to="testapp.HostileCluster", query="SELECT 1"),
+        ch_migrations.CreateDictionary(name, source="testapp.HostileCluster", primary_key="id"),
+    ]
+    with clickhouse_db.schema_editor(collect_sql=True) as editor:
+        editor.create_model(clustered)
+        for operation in operations:
+            operation.database_forwards("testapp", editor, state, state)
+            operation.database_backwards("testapp", editor, state, state)
+    quoted = clickhouse_db.ops.quote_name(name)
+    for sql in editor.collected_sql:
+        formatted = one_statement(clickhouse_db, sql.rstrip(";"))
+        assert " ON CLUSTER " in formatted, formatted
+        outside_names = re.sub(r"`(?:[^`\\]|\\.)*`", "``", formatted)
+        assert "DROP" not in outside_names.replace("DROP VIEW", "").replace(
+            "DROP DICTIONARY", ""
+        ), formatted
+        assert f" ON CLUSTER {quoted}" in sql
+
+
+@pytest.mark.django_db(databases=["clickhouse"], transaction=True)
+def test_queryset_settings_keep_hostile_values_literal_and_refuse_hostile_names(victim):
+    from django.db import DatabaseError
+    from testapp.models import Visit
+
+    visits = Visit.objects.using("clickhouse")
+    with pytest.raises(DatabaseError):  # a string where a number is wanted
+        list(visits.settings(max_threads=HOSTILE))
+    assert list(visits.settings(log_comment=HOSTILE)) == []  # a string setting takes it
+    for name in ("max_threads = 1; DROP TABLE injection_victim; --", "a b", "1a", "ü"):
+        with pytest.raises(ValueError, match="is not a valid ClickHouse setting name"):
+            visits.settings(**{name: 1})
+
+
+@pytest.mark.django_db(databases=["clickhouse"], transaction=True)
+def test_dictionary_functions_take_hostile_names_and_keys_as_literals(victim):
+    from django.core.exceptions import FieldError
+    from django.db import DatabaseError
+    from django.db.models import Value
+    from testapp.models import Visit
+
+    from clickhouse_backend import models as ch
+
+    visits = Visit.objects.using("clickhouse")
+    visits.create(user_id=1, url="u", day="2024-01-01")
+    lookups = [
+        ch.dictGet(HOSTILE, HOSTILE, Value(HOSTILE), output_field=ch.StringField()),
+        ch.dictGetOrDefault(
+            HOSTILE, "a", Value(HOSTILE), Value(HOSTILE), output_field=ch.StringField()
+        ),
+        ch.dictHas(HOSTILE, Value(HOSTILE)),
+    ]
+    for lookup in lookups:
+        with pytest.raises(DatabaseError, match=r"not found|doesn't exist|UNKNOWN"):
+            list(visits.annotate(found=lookup).values_list("found"))
+    with pytest.raises(FieldError, match="Cannot resolve keyword"):  # a str key is a field
+        list(visits.annotate(found=ch.dictHas("d", HOSTILE)).values_list("found"))
+
+
+def test_an_engine_key_on_a_column_named_with_percent_is_refused_by_name(clickhouse_db):
+    from django.core.exceptions import FieldError
+    from django.db import models
+
+    from clickhouse_backend import models as ch
+
+    model = schema_model(
+        "PercentKey",
+        {"value": models.IntegerField(db_column="a%sb")},
+        engine=ch.MergeTree(order_by="value"),
+    )
+    refused = pytest.raises(FieldError, match=r"Meta.engine of testapp.PercentKey: .* a % in it")
+    with refused, clickhouse_db.schema_editor(collect_sql=True) as editor:
+        editor.create_model(model)

@@ -264,8 +264,10 @@ class EngineChange:
             if partition is None:
                 editor.execute(editor.sql_copy_rows % {**statement, "where": ""})
             else:
-                where = " WHERE _partition_id = %s"
-                editor.execute(editor.sql_copy_rows % {**statement, "where": where}, [partition])
+                where = editor.sql_copy_rows_of_partition % {
+                    "partition": editor.quote_value(partition)
+                }
+                editor.execute(editor.sql_copy_rows % {**statement, "where": where})
             copied += rows
             logger.info(
                 "  block %d/%d (partition %s): %s/%s rows copied, %.1fs",

@@ -199,6 +199,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         "optimize_on_insert = 0, insert_allow_materialized_columns = 1, "
         "max_partitions_per_insert_block = 0 SELECT %(columns)s FROM %(table)s%(where)s"
     )
+    # One partition's rows; its id is a literal of the driver's escaping (a parameter
+    # would have the driver read the whole statement, names with a % in them too).
+    sql_copy_rows_of_partition = " WHERE _partition_id = %(partition)s"
     sql_exchange_tables = ClusterTemplate(
         "EXCHANGE TABLES %(table)s AND %(new_table)s%(on_cluster)s"
     )
@@ -519,7 +522,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             sql, params = resolved.sql, resolved.params
         else:
             sql, params = compiler.compile(resolved)
-        return sql % tuple(self.quote_value(param) for param in params)
+        try:
+            return sql % tuple(self.quote_value(param) for param in params)
+        except (TypeError, ValueError):
+            # Compiled SQL holds %s placeholders and quoted names as they are.
+            raise FieldError(
+                f"{sql!r} cannot be written into DDL: a column name with a % in it is "
+                "read as a placeholder (docs/limitations.md); give the field a "
+                "db_column without %"
+            ) from None
 
     # -- data-skipping indexes ------------------------------------------------------
 

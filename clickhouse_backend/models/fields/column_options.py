@@ -42,8 +42,11 @@ CODEC_FAMILIES = frozenset(
     }
 )
 # One codec of a chain: a family name and, maybe, whole-number arguments. Nothing else
-# may reach the DDL, where the text is written as it is.
-_CODEC = re.compile(r"\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<args>[\s\d,]*)\))?\s*")
+# may reach the DDL, where the text is written as it is: ASCII digits and spaces only
+# (\d and \s would take other scripts' digits and Unicode spaces).
+_CODEC = re.compile(
+    r"\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<args>[\s\d,]*)\))?\s*", re.ASCII
+)
 
 # What ClickHouse computes for a column other than a DEFAULT (system.columns.default_kind).
 COMPUTED_KINDS = ("materialized", "alias", "ephemeral")
