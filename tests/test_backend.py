@@ -56,6 +56,10 @@ def clickhouse(unblocked):
         ({"pool": {"max_size": 0}}, "max_size >= 1"),
         ({"pool": {"min_size": 20}}, r"min_size=20, max_size=10"),
         ({"pool": {"timeout": -1}}, "pool timeout must be .* at least 0"),
+        ({"dsn": "clickhouse://h/db?compression=brotli"}, "compression must be True, False"),
+        ({"dsn": "clickhouse://h/db?connect_timeout=soon"}, "connect_timeout='soon'"),
+        ({"dsn": "clickhouse://h/db?connect_timeout=0"}, "connect_timeout must be .* than 0"),
+        ({"dsn": "postgres://h/db"}, "a DSN starts with clickhouse://"),
     ],
 )
 def test_bad_options_name_the_key(options, message):

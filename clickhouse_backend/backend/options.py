@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ..driver.exceptions import ProgrammingError
+from ..driver.dsn import parse_dsn
+from ..driver.exceptions import InterfaceError, ProgrammingError
 from ..driver.options import POOL_DEFAULTS, check_pool, check_values
 
 NUMBER = (int, float)
@@ -193,10 +194,14 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
         )
     try:
         check_values(options)
+        if "dsn" in options:
+            # The DSN's own options (?compression=..., ?connect_timeout=...) are checked
+            # here too, so a wrong one stops startup rather than the first query.
+            check_values(parse_dsn(options["dsn"]))
         if pool:
             given = pool if isinstance(pool, Mapping) else {}
             check_pool(**{**POOL_DEFAULTS, **{k: v for k, v in given.items() if v is not None}})
-    except ProgrammingError as error:
+    except (InterfaceError, ProgrammingError) as error:
         raise ImproperlyConfigured(f"{where}['OPTIONS']: {error}") from None
     for name in options.get("settings", {}):
         if not isinstance(name, str) or not name.isidentifier():
