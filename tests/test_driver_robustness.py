@@ -173,6 +173,51 @@ def test_executemany_refuses_a_second_statement_in_its_insert(cursor, operation)
     assert cursor.fetchone() == (0,)
 
 
+# -- the caller's rows failing mid-INSERT ---------------------------------------------
+
+
+@pytest.mark.parametrize("transport", ["embedded", "native", "http"])
+def test_a_row_generator_that_raises_reaches_the_caller_as_it_is(
+    transport, connect, request, block_size
+):
+    """An exception of the caller's row source is the caller's to see, unchanged, not a
+    driver error about a bad value; the INSERT is dropped and the connection still works."""
+    if transport == "embedded":
+        connection = connect()
+    else:
+        server = request.getfixturevalue("local_server")
+        port = server.tcp_port if transport == "native" else server.http_port
+        connection = driver.connect(host=server.host, port=port, interface=transport)
+        request.addfinalizer(connection.close)
+    cursor = connection.cursor()
+    table = f"rows_{transport}_{block_size}_{os.getpid()}"
+    cursor.execute(f"CREATE TABLE {table} (x UInt32) ENGINE = Memory")
+    request.addfinalizer(lambda: connection.cursor().execute(f"DROP TABLE {table}"))
+    # A ValueError, as a parse error of the caller's input file would be: the kind of
+    # exception clickhouse-driver raises for a bad value too.
+    failure = ValueError("events.csv line 26: 'x' is not a number")
+
+    def rows():
+        yield from ((n,) for n in range(25))
+        raise failure
+
+    with pytest.raises(ValueError) as raised:
+        cursor.executemany(f"INSERT INTO {table} (x) VALUES", rows(), block_size=block_size)
+    assert raised.value is failure
+    cursor.execute(f"SELECT count() FROM {table}")
+    (written,) = cursor.fetchone()
+    if block_size > 25:
+        assert written == 0
+    else:  # whole blocks sent before the failure may be written, never part of one
+        assert written in (0, 20)
+
+
+@pytest.fixture(params=[1000, 10], ids=["one block", "two blocks sent"])
+def block_size(request):
+    """Rows per block: 25 rows fail inside the first block, or after two whole ones."""
+    return request.param
+
+
 # -- data directories -----------------------------------------------------------------
 
 UNWRITABLE = pathlib.Path("/sys/kernel")  # sysfs: no process may create files here

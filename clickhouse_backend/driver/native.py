@@ -57,6 +57,18 @@ _SETTING_VALUES = {
 }
 
 
+class _CallerRowsError(Exception):
+    """The caller's row iterable raised (its ``__cause__``): clickhouse-driver reads the rows
+    while it encodes them, and would otherwise pass the error off as a bad value."""
+
+
+def _caller_rows(rows: Iterator) -> Iterator:
+    try:
+        yield from rows
+    except Exception as error:
+        raise _CallerRowsError from error
+
+
 class NativeTransport(Transport):
     """A clickhouse-driver ``Client``: one TCP session, reconnected when it drops."""
 
@@ -339,6 +351,9 @@ class NativeTransport(Transport):
         with self._errors():
             try:
                 return self.client.execute(sql, data, columnar=columnar, settings=query_settings)
+            except _CallerRowsError as error:
+                self.client.disconnect()  # the INSERT is half sent: drop it
+                raise error.__cause__ from None
             except _ENCODING_ERRORS as error:
                 self.client.disconnect()
                 if isinstance(error, ValueError) and _SHAPE_ERROR.match(str(error)):
@@ -360,7 +375,7 @@ class NativeTransport(Transport):
         names = statement.column_names
         if first and isinstance(first[0], Mapping) and names is None:
             names = self._insert_column_names(statement)  # before the INSERT starts
-        blocks = row_blocks(itertools.chain(first, rows), block_size, names)
+        blocks = row_blocks(itertools.chain(first, _caller_rows(rows)), block_size, names)
         return (row for block in blocks for row in block.tuples())
 
     def _insert_column_names(self, statement: InsertStatement) -> list[str]:
