@@ -255,6 +255,21 @@ def test_top_k_most_frequent_first(rows):
     }
 
 
+def test_parameters_keep_filter_and_distinct(rows):
+    """A parametric aggregate (``topK(1)(x)``, ``groupArray(5)(x)``) takes filter= and
+    distinct= as any aggregate does, on every Django version's aggregate template."""
+    result = rows.aggregate(
+        top=topK("name", 1, filter=Q(group="b")),
+        names=groupArray("name", 5, distinct=True, filter=Q(group="a")),
+        few=groupArray("value", 2, filter=Q(value__gt=100)),
+        q=quantile("value", 0.5, distinct=True, filter=Q(group="b")),
+    )
+    assert result["top"] == ["bob"]
+    assert sorted(result["names"]) == ["ann", "bob", "cid"]
+    assert result["few"] == []
+    assert result["q"] == 7
+
+
 def interpolated(values, level):
     """The quantile of sorted values at ``level``, interpolated between neighbours."""
     values = sorted(values)

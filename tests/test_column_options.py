@@ -5,6 +5,7 @@ inspectdb's round trip."""
 
 import datetime
 
+import django
 import pytest
 from django.apps.registry import Apps
 from django.core.exceptions import ValidationError
@@ -141,11 +142,16 @@ def test_save_and_update_never_write_computed_columns():
         fetched.value = 5.0
         fetched.save()  # a read object: its EPHEMERAL field was never loaded
         assert objects.get().doubled == 10.0
+        if django.VERSION >= (6,):  # Django 6 reads computed values again after save()
+            assert (fetched.doubled, fetched.day) == (10.0, datetime.date(2024, 5, 1))
+            fetched.value = 6.0
+            fetched.save(update_fields=["value"])  # doubled is computed from value
+            assert fetched.doubled == 12.0
 
 
 def test_a_computed_field_of_an_unsaved_object_cannot_be_read():
     """As Django's GeneratedField: the database computes it."""
-    with pytest.raises(AttributeError, match="generated field"):
+    with pytest.raises(AttributeError, match="from an unsaved model"):
         assert Metric(ts=MOMENT, name="x", value=1.0).day is None
 
 

@@ -19,7 +19,7 @@ from clickhouse_backend.models.fields.map import KeyTransform
 pytestmark = pytest.mark.django_db(databases=["clickhouse"], transaction=True)
 
 APPS = Apps()
-UTC = datetime.UTC
+UTC = datetime.timezone.utc
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Its own documentation's choices: bytes and text labels, non-ASCII too.
 LABELS = ((1, b"a"), (2, "Smile \N{GRINNING FACE}"), (3, "九转大肠".encode()))

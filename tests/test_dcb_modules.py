@@ -63,7 +63,9 @@ def test_get_timezone_names_the_zone_a_date_function_needs(settings, django_db_b
     """toDate(t, get_timezone()) counts days where Django's __date lookup does."""
     assert get_timezone() == "UTC"
     with django_db_blocker.unblock(), table_for(Commented) as rows:
-        rows.create(code="DE", hour=datetime.datetime(2024, 1, 1, 23, 30, tzinfo=datetime.UTC))
+        rows.create(
+            code="DE", hour=datetime.datetime(2024, 1, 1, 23, 30, tzinfo=datetime.timezone.utc)
+        )
         with timezone.override("Asia/Tokyo"):
             assert get_timezone() == "Asia/Tokyo"
             (day,) = raw("SELECT toDate(hour, %s) FROM testapp_commented", [get_timezone()])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import pathlib
+import sys
 import tempfile
 
 import pytest
@@ -25,16 +26,33 @@ def scalar(connection: driver.Connection, sql: str) -> object:
 
 # -- error messages that are not UTF-8 ------------------------------------------------
 
+# chDB's binding for Python 3.10 raises a message that is not UTF-8 as an empty error:
+# the driver can only say that it was lost (docs/limitations.md).
+MESSAGE_LOST = sys.version_info < (3, 11) and not os.environ.get("CLICKHOUSE_TEST_DSN")
+
+
+def raises_for_raw_bytes(mapped: type[driver.DatabaseError]):
+    """pytest.raises() for the error a message quoting raw bytes is mapped to."""
+    return pytest.raises(driver.DatabaseError if MESSAGE_LOST else mapped)
+
+
+def assert_lost(error: driver.DatabaseError) -> None:
+    assert error.code is None
+    assert "its message could not be decoded: it is not valid UTF-8" in error.message
+
 
 @pytest.mark.parametrize("stream", [False, True], ids=["buffered", "streaming"])
 def test_an_error_message_quoting_raw_bytes_is_mapped(conn, stream):
     """ClickHouse quotes the bytes it could not parse: a message that is not UTF-8
     still raises the mapped error, each invalid byte shown as U+FFFD."""
     cursor = conn.cursor(stream=stream)
-    with pytest.raises(driver.DataError) as caught:
+    with raises_for_raw_bytes(driver.DataError) as caught:
         cursor.execute("SELECT toInt32(unhex('FFFE'))")
-    assert (caught.value.code, caught.value.name) == (6, "CANNOT_PARSE_TEXT")
-    assert "Cannot parse string '\ufffd\ufffd' as Int32" in caught.value.message
+    if MESSAGE_LOST:
+        assert_lost(caught.value)
+    else:
+        assert (caught.value.code, caught.value.name) == (6, "CANNOT_PARSE_TEXT")
+        assert "Cannot parse string '\ufffd\ufffd' as Int32" in caught.value.message
     assert scalar(conn, "SELECT 1") == 1
 
 
@@ -46,10 +64,13 @@ def test_an_error_message_quoting_raw_bytes_mid_stream_is_mapped(conn):
         "SELECT throwIf(number = 100000, unhex('FF')) FROM numbers(200000)",
         settings={"max_block_size": 1000},
     )
-    with pytest.raises(driver.DatabaseError) as caught:
+    with raises_for_raw_bytes(driver.DatabaseError) as caught:
         cursor.fetchall()
-    assert caught.value.code == 395
-    assert caught.value.message.startswith("\ufffd")
+    if MESSAGE_LOST:
+        assert_lost(caught.value)
+    else:
+        assert caught.value.code == 395
+        assert caught.value.message.startswith("\ufffd")
     assert scalar(conn, "SELECT 1") == 1
 
 
@@ -58,10 +79,13 @@ def test_an_insert_error_message_quoting_raw_bytes_is_mapped(cursor):
     cursor.execute(
         "CREATE TABLE t (a String, CONSTRAINT number CHECK toInt32(a) > 0) ENGINE = Memory"
     )
-    with pytest.raises(driver.DataError) as caught:
+    with raises_for_raw_bytes(driver.DataError) as caught:
         cursor.executemany("INSERT INTO t (a) VALUES", [(b"\xff\xfe",)])
-    assert caught.value.code == 6
-    assert "'\ufffd\ufffd'" in caught.value.message
+    if MESSAGE_LOST:
+        assert_lost(caught.value)
+    else:
+        assert caught.value.code == 6
+        assert "'\ufffd\ufffd'" in caught.value.message
 
 
 # -- per-statement settings -----------------------------------------------------------

@@ -50,7 +50,7 @@ def test_rows_decode_as_over_tcp(http, native):
     assert rows == over_tcp.fetchall()
     assert cursor.description == over_tcp.description
     assert rows[1][2] == decimal.Decimal("0.25")
-    assert rows[0][3] == datetime.datetime(2023, 12, 31, 15, tzinfo=datetime.UTC)
+    assert rows[0][3] == datetime.datetime(2023, 12, 31, 15, tzinfo=datetime.timezone.utc)
 
 
 def test_an_empty_result_still_describes_its_columns(http):

@@ -6,6 +6,7 @@ same query on the same rows. What ClickHouse cannot answer right is refused."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -281,7 +282,8 @@ def test_the_statement_names_the_outer_table_by_an_alias(db):
     (sql,) = [query["sql"] for query in captured.captured_queries]
     table = Node._meta.db_table
     assert f'"{table}"."' not in sql  # every column qualified by an alias
-    assert f'FROM "{table}" V0 WHERE EXISTS' in sql
+    # The outer table has an alias of its own (Django 6.1 quotes aliases, 5.2 does not).
+    assert re.search(rf'FROM "{table}" "?V0"? WHERE EXISTS', sql), sql
 
 
 def test_queries_without_such_a_subquery_keep_the_table_name(db):

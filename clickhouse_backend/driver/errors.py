@@ -130,7 +130,21 @@ def from_engine(error: Exception) -> exc.DatabaseError:
     undecodable = error if isinstance(error, UnicodeDecodeError) else error.__cause__
     if isinstance(undecodable, UnicodeDecodeError):
         return from_text(decoded(undecodable))
+    if not str(error.__cause__ or error).strip():
+        return message_lost()
     return from_text(str(error))
+
+
+def message_lost() -> exc.DatabaseError:
+    """The error for a failure chDB reports with no message at all: its binding for
+    Python 3.10 cannot decode a message that is not UTF-8 and raises an empty one (the
+    bindings for 3.11+ give the bytes, see ``from_engine``)."""
+    return exc.DatabaseError(
+        "ClickHouse raised an error, but its message could not be decoded: it is not "
+        "valid UTF-8 (it quotes raw bytes, such as a String value that is not text), and "
+        "chDB on Python 3.10 loses such a message with its code. Run the statement on "
+        "Python 3.11 or later to read it, or wrap the bytes in hex() in the query"
+    )
 
 
 def decoded(error: UnicodeDecodeError) -> str:

@@ -58,15 +58,19 @@ class ClickHouseAggregate(NamedAfterClass, Aggregate):
 
 
 class ParametricAggregate(ClickHouseAggregate):
-    """``function(parameters)(arguments)``: ``parameters()`` are checked numbers."""
+    """``function(parameters)(arguments)``: ``parameters()`` are checked numbers.
 
-    template = "%(function)s(%(parameters)s)(%(distinct)s%(expressions)s)"
+    They go in the function-name slot of Django's own template, so ``distinct=``,
+    ``filter=`` and whatever else a Django version adds to that template apply as they
+    do to any aggregate."""
 
     def parameters(self) -> tuple[int | float, ...]:
         raise NotImplementedError(f"{type(self).__name__} must give its parameters")
 
     def as_sql(self, compiler, connection, **extra_context: Any) -> tuple[str, tuple]:
-        extra_context["parameters"] = ", ".join(map(repr, self.parameters()))
+        if parameters := self.parameters():  # no parameters, no empty parentheses
+            function = extra_context.get("function", self.function)
+            extra_context["function"] = f"{function}({', '.join(map(repr, parameters))})"
         return super().as_sql(compiler, connection, **extra_context)
 
     def _get_repr_options(self) -> dict[str, Any]:
@@ -202,9 +206,7 @@ class groupArray(ArrayOfArgument, ParametricAggregate):
     allow_distinct = True
 
     def __init__(self, expression: Any, max_size: int | None = None, **extra: Any) -> None:
-        if max_size is None:  # no parameters, no empty parentheses
-            self.template = Aggregate.template
-        else:
+        if max_size is not None:
             max_size = whole_number(self.name, "max_size", max_size, 1, 2**64 - 1)
         self.max_size = max_size
         super().__init__(expression, **extra)

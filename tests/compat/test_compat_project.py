@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -158,7 +159,9 @@ def test_the_readme_testcase_runs_under_the_django_test_runner(project, default)
         assert "Creating test database for alias 'default' ('test_compat_" in report
     assert "Creating test database for alias 'clickhouse' ('test_default')" in report
     for name in ("test_spam", "test_operate_data", "test_rows_do_not_leak_between_tests"):
-        assert f"{name} (testapp.tests.TestEvent.{name}) ... ok" in report
+        # Python 3.11 added the method's name inside the parentheses.
+        passed = rf"^{name} \(testapp\.tests\.TestEvent(\.{name})?\) \.\.\. ok$"
+        assert re.search(passed, report, re.MULTILINE), name
     assert "Ran 3 tests" in report
     assert report.rstrip().endswith(
         "Destroying test database for alias 'clickhouse' ('test_default')..."

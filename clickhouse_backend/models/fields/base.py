@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 from django.core import checks
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connections, router
-from django.db.models.expressions import DatabaseDefault, Value
+from django.db.models.expressions import DatabaseDefault, RawSQL, Value
+from django.db.models.sql import Query
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,23 @@ class ClickHouseField:
         if self.computed is None or getattr(self, self.computed) is True:
             return None
         return self.column_expression(self.computed)
+
+    @cached_property
+    def referenced_fields(self) -> frozenset:
+        """The fields a MATERIALIZED or ALIAS column is computed from, under the name
+        Django's GeneratedField gives them: Django 6's ``save()`` reads the column again
+        when one of them was written. SQL text may read any column, so it counts as
+        computed from every field that is written."""
+        if not self.generated:
+            raise AttributeError(f"{type(self).__name__} {self.name!r} is not a computed column")
+        expression = self.expression
+        if isinstance(expression, RawSQL):
+            return frozenset(
+                field for field in self.model._meta.concrete_fields if not field.generated
+            )
+        query = Query(model=self.model, alias_cols=False)
+        resolved = expression.resolve_expression(query, allow_joins=False)
+        return frozenset(column.target for column in query._gen_cols([resolved]))
 
     @cached_property
     def output_field(self):

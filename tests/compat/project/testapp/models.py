@@ -44,9 +44,10 @@ class Event(models.ClickhouseModel):
                 granularity=1,
             ),
         ]
+        # The README writes check=, which Django 6 no longer takes; condition= is the same.
         constraints = (
             CheckConstraint(
                 name="port_range",
-                check=Q(port__gte=0, port__lte=65535),
+                condition=Q(port__gte=0, port__lte=65535),
             ),
         )
