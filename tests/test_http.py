@@ -544,6 +544,50 @@ def test_tls_to_the_http_port_says_it_may_not_speak_tls(local_server):
     assert (hung.value.code, hung.value.name) == (209, "SOCKET_TIMEOUT")
 
 
+@pytest.fixture(params=["http", "embedded"])
+def any_decoding_transport(request, local_server):
+    """A connection of each transport that reads results in the Native format."""
+    if request.param == "http":
+        options = {"host": local_server.host, "port": local_server.http_port, "interface": "http"}
+    else:
+        options = {"embedded": ":memory:"}
+    with driver.connect(**options) as connection:
+        yield connection
+
+
+@pytest.mark.parametrize(
+    ("sql", "clause"),
+    [
+        ("SELECT 1 FORMAT TSV", "FORMAT TSV"),
+        ("SELECT number FROM system.numbers LIMIT 3 FORMAT JSON -- note", "FORMAT JSON"),
+        ("SELECT 1 SETTINGS max_threads = 1 FORMAT CSV", "FORMAT CSV"),
+        ("SELECT 1 format TabSeparated SETTINGS max_threads = 1", "FORMAT TabSeparated"),
+    ],
+)
+def test_a_format_clause_is_refused_by_name(any_decoding_transport, sql, clause):
+    cursor = any_decoding_transport.cursor()
+    with pytest.raises(driver.NotSupportedError, match="always read in the Native format") as no:
+        cursor.execute(sql)
+    assert no.value.message.startswith(f"{clause}:")
+    cursor.execute("SELECT 1 FORMAT Native")
+    assert cursor.fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 AS format ORDER BY format DESC",
+        "SELECT 'FORMAT TSV' AS format",
+        "SELECT 1 /* FORMAT TSV */",
+        "SELECT concat('a', 'b') AS x -- FORMAT TSV",
+    ],
+)
+def test_format_elsewhere_is_not_a_format_clause(any_decoding_transport, sql):
+    cursor = any_decoding_transport.cursor()
+    cursor.execute(sql)
+    assert len(cursor.fetchall()) == 1
+
+
 def test_without_urllib3_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "urllib3", None)  # import urllib3 raises ImportError
     with pytest.raises(driver.InterfaceError, match=r"django-clickhouse-db\[http\]"):

@@ -36,6 +36,7 @@ from .native_blocks import NativeInsert, insert_columns
 from .statements import (
     ROW_RETURNING,
     InsertStatement,
+    check_no_format_clause,
     leading_keyword,
     strip_single_statement,
 )
@@ -310,6 +311,7 @@ class HttpTransport(Transport):
             elif keyword == "SET":
                 self.timezone = self._scalar("SELECT timezone()")
             return Result(None, iter(()), rowcount=_written_rows(response))
+        check_no_format_clause(sql)
         response = self._statement(sql.encode(), settings, default_format="Native")
         self._response = response
         zone = (settings or {}).get("session_timezone") or self._settings.get(
