@@ -233,6 +233,18 @@ def test_a_connection_cut_during_the_answer_is_named_and_replaced(local_server):
         assert connection.broken is True and connection.ping() is False
 
 
+def test_a_server_gone_between_statements_is_named(own_server):
+    with driver.connect(
+        host=own_server.host, port=own_server.http_port, interface="http"
+    ) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        own_server.kill()
+        with pytest.raises(driver.OperationalError, match="Is the server still running") as gone:
+            cursor.execute("SELECT 1")
+        assert gone.value.code == 210 and connection.broken is True
+
+
 def _running(cursor, tag: str) -> int:
     cursor.execute(
         "SELECT count() FROM system.processes WHERE query LIKE %s AND query NOT LIKE %s",

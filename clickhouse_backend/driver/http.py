@@ -467,7 +467,14 @@ class HttpTransport(Transport):
         if self._connecting:
             return self._connect_error(detail, not_http)
         url = f"{'https' if self.secure else 'http'}://{self.host}:{self.port}"
-        if "timed out" in detail.lower():
+        timed_out = "timed out" in detail.lower()
+        if isinstance(error, _urllib3().exceptions.ConnectTimeoutError):  # nothing was sent
+            return OperationalError(
+                f"cannot reach ClickHouse at {url}: {detail}. Is the server still running?",
+                code=209 if timed_out else 210,
+                name="SOCKET_TIMEOUT" if timed_out else "NETWORK_ERROR",
+            )
+        if timed_out:
             return OperationalError(
                 f"ClickHouse at {url} did not answer in time; the driver asked the server "
                 "to stop the statement (KILL QUERY), and this connection is not reused. "
@@ -575,6 +582,8 @@ def _next_block(blocks: Iterator, body: _Tail) -> Any:
                 if block.num_rows:
                     return block
             return None
+    except OperationalError:  # the connection failed, not the answer (see _chunks)
+        raise
     except (DatabaseError, EOFError, ValueError):
         match = _SERVER_ERROR.search(body.tail.decode("utf-8", "replace"))
         if match is None:
