@@ -1,5 +1,6 @@
 """A loopback TCP relay that counts the bytes passing each way, so a test can see what
-compression saves on the wire between a real client and a real server."""
+compression saves on the wire between a real client and a real server, and that can cut
+the connections passing through it, as a network failure would."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ class ByteRelay:
             except OSError:  # closed
                 return
             server = socket.create_connection(self.target)
-            self._sockets += [client, server]
+            with self._lock:
+                self._sockets += [client, server]
             threading.Thread(target=self._pump, args=(client, server, "sent"), daemon=True).start()
             threading.Thread(
                 target=self._pump, args=(server, client, "received"), daemon=True
@@ -52,11 +54,18 @@ class ByteRelay:
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
 
+    def cut(self) -> None:
+        """Cut every live connection, both ways; new connections are relayed again."""
+        with self._lock:
+            cut, self._sockets = self._sockets, []
+        for sock in cut:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
     def close(self) -> None:
         self._listener.close()
-        for sock in self._sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
+        self.cut()
 
     def __enter__(self) -> Self:
         return self

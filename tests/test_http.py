@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import sys
 import uuid
 
@@ -138,6 +139,138 @@ def test_a_session_keeps_its_state_even_after_an_abandoned_stream(http):
     assert cursor.fetchall() == [("3",)]
     cursor.execute("SELECT x FROM scratch")
     assert cursor.fetchall() == [(7,)]
+
+
+def test_every_statement_carries_a_query_id_of_the_drivers(http, table):
+    """The id by which the driver stops a statement it gave up on, from outside the
+    session: one the server made up would be unknown to the driver."""
+    cursor = http.cursor()
+    cursor.execute(f"CREATE TABLE {table} (id String) ENGINE = Memory")
+    marker = f"marker_{uuid.uuid4().hex}"
+    own_id = f"SELECT query_id FROM system.processes WHERE query LIKE '%{marker}%'"
+    cursor.execute(own_id)
+    (read,) = cursor.fetchall()
+    cursor.execute(f"INSERT INTO {table} {own_id}")
+    cursor.execute(f"SELECT id FROM {table}")
+    (written,) = cursor.fetchall()
+    for (query_id,) in (read, written):
+        assert re.fullmatch(r"[0-9a-f]{32}", query_id), query_id  # a server's has dashes
+    assert read != written
+
+
+def _slow_inserts(cursor, table):
+    """A table whose inserts keep the server busy 3 s after their body ends: sleep() in a
+    MATERIALIZED column runs once a block, and KILL QUERY cannot cut it short."""
+    cursor.execute(
+        f"CREATE TABLE {table} (n UInt32, slow UInt8 MATERIALIZED sleep(3)) ENGINE = Memory"
+    )
+
+
+def _rows_then(failure):
+    """A block of good rows, then ``failure``: a value that fits no UInt32, or the source
+    of the rows raising."""
+    yield from ((n,) for n in range(100))
+    if failure == "bad value":
+        yield ("not a number",)
+        yield from ((n,) for n in range(99))
+    else:
+        raise ValueError("the source of the rows failed")
+
+
+@pytest.mark.parametrize(
+    ("failure", "raised"), [("bad value", driver.DataError), ("source raises", ValueError)]
+)
+def test_a_failed_insert_leaves_the_session_usable(http, table, failure, raised):
+    """The server is still inserting the rows it got when the body breaks off: the driver
+    stops that statement (KILL QUERY by its query_id) and waits for the session, so the
+    next statement runs rather than finding the session locked."""
+    cursor = http.cursor()
+    _slow_inserts(cursor, table)
+    with pytest.raises(raised):
+        cursor.executemany(f"INSERT INTO {table} (n) VALUES", _rows_then(failure), block_size=100)
+    cursor.execute("SELECT 1")
+    assert cursor.fetchall() == [(1,)]
+    assert http.broken is False and http.ping()
+
+
+def test_a_session_still_held_by_a_statement_is_named_and_replaced(local_server, table, http):
+    """If the session is still held when connect_timeout has passed, the connection says
+    it is busy (a pool or Django replaces it), and a statement on it is refused with an
+    error that says why, and marks it broken."""
+    _slow_inserts(http.cursor(), table)
+    hasty = driver.connect(
+        host=local_server.host, port=local_server.http_port, interface="http", connect_timeout=0.5
+    )
+    with hasty:
+        cursor = hasty.cursor()
+        with pytest.raises(ValueError):
+            cursor.executemany(
+                f"INSERT INTO {table} (n) VALUES", _rows_then("source raises"), block_size=100
+            )
+        assert hasty.ping() is False
+        with pytest.raises(
+            driver.OperationalError, match="busy with an earlier statement"
+        ) as held:
+            cursor.execute("SELECT 1")
+        assert (held.value.code, held.value.name) == (373, "SESSION_IS_LOCKED")
+        assert hasty.broken is True
+
+
+def test_a_connection_cut_during_the_answer_is_named_and_replaced(local_server):
+    with (
+        ByteRelay(local_server.host, local_server.http_port) as relay,
+        driver.connect(host="127.0.0.1", port=relay.port, interface="http") as connection,
+    ):
+        cursor = connection.cursor(stream=True)
+        cursor.execute(
+            "SELECT number FROM system.numbers LIMIT 100000000", settings={"max_block_size": 1000}
+        )
+        assert cursor.fetchmany(2) == [(0,), (1,)]
+        relay.cut()
+        with pytest.raises(driver.OperationalError, match="lost during the answer") as lost:
+            cursor.fetchall()
+        assert (lost.value.code, lost.value.name) == (210, "NETWORK_ERROR")
+        assert connection.broken is True and connection.ping() is False
+
+
+def test_a_server_gone_between_statements_is_named(own_server):
+    with driver.connect(
+        host=own_server.host, port=own_server.http_port, interface="http"
+    ) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        own_server.kill()
+        with pytest.raises(driver.OperationalError, match="Is the server still running") as gone:
+            cursor.execute("SELECT 1")
+        assert gone.value.code == 210 and connection.broken is True
+
+
+def _running(cursor, tag: str) -> int:
+    cursor.execute(
+        "SELECT count() FROM system.processes WHERE query LIKE %s AND query NOT LIKE %s",
+        [f"%{tag}%", "%system.processes%"],
+    )
+    return cursor.fetchall()[0][0]
+
+
+def test_a_statement_past_send_receive_timeout_is_stopped_on_the_server(local_server, http):
+    """The server would run it on after the client gave up (an HTTP server learns of a
+    closed connection only when it writes): the driver kills it, outside the session."""
+    tag = uuid.uuid4().hex
+    with driver.connect(
+        host=local_server.host,
+        port=local_server.http_port,
+        interface="http",
+        send_receive_timeout=1,
+    ) as hasty:
+        with pytest.raises(driver.OperationalError, match="did not answer in time") as late:
+            hasty.cursor().execute(
+                f"SELECT sleepEachRow(0.1), '{tag}' FROM system.numbers LIMIT 600",
+                settings={"max_block_size": 1},
+            )
+        assert (late.value.code, late.value.name) == (209, "SOCKET_TIMEOUT")
+        assert hasty.broken is True
+    assert _running(http.cursor(), tag) == 0
 
 
 def test_statement_settings_apply_to_that_statement(http):
@@ -399,21 +532,74 @@ def test_https_dsn(local_server):
         assert connection.ping()
 
 
+def test_plain_http_to_the_https_port_says_to_pass_secure(local_server):
+    """The TLS port drops a plain request: the driver asks it for a TLS handshake, and
+    the error says to use TLS."""
+    with pytest.raises(driver.OperationalError, match="HTTPS port; pass secure=True"):
+        driver.connect(host="127.0.0.1", port=local_server.https_port, interface="http")
+
+
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
-def test_plain_http_to_the_https_port_and_the_reverse(local_server):
-    with pytest.raises(driver.OperationalError):
+def test_tls_to_the_http_port_says_it_may_not_speak_tls(local_server):
+    """A plain port answers a TLS greeting with an HTTP error ("does not speak TLS"), or
+    waits for the rest of what it reads as a request line: which one depends on the
+    greeting's random bytes, so only the frozen server's answer is checked word for
+    word (it accepts connections and answers nothing)."""
+    options = {"interface": "http", "secure": True, "verify": False}
+    with pytest.raises(driver.OperationalError, match=r"(does|may) not speak TLS"):
+        driver.connect(host="127.0.0.1", port=local_server.http_port, connect_timeout=1, **options)
+    with (
+        local_server.frozen(),
+        pytest.raises(driver.OperationalError, match="may not speak TLS") as hung,
+    ):
         driver.connect(
-            host="127.0.0.1", port=local_server.https_port, interface="http", connect_timeout=10
+            host="127.0.0.1", port=local_server.http_port, connect_timeout=0.5, **options
         )
-    with pytest.raises(driver.OperationalError, match="does not speak TLS"):
-        driver.connect(
-            host="127.0.0.1",
-            port=local_server.http_port,
-            interface="http",
-            secure=True,
-            verify=False,
-            connect_timeout=10,  # the point is the answer, not the time: generous under load
-        )
+    assert (hung.value.code, hung.value.name) == (209, "SOCKET_TIMEOUT")
+
+
+@pytest.fixture(params=["http", "embedded"])
+def any_decoding_transport(request, local_server):
+    """A connection of each transport that reads results in the Native format."""
+    if request.param == "http":
+        options = {"host": local_server.host, "port": local_server.http_port, "interface": "http"}
+    else:
+        options = {"embedded": ":memory:"}
+    with driver.connect(**options) as connection:
+        yield connection
+
+
+@pytest.mark.parametrize(
+    ("sql", "clause"),
+    [
+        ("SELECT 1 FORMAT TSV", "FORMAT TSV"),
+        ("SELECT number FROM system.numbers LIMIT 3 FORMAT JSON -- note", "FORMAT JSON"),
+        ("SELECT 1 SETTINGS max_threads = 1 FORMAT CSV", "FORMAT CSV"),
+        ("SELECT 1 format TabSeparated SETTINGS max_threads = 1", "FORMAT TabSeparated"),
+    ],
+)
+def test_a_format_clause_is_refused_by_name(any_decoding_transport, sql, clause):
+    cursor = any_decoding_transport.cursor()
+    with pytest.raises(driver.NotSupportedError, match="always read in the Native format") as no:
+        cursor.execute(sql)
+    assert no.value.message.startswith(f"{clause}:")
+    cursor.execute("SELECT 1 FORMAT Native")
+    assert cursor.fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 AS format ORDER BY format DESC",
+        "SELECT 'FORMAT TSV' AS format",
+        "SELECT 1 /* FORMAT TSV */",
+        "SELECT concat('a', 'b') AS x -- FORMAT TSV",
+    ],
+)
+def test_format_elsewhere_is_not_a_format_clause(any_decoding_transport, sql):
+    cursor = any_decoding_transport.cursor()
+    cursor.execute(sql)
+    assert len(cursor.fetchall()) == 1
 
 
 def test_without_urllib3_the_error_says_what_to_install(monkeypatch):

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 DEFAULT_INSERT_BLOCK_SIZE = 100_000
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_NETWORK_CODES = frozenset({209, 210})
+# Errors after which the session is not reused: the network failed under a statement
+# (209 SOCKET_TIMEOUT, 210 NETWORK_ERROR), or the server still runs an earlier one
+# (373 SESSION_IS_LOCKED, over HTTP).
+_BREAKING_CODES = frozenset({209, 210, 373})
 # How long reading one's own streamed result waits for another thread's call: while a
 # result streams, another thread's statements are refused at once (see
 # check_stream_thread), so such a call ends within milliseconds.
@@ -86,7 +89,8 @@ class Connection:
         # Held by the thread inside a call into the transport; never waited for.
         self._calls = threading.RLock()
         #: Set when the session must not be reused: the network failed under a
-        #: statement, or it was closed in the middle of a result. A pool discards it.
+        #: statement, an earlier statement still holds it, or it was closed in the
+        #: middle of a result. A pool discards it; ``ping()`` is then False.
         self.broken = False
 
     @property
@@ -155,8 +159,9 @@ class Connection:
             self._streaming = None
 
     def ping(self) -> bool:
-        """Whether the session still answers (False while a result is being streamed)."""
-        if self.closed:
+        """Whether the session still answers (False while a result is being streamed, and
+        once the connection is broken: it is to be replaced, not reused)."""
+        if self.closed or self.broken:
             return False
         with self.call():
             return self.transport.ping()
@@ -215,7 +220,8 @@ class TransportCall:
     out wrong. Reading the next block of a result waits up to ``wait`` seconds, so that
     the thread whose result it is reads on while the other is refused. The same thread
     may nest calls. Also marks the connection broken when the network fails under a
-    statement. (Text that cannot be encoded never gets here: the escaper refuses it.)
+    statement, or the session is still held by an earlier one. (Text that cannot be
+    encoded never gets here: the escaper refuses it.)
     """
 
     __slots__ = ("connection", "wait")
@@ -233,5 +239,5 @@ class TransportCall:
 
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
         self.connection._calls.release()
-        if isinstance(error, OperationalError) and error.code in _NETWORK_CODES:
+        if isinstance(error, OperationalError) and error.code in _BREAKING_CODES:
             self.connection.broken = True

@@ -37,6 +37,7 @@ from .native_blocks import NativeInsert, insert_columns
 from .statements import (
     ROW_RETURNING,
     InsertStatement,
+    check_no_format_clause,
     leading_keyword,
     strip_single_statement,
 )
@@ -260,6 +261,8 @@ class EmbeddedTransport(Transport):
     def execute(self, sql: str, settings: Settings | None, stream: bool) -> Result:
         sql = strip_single_statement(sql)
         keyword = leading_keyword(sql)
+        if keyword in ROW_RETURNING:
+            check_no_format_clause(sql)
         restore = self._apply(settings)
         try:
             if keyword not in ROW_RETURNING:

@@ -43,6 +43,7 @@ _OPERATIONAL = frozenset(
         "QUERY_WAS_CANCELLED",
         "READONLY",
         "REQUIRED_PASSWORD",
+        "SESSION_IS_LOCKED",
         "SOCKET_TIMEOUT",
         "TABLE_IS_READ_ONLY",
         "TIMEOUT_EXCEEDED",
@@ -107,10 +108,23 @@ def name_for(code: int | None, message: str = "") -> str | None:
     return known
 
 
+# What some server errors mean for the one who gets them, before the server's words.
+_EXPLAINED = {
+    "SESSION_IS_LOCKED": (
+        "the session is busy with an earlier statement that still runs on the server (one "
+        "cut short by a lost connection, a timeout or a failed insert, and not yet ended by "
+        "KILL QUERY); this connection is not reused: open a new one (Django and pools do)"
+    ),
+}
+
+
 def from_code(code: int | None, message: str) -> exc.DatabaseError:
     """Build the exception for a server error ``code`` with ``message``."""
     name = name_for(code, message)
-    return class_for(name)(clean_message(message), code=code, name=name)
+    text = clean_message(message)
+    if name in _EXPLAINED:
+        text = f"{_EXPLAINED[name]}. The server said: {text}"
+    return class_for(name)(text, code=code, name=name)
 
 
 def from_text(text: str) -> exc.DatabaseError:

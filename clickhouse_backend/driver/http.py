@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import ssl
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -31,10 +33,21 @@ from .escape import render
 from .exceptions import DatabaseError, InterfaceError, OperationalError
 from .gcpause import paused_gc
 from .native_blocks import NativeInsert, insert_columns
-from .statements import ROW_RETURNING, InsertStatement, leading_keyword, strip_single_statement
+from .statements import (
+    ROW_RETURNING,
+    InsertStatement,
+    check_no_format_clause,
+    leading_keyword,
+    strip_single_statement,
+)
 from .transport import JSON_AS_TEXT, Result, Settings, Transport
 
 DEFAULT_PORTS = {False: 8123, True: 8443}
+_SESSION_IS_LOCKED = 373
+# A request that failed with these never reached a server that could answer it.
+_UNREACHABLE = frozenset({209, 210})
+# How often a session held by a stopped statement is asked whether it is free again.
+_SESSION_POLL_SECONDS = 0.05
 _NATIVE_PORTS = {9000: 8123, 9440: 8443}
 _CHUNK = 1 << 16
 _DESCRIBABLE = frozenset({"SELECT", "WITH"})
@@ -123,7 +136,11 @@ class HttpTransport(Transport):
         else:
             self._pool = urllib3.HTTPConnectionPool(host, self.port, **options)
         self._response: Any = None
+        #: The query_id of the session's last statement, by which it can be stopped.
         self._query_id = ""
+        #: The query_id of a stopped statement that still held the session when the
+        #: driver stopped waiting for it: the session is busy until the server ends it.
+        self._held_by: str | None = None
         self._connecting = True
         self._settings: Settings = {}
         try:
@@ -161,7 +178,8 @@ class HttpTransport(Transport):
 
     @property
     def busy(self) -> bool:
-        return self._response is not None
+        """Streaming a result, or held by a stopped statement the server has not ended."""
+        return self._response is not None or self._held_by is not None
 
     # -- requests -------------------------------------------------------------------
 
@@ -178,17 +196,30 @@ class HttpTransport(Transport):
         return urlencode({**params, **extra})
 
     def _post(
-        self, params: str, body: Any, *, timeout: str = "query", session: bool = True
+        self,
+        body: Any,
+        settings: Settings | None = None,
+        *,
+        timeout: str = "query",
+        session: bool = True,
+        **extra: str,
     ) -> Any:
-        """Send one request; the response, its body unread, or the error it carries. A
-        request of the session ends a result still streaming (the session is locked
-        while its query runs); one outside it (``session=False``) does not."""
+        """Send one request; the response, its body unread, or the error it carries."""
+        return self._answer(self._send(body, settings, timeout, session, **extra), session)
+
+    def _send(
+        self, body: Any, settings: Settings | None, timeout: str, session: bool, **extra: str
+    ) -> Any:
+        """Send one request, under a query_id by which the server can be asked to stop it
+        (a new one unless given). A request of the session ends a result still streaming
+        (the session is locked while its query runs); one outside it does not."""
         if session:
             self._end_stream()
+        extra.setdefault("query_id", uuid.uuid4().hex)
         try:
-            response = self._pool.urlopen(
+            return self._pool.urlopen(
                 "POST",
-                f"/?{params}",
+                f"/?{self._params(settings, session, **extra)}",
                 body=body,
                 headers=self._headers,
                 timeout=self._timeouts[timeout],
@@ -198,6 +229,9 @@ class HttpTransport(Transport):
             )
         except _urllib3().exceptions.HTTPError as error:
             raise self._network_error(error) from None
+
+    def _answer(self, response: Any, session: bool) -> Any:
+        """The response if the server ran the statement, else the error it answered."""
         if response.status != 200:
             try:
                 text = _error_text(response.read(), self.framed_answers)
@@ -208,6 +242,34 @@ class HttpTransport(Transport):
             finally:
                 response.release_conn()
             raise _error_of(response.status, text, self)
+        if session:
+            self._held_by = None  # the server runs a statement of the session: it is free
+        return response
+
+    def _statement(self, body: Any, settings: Settings | None, **extra: str) -> Any:
+        """Send a statement of the user's; if sending fails (the connection was lost, the
+        answer is late, the rows of an insert body raised) it is stopped on the server,
+        which would otherwise run it on, or wait for the rest of its body."""
+        self._query_id = query_id = uuid.uuid4().hex
+        try:
+            response = self._send(body, settings, "query", True, query_id=query_id, **extra)
+        except BaseException:
+            self._stop_query(query_id)
+            raise
+        return self._answer(response, True)
+
+    def _run_to_end(self, body: Any, settings: Settings | None, **extra: str) -> Any:
+        """Send a statement that returns no rows and read its answer; the response."""
+        response = self._statement(body, settings, **extra)
+        try:
+            for _ in self._body(response):
+                pass
+        except BaseException:
+            response.close()
+            self._stop_query(self._query_id)
+            raise
+        finally:
+            response.release_conn()
         return response
 
     def _text(
@@ -219,8 +281,9 @@ class HttpTransport(Transport):
         session: bool = True,
     ) -> str:
         """The whole answer to a small statement, as text."""
-        params = self._params(settings, session, default_format=output_format)
-        response = self._post(params, sql.encode(), timeout=timeout, session=session)
+        response = self._post(
+            sql.encode(), settings, timeout=timeout, session=session, default_format=output_format
+        )
         try:
             return b"".join(self._body(response)).decode("utf-8", "replace")
         finally:
@@ -242,20 +305,14 @@ class HttpTransport(Transport):
         sql = strip_single_statement(sql)
         keyword = leading_keyword(sql)
         if keyword not in ROW_RETURNING:
-            response = self._post(self._params(settings), sql.encode())
-            try:
-                for _ in self._body(response):
-                    pass
-            finally:
-                response.release_conn()
+            response = self._run_to_end(sql.encode(), settings)
             if keyword == "USE":
                 self.database = self._scalar("SELECT currentDatabase()")
             elif keyword == "SET":
                 self.timezone = self._scalar("SELECT timezone()")
             return Result(None, iter(()), rowcount=_written_rows(response))
-        self._query_id = uuid.uuid4().hex
-        params = self._params(settings, default_format="Native", query_id=self._query_id)
-        response = self._post(params, sql.encode())
+        check_no_format_clause(sql)
+        response = self._statement(sql.encode(), settings, default_format="Native")
         self._response = response
         zone = (settings or {}).get("session_timezone") or self._settings.get(
             "session_timezone", self.timezone
@@ -284,8 +341,16 @@ class HttpTransport(Transport):
 
     def _body(self, response: Any) -> Iterator[bytes]:
         """The chunks of a response's body, out of their frames if it comes in them."""
-        chunks = response.stream(_CHUNK, decode_content=True)
+        chunks = self._chunks(response)
         return read_frames(chunks) if self.framed_answers else chunks
+
+    def _chunks(self, response: Any) -> Iterator[bytes]:
+        """The raw chunks of a body; the connection lost or timed out under them is an
+        OperationalError (the statement that sent them is then stopped by the caller)."""
+        try:
+            yield from response.stream(_CHUNK, decode_content=True)
+        except _urllib3().exceptions.HTTPError as error:
+            raise self._network_error(error, during_answer=True) from None
 
     def _rows(
         self, first: Any, blocks: Iterator, body: _Tail, response: Any
@@ -311,9 +376,36 @@ class HttpTransport(Transport):
         if response is not None:
             response.close()
             response.release_conn()
-            kill = f"KILL QUERY WHERE query_id = {render(self._query_id)} SYNC"
-            with contextlib.suppress(DatabaseError):  # a server gone stops it anyway
-                self._text(kill, session=False, timeout="connect")
+            self._stop_query(self._query_id)
+
+    def _stop_query(self, query_id: str) -> None:
+        """Stop a statement whose answer will not be read, and wait, at most
+        connect_timeout, until its session is free: the server holds the session until
+        the statement ends, and refuses the session's next ones (SESSION_IS_LOCKED).
+
+        The KILL goes outside the session, which the statement holds, and without SYNC,
+        which waits for the statement to end: one whose connection was cut may wait for
+        data that never comes. If the session is still held at the deadline, ``busy``
+        says so (a pool or Django then replaces the connection)."""
+        deadline = time.monotonic() + self.connect_timeout
+        self._held_by = query_id
+        kill = f"KILL QUERY WHERE query_id = {render(query_id)}"
+        try:
+            self._text(kill, session=False, timeout="connect")
+        except OperationalError as error:
+            if error.code in _UNREACHABLE:  # nothing more to do from here
+                return
+        except DatabaseError:  # such as an INSERT of 18.16, which cannot be killed
+            pass
+        while True:
+            try:
+                self._text("SELECT 1", timeout="connect")
+            except DatabaseError as error:
+                if error.code != _SESSION_IS_LOCKED or time.monotonic() >= deadline:
+                    return
+                time.sleep(_SESSION_POLL_SECONDS)
+            else:
+                return  # _post has cleared _held_by
 
     def _true_types(self, sql: str) -> list[str] | None:
         """The result's types as DESCRIBE gives them. A server writes a top-level
@@ -365,19 +457,53 @@ class HttpTransport(Transport):
         if self.frame_method is not None:
             chunks = write_frames(chunks, self.frame_method)
             extra["decompress"] = "1"
-        response = self._post(self._params(settings, **extra), chunks)
-        try:
-            for _ in self._body(response):
-                pass
-        finally:
-            response.release_conn()
+        self._run_to_end(chunks, settings, **extra)
         return counted[0]
 
-    def _network_error(self, error: BaseException, not_http: bool = False) -> OperationalError:
-        where = f"{self.host}:{self.port}"
+    def _network_error(
+        self, error: BaseException, not_http: bool = False, during_answer: bool = False
+    ) -> OperationalError:
         detail = str(getattr(error, "reason", None) or error)
+        if self._connecting:
+            return self._connect_error(detail, not_http)
+        url = f"{'https' if self.secure else 'http'}://{self.host}:{self.port}"
+        timed_out = "timed out" in detail.lower()
+        if isinstance(error, _urllib3().exceptions.ConnectTimeoutError):  # nothing was sent
+            return OperationalError(
+                f"cannot reach ClickHouse at {url}: {detail}. Is the server still running?",
+                code=209 if timed_out else 210,
+                name="SOCKET_TIMEOUT" if timed_out else "NETWORK_ERROR",
+            )
+        if timed_out:
+            return OperationalError(
+                f"ClickHouse at {url} did not answer in time; the driver asked the server "
+                "to stop the statement (KILL QUERY), and this connection is not reused. "
+                "Raise send_receive_timeout for long queries",
+                code=209,
+                name="SOCKET_TIMEOUT",
+            )
+        when = "during the answer" if during_answer else "before the answer came"
+        return OperationalError(
+            f"the connection to the server (ClickHouse at {url}) was lost {when}: {detail}. "
+            "The driver asked the server to stop the statement (KILL QUERY) in case it "
+            "still runs; this connection is not reused (open a new one; Django and pools do)",
+            code=210,
+            name="NETWORK_ERROR",
+        )
+
+    def _connect_error(self, detail: str, not_http: bool) -> OperationalError:
+        """What failed while connecting, with what to change: port, scheme, certificate."""
+        where = f"{self.host}:{self.port}"
         scheme = "https" if self.secure else "http"
         not_http = not_http or "BadStatusLine" in detail or "RemoteDisconnected" in detail
+        dropped = not_http or "reset by peer" in detail.lower()
+        if not self.secure and dropped and _speaks_tls(self.host, self.port, self.connect_timeout):
+            return OperationalError(
+                f"{where} speaks TLS and dropped the plain HTTP request: it is an HTTPS port; "
+                "pass secure=True (or use an https:// DSN)",
+                code=210,
+                name="NETWORK_ERROR",
+            )
         if (self.port in _NATIVE_PORTS or not_http) and "refused" not in detail.lower():
             return OperationalError(
                 f"{where} did not answer in HTTP: is it ClickHouse's native TCP port? "
@@ -386,7 +512,7 @@ class HttpTransport(Transport):
                 code=102,
                 name="UNEXPECTED_PACKET_FROM_SERVER",
             )
-        hint = ""
+        hint = " Is the server running, and is this its HTTP port (8123, or 8443 with https)?"
         if "CERTIFICATE_VERIFY_FAILED" in detail:
             hint = (
                 " The server's TLS certificate is not trusted: pass ca_certs= the file of its "
@@ -395,18 +521,18 @@ class HttpTransport(Transport):
         elif "WRONG_VERSION_NUMBER" in detail or "record layer failure" in detail:
             hint = " This port does not speak TLS: use the HTTPS port (8443) or secure=False."
         elif "timed out" in detail.lower():
-            waited = (
-                f"within connect_timeout ({self.connect_timeout:g}s)"
-                if self._connecting
-                else "in time; raise send_receive_timeout for long queries"
+            hint = (
+                " With secure=True, the port may not speak TLS: a plain HTTP port can wait "
+                "for a request that never comes. Use the HTTPS port (8443) or secure=False."
+                if self.secure
+                else ""
             )
             return OperationalError(
-                f"ClickHouse at {scheme}://{where} did not answer {waited}",
+                f"ClickHouse at {scheme}://{where} did not answer within connect_timeout "
+                f"({self.connect_timeout:g}s).{hint}",
                 code=209,
                 name="SOCKET_TIMEOUT",
             )
-        elif self._connecting:
-            hint = " Is the server running, and is this its HTTP port (8123, or 8443 with https)?"
         return OperationalError(
             f"cannot reach ClickHouse at {scheme}://{where}: {detail}.{hint}",
             code=210,
@@ -414,7 +540,7 @@ class HttpTransport(Transport):
         )
 
     def ping(self) -> bool:
-        if self._response is not None:
+        if self.busy:
             return False
         try:
             return self._scalar("SELECT 1") == "1"
@@ -456,6 +582,8 @@ def _next_block(blocks: Iterator, body: _Tail) -> Any:
                 if block.num_rows:
                     return block
             return None
+    except OperationalError:  # the connection failed, not the answer (see _chunks)
+        raise
     except (DatabaseError, EOFError, ValueError):
         match = _SERVER_ERROR.search(body.tail.decode("utf-8", "replace"))
         if match is None:
@@ -521,6 +649,22 @@ def _setting_text(value: Any) -> str:
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield first
     yield from rest
+
+
+def _speaks_tls(host: str, port: int, timeout: float) -> bool:
+    """Whether ``port`` completes a TLS handshake: asked when it dropped a plain request,
+    to tell an HTTPS port from a port of another protocol."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as plain,
+            context.wrap_socket(plain, server_hostname=host),
+        ):
+            return True
+    except OSError:  # ssl.SSLError included
+        return False
 
 
 def _cipher_context(ciphers: str) -> ssl.SSLContext:

@@ -4,7 +4,8 @@ The embedded engine runs every statement in a text (``SELECT 1; DROP TABLE t`` r
 both), where a server over TCP refuses more than one. So the driver checks that a text
 is one statement, ignoring semicolons inside string literals, quoted identifiers,
 heredocs and comments (nested ``/* */`` included, as ClickHouse nests them). It also
-needs the leading keyword, to know whether a statement returns rows, and the parts of
+needs the leading keyword, to know whether a statement returns rows, a trailing
+``FORMAT`` clause, which transports that decode Native results refuse, and the parts of
 an ``INSERT ... VALUES`` whose data travels as Native blocks; ``column_blocks`` cuts that
 data's rows into the blocks' columns, for both transports.
 """
@@ -17,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from .exceptions import ProgrammingError
+from .exceptions import NotSupportedError, ProgrammingError
 
 # Runs of text with nothing the lexer cares about, then one token at a special character.
 _PLAIN = re.compile(r"[^'\"`$;/#\-]+")
@@ -31,6 +32,14 @@ _QUOTED = {"'": _STRING, '"': _DOUBLE_QUOTED, "`": _BACKQUOTED}
 
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*.*?\*/|\()*", re.S)
 _KEYWORD = re.compile(r"[A-Za-z]+")
+
+# A trailing FORMAT clause, perhaps followed by SETTINGS (ClickHouse takes either order);
+# words that may follow an expression named "format" at the end are not format names.
+_FORMAT_CLAUSE = re.compile(
+    r"(?<![\w.])FORMAT\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+SETTINGS\b.*)?\s*$", re.I | re.S
+)
+_QUOTED_PLACEHOLDER = "q"
+_NOT_A_FORMAT = frozenset({"ASC", "DESC", "ASCENDING", "DESCENDING", "FINAL", "SETTINGS"})
 
 # Statements whose answer is a table of rows.
 ROW_RETURNING = frozenset(
@@ -61,47 +70,77 @@ def _skip_block_comment(sql: str, start: int) -> int:
             return pos
 
 
-def strip_single_statement(sql: str) -> str:
-    """Return ``sql`` without a trailing ``;``; raise if it holds more than one statement."""
+def _tokens(sql: str) -> Iterator[tuple[str, int, int]]:
+    """The lexer's tokens as (kind, start, end): ``plain`` text, a ``quoted`` string,
+    name or heredoc, a ``comment``, a ``;``, or any ``other`` single character."""
     pos = 0
     end = len(sql)
-    last_semicolon = -1
     while pos < end:
         plain = _PLAIN.match(sql, pos)
         if plain:
-            if last_semicolon >= 0 and plain.group().strip():
-                break
+            yield "plain", pos, plain.end()
             pos = plain.end()
             continue
         char = sql[pos]
         if char in _QUOTED or char == "$":
             token = (_QUOTED.get(char) or _HEREDOC).match(sql, pos)
             if token is None:
-                if char == "$":
-                    pos += 1  # a lone $ is part of an identifier such as a$b
-                    continue
-                raise ProgrammingError(f"unterminated quote {char} at position {pos}")
-            if last_semicolon >= 0:
-                break
-            pos = token.end()
+                if char != "$":
+                    raise ProgrammingError(f"unterminated quote {char} at position {pos}")
+                after = pos + 1  # a lone $ is part of an identifier such as a$b
+                yield "other", pos, after
+            else:
+                after = token.end()
+                yield "quoted", pos, after
         elif sql.startswith("/*", pos):
-            pos = _skip_block_comment(sql, pos)
+            after = _skip_block_comment(sql, pos)
+            yield "comment", pos, after
         elif char == "#" or sql.startswith("--", pos):
-            pos = _LINE_COMMENT.match(sql, pos).end()
-        elif char == ";":
-            if last_semicolon >= 0:
-                break
-            last_semicolon = pos
-            pos += 1
+            after = _LINE_COMMENT.match(sql, pos).end()
+            yield "comment", pos, after
         else:
-            if last_semicolon >= 0:
-                break
-            pos += 1
-    else:
-        return sql if last_semicolon < 0 else sql[:last_semicolon]
-    raise ProgrammingError(
-        "the SQL holds more than one statement; send each statement in its own execute()"
+            after = pos + 1
+            yield (";" if char == ";" else "other"), pos, after
+        pos = after
+
+
+def strip_single_statement(sql: str) -> str:
+    """Return ``sql`` without a trailing ``;``; raise if it holds more than one statement."""
+    last_semicolon = -1
+    for kind, start, end in _tokens(sql):
+        if kind == "comment" or (kind == "plain" and not sql[start:end].strip()):
+            continue
+        if last_semicolon >= 0:
+            raise ProgrammingError(
+                "the SQL holds more than one statement; send each statement in its own execute()"
+            )
+        if kind == ";":
+            last_semicolon = start
+    return sql if last_semicolon < 0 else sql[:last_semicolon]
+
+
+def check_no_format_clause(sql: str) -> None:
+    """Refuse a trailing ``FORMAT name`` clause (but ``FORMAT Native``) in a statement of
+    one statement. The HTTP and embedded transports read every result in the Native
+    format and decode it; a clause naming another format would make the engine answer in
+    that one, which the decoder would misread into a confusing error."""
+    match = _FORMAT_CLAUSE.search(_code_only(sql))
+    if match is None or match[1].upper() in _NOT_A_FORMAT or match[1] == "Native":
+        return
+    clause = "FORMAT" if match[1] == _QUOTED_PLACEHOLDER else f"FORMAT {match[1]}"
+    raise NotSupportedError(
+        f"{clause}: results are always read in the Native format, which the driver "
+        "decodes into Python values; remove the FORMAT clause (to get text in a format, "
+        "use ClickHouse's HTTP interface or clickhouse-client directly, or format the rows "
+        "in Python)"
     )
+
+
+def _code_only(sql: str) -> str:
+    """``sql`` with each literal and quoted name as one word and each comment as a space, so
+    keywords can be searched for in the rest."""
+    blanks = {"quoted": f" {_QUOTED_PLACEHOLDER} ", "comment": " "}
+    return "".join(blanks.get(kind) or sql[start:end] for kind, start, end in _tokens(sql))
 
 
 def leading_keyword(sql: str) -> str:
