@@ -272,6 +272,7 @@ class LocalServer:
             raise RuntimeError("server is not running")
         process.send_signal(signal.SIGSTOP)
         try:
+            _wait_until_stopped(process.pid)
             yield
         finally:
             process.send_signal(signal.SIGCONT)
@@ -380,3 +381,20 @@ class LocalServer:
         except OSError as error:
             return f"<cannot read {self.log_file}: {error}>"
         return "\n".join(text.splitlines()[-_LOG_TAIL_LINES:])
+
+
+def _wait_until_stopped(pid: int, timeout: float = 10.0) -> None:
+    """SIGSTOP takes effect when the kernel next schedules each thread, not when
+    send_signal() returns: on a busy machine the server could still answer the block's
+    first request. Wait until every thread is stopped (or gone)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = []
+        for stat in pathlib.Path(f"/proc/{pid}/task").glob("*/stat"):
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+        if states and all(state in "TtZX" for state in states):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server (pid {pid}) did not stop: thread states {states}")
+        time.sleep(0.01)
