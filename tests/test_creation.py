@@ -16,6 +16,8 @@ from django.db import DatabaseError, NotSupportedError, connections
 from django.db.utils import ConnectionHandler
 from testapp.models import Article, Author, Event, Tag
 
+from clickhouse_backend.backend.creation import WITHOUT_SERIALIZING
+
 ENGINE = "clickhouse_backend.backend"
 MEMORY = {"embedded": ":memory:"}
 TESTS = pathlib.Path(__file__).parent
@@ -179,7 +181,9 @@ def test_the_embedded_test_database_never_opens_the_development_directory(
     monkeypatch.setitem(settings.DATABASES, "extra", connection.settings_dict)
     try:
         assert holder.stdout.readline().strip() == "open"
-        name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, **WITHOUT_SERIALIZING
+        )
         assert name == "test_devdata"
         assert connection.options["embedded"] == ":memory:"
         with connection.cursor() as cursor:

@@ -27,6 +27,7 @@ import sys
 from collections import defaultdict
 from typing import Any
 
+import django
 from django.core import serializers
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, NotSupportedError
@@ -35,6 +36,10 @@ from django.db.backends.base.creation import TEST_DATABASE_PREFIX, BaseDatabaseC
 
 from ..driver.embedded import MEMORY
 from . import options as database_options
+
+#: create_test_db()'s arguments for a database nobody serializes: Django 5.2 serializes
+#: unless told not to; Django 6 serializes in serialize_test_db() and warns when told.
+WITHOUT_SERIALIZING: dict[str, bool] = {"serialize": False} if django.VERSION < (6, 0) else {}
 
 # Besides the MergeTree family, the engines whose tables hold their own rows, so that a
 # copy of structure and rows is a clone. Views, Distributed, Merge, Buffer, dictionaries
@@ -311,6 +316,6 @@ class DatabaseCreation(BaseDatabaseCreation):
         runner_name = test_settings["NAME"]
         test_settings["NAME"] = self.connection.settings_dict["NAME"]
         try:
-            self.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+            self.create_test_db(verbosity=0, autoclobber=True, **WITHOUT_SERIALIZING)
         finally:
             test_settings["NAME"] = runner_name
