@@ -153,3 +153,8 @@ def test_the_admin_lists_the_newest_events_first(loaded):
 def test_the_migrations_match_the_models(tmp_path):
     """A user who changes a model and runs makemigrations gets only their own change."""
     assert "No changes detected" in manage("makemigrations", "--check", "--dry-run", data=tmp_path)
+
+
+def test_the_example_passes_the_system_checks(tmp_path):
+    """A newcomer's first command prints no warning about the example's own settings."""
+    assert "no issues" in manage("check", "--fail-level", "WARNING", data=tmp_path)
