@@ -112,6 +112,7 @@ def test_the_page_shows_the_report(loaded):
         assert f'<td>{protocol}</td><td>{action}</td><td class="number">{n:,}</td>' in html
     assert "95th percentile of the destination port" in html
     assert "10.0.0." in html
+    assert '<a href="/admin/events/event/">Browse them in the admin</a>' in html
 
 
 def test_the_admin_lists_filters_and_changes_events(loaded):
