@@ -46,8 +46,12 @@ def clickhouse(unblocked):
         ({"connect_timeout": "5"}, r"\['connect_timeout'\] must be int or float"),
         ({"secure": 1}, r"\['secure'\] must be bool"),
         ({"settings": {"max threads": 1}}, "not a setting name"),
-        ({"embedded": ":memory:", "pool": True}, "pool only apply to a server"),
-        ({"embedded": ":memory:", "dsn": "clickhouse://h"}, "dsn only apply to a server"),
+        ({"embedded": ":memory:", "pool": True}, "pool is only for a server: remove it"),
+        ({"embedded": ":memory:", "dsn": "clickhouse://h"}, "dsn is only for a server: remove it"),
+        (
+            {"embedded": ":memory:", "pool": True, "secure": True},
+            "pool, secure are only for a server: remove them",
+        ),
         ({"connect_timeout": -1}, r"connect_timeout must be a number of seconds more than 0"),
         ({"send_receive_timeout": 0}, "send_receive_timeout must be .* more than 0, not 0"),
         ({"compression": "gzip"}, "compression must be True, False or one of lz4"),
@@ -70,7 +74,7 @@ def test_bad_options_name_the_key(options, message):
 
 def test_conflicting_addresses_are_refused():
     """HOST with an embedded engine, or with a DSN, is ambiguous and refused."""
-    with pytest.raises(ImproperlyConfigured, match="HOST only apply to a server"):
+    with pytest.raises(ImproperlyConfigured, match="HOST is only for a server: remove it"):
         wrapper(HOST="db", OPTIONS={"embedded": ":memory:"})
     with pytest.raises(ImproperlyConfigured, match="both OPTIONS\\['dsn'\\] and HOST"):
         wrapper(HOST="db", OPTIONS={"dsn": "clickhouse://other/db"})

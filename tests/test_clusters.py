@@ -204,7 +204,7 @@ def test_cluster_settings_on_the_embedded_engine_are_refused_at_startup(options,
             },
         }
     )
-    with pytest.raises(ImproperlyConfigured, match=re.escape(named) + ".* only apply to a server"):
+    with pytest.raises(ImproperlyConfigured, match=re.escape(named) + ".* is only for a server"):
         handler["x"]
 
 

@@ -337,8 +337,9 @@ def test_dsn_parsing():
     }
     with pytest.raises(driver.InterfaceError, match="clickhouse://"):
         parse_dsn("postgres://localhost/db")
-    with pytest.raises(driver.InterfaceError, match="secure"):
+    with pytest.raises(driver.InterfaceError, match=r"secure='maybe'.* true/false or yes/no"):
         parse_dsn("clickhouse://localhost/db?secure=maybe")
+    assert parse_dsn("clickhouse://localhost/db?secure=Yes&verify=no")["verify"] is False
 
 
 def test_unknown_connect_option_is_named():

@@ -117,3 +117,12 @@ def test_django_clickhouse_backend_pool_sizes_point_to_create_pool(options):
         driver.connect(**options, connections_min=2, connections_max=4)
     assert str(refused.value).startswith("connect() takes no connections_max, connections_min")
     assert "create_pool(min_size=..., max_size=..., ...)" in str(refused.value)
+
+
+@pytest.mark.parametrize("option", [{"host": "127.0.0.1"}, {"compression": "lz4"}])
+def test_an_option_the_embedded_engine_cannot_use_lists_the_ones_it_can(option):
+    """configuration.md: an unknown option's error lists what the transport takes."""
+    with pytest.raises(driver.InterfaceError) as refused:
+        driver.connect(embedded=":memory:", **option)
+    assert f"takes no {next(iter(option))} option" in str(refused.value)
+    assert "it takes database, insert_block_size, settings" in str(refused.value)

@@ -112,6 +112,7 @@ def test_the_page_shows_the_report(loaded):
         assert f'<td>{protocol}</td><td>{action}</td><td class="number">{n:,}</td>' in html
     assert "95th percentile of the destination port" in html
     assert "10.0.0." in html
+    assert '<a href="/admin/events/event/">Browse them in the admin</a>' in html
 
 
 def test_the_admin_lists_filters_and_changes_events(loaded):
@@ -153,3 +154,8 @@ def test_the_admin_lists_the_newest_events_first(loaded):
 def test_the_migrations_match_the_models(tmp_path):
     """A user who changes a model and runs makemigrations gets only their own change."""
     assert "No changes detected" in manage("makemigrations", "--check", "--dry-run", data=tmp_path)
+
+
+def test_the_example_passes_the_system_checks(tmp_path):
+    """A newcomer's first command prints no warning about the example's own settings."""
+    assert "no issues" in manage("check", "--fail-level", "WARNING", data=tmp_path)

@@ -170,6 +170,7 @@ def test_models_and_queries_run_in_a_project_with_these_settings(settings, tmp_p
         models = [block.code for block in of_kind("models") if block.app == app]
         (tmp_path / app / "models.py").write_text("\n\n".join(models))
     manage = [tmp_path / "manage.py"]
+    run([*manage, "check", "--fail-level", "WARNING"], tmp_path, [])
     run([*manage, "makemigrations", *apps], tmp_path, [])
     run([*manage, "migrate", "--database", "clickhouse"], tmp_path, [])
     run([*manage, "shell"], tmp_path, of_kind("shell"), stdin=RUNNER.read_text())

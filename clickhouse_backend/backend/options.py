@@ -218,9 +218,10 @@ def validate(alias: str, settings_dict: Mapping[str, Any]) -> dict[str, Any]:
         if (settings_dict.get("TEST") or {}).get("cluster"):
             clashing.append("TEST['cluster']")
         if clashing:
+            verb, pronoun = ("is", "it") if len(clashing) == 1 else ("are", "them")
             raise ImproperlyConfigured(
-                f"{where} runs embedded (OPTIONS['embedded']); {', '.join(clashing)} "
-                "only apply to a server: remove them, or remove 'embedded'"
+                f"{where} runs embedded (OPTIONS['embedded']); {', '.join(clashing)} {verb} "
+                f"only for a server: remove {pronoun}, or remove 'embedded'"
             )
     elif (settings_dict.get("TEST") or {}).get("embedded") is not None:
         raise ImproperlyConfigured(

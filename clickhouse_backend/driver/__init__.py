@@ -104,7 +104,9 @@ def _transport_factory(
     if embedded is not None:
         if options:
             raise InterfaceError(
-                f"the embedded transport takes no {', '.join(sorted(options))} option"
+                f"the embedded transport takes no {', '.join(sorted(options))} option; it "
+                "takes database, insert_block_size, settings (leave out embedded= to "
+                "connect to a server)"
             )
         from .embedded import EmbeddedTransport
 

@@ -99,7 +99,11 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
         try:
             options[name] = converter(value)
         except ValueError:
-            expected = {_boolean: "1/0 or true/false", float: "a number", int: "an integer"}
+            expected = {
+                _boolean: "1/0, true/false or yes/no",
+                float: "a number",
+                int: "an integer",
+            }
             raise InterfaceError(
                 f"DSN option {name}={value!r} is not valid: expected "
                 f"{expected.get(converter, 'text')}"

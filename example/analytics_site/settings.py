@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "clickhouse_backend",  # its makemigrations sees Meta.engine changes (check W009)
     "events",
 ]
 MIDDLEWARE = [
