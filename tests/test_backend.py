@@ -558,3 +558,34 @@ def test_an_empty_migration_cluster_is_refused(unblocked):
     )
     with pytest.raises(ImproperlyConfigured, match=r"\['migration_cluster'\] must name a cluster"):
         handler["x"]
+
+
+@pytest.mark.django_db(databases=["clickhouse"])
+def test_a_model_table_not_migrated_names_the_command_to_run():
+    """With a router there are two migrates to run; a model's table missing on ClickHouse
+    (``migrate --database clickhouse`` forgotten) says which model, and the command. A
+    table of no model gets the server's message alone."""
+    from django.db import ProgrammingError
+    from testapp.models import Tag
+
+    clickhouse = connections["clickhouse"]
+    with clickhouse.cursor() as cursor:
+        cursor.execute("RENAME TABLE testapp_tag TO testapp_tag_aside")
+    try:
+        expected = (
+            r"The table of testapp.Tag is not in DATABASES\['clickhouse'\]: "
+            r"run `manage.py migrate --database clickhouse`"
+        )
+        with pytest.raises(ProgrammingError, match=expected):
+            Tag.objects.count()
+        with pytest.raises(ProgrammingError, match=expected):
+            Tag.objects.create(label="news")
+        with pytest.raises(ProgrammingError, match=expected):
+            Tag.objects.filter(label="news").update(label="old")
+    finally:
+        with clickhouse.cursor() as cursor:
+            cursor.execute("RENAME TABLE testapp_tag_aside TO testapp_tag")
+    with clickhouse.cursor() as cursor, pytest.raises(ProgrammingError) as raised:
+        cursor.execute("SELECT * FROM testapp_tags_of_nobody")
+    assert "testapp_tags_of_nobody" in str(raised.value) and "migrate" not in str(raised.value)
+    assert Tag.objects.count() == 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import NotSupportedError
 from django.db.backends.base.base import NO_DB_ALIAS, BaseDatabaseWrapper
+from django.utils.functional import cached_property
 
 from .. import driver
 from . import options as database_options
@@ -15,6 +16,7 @@ from .creation import DatabaseCreation
 from .features import DatabaseFeatures
 from .history import adopt as adopt_history
 from .introspection import DatabaseIntrospection
+from .missing_tables import ErrorWrapper
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
 from .validation import DatabaseValidation
@@ -223,6 +225,10 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             with self.temporary_connection():
                 return self.connection.server_version
         return self.connection.server_version
+
+    @cached_property
+    def wrap_database_errors(self) -> ErrorWrapper:
+        return ErrorWrapper(self)
 
     def create_cursor(self, name: str | None = None) -> driver.Cursor:
         # Django names the cursor of QuerySet.iterator(): read that one block by block.
