@@ -54,6 +54,18 @@ def test_rows_decode_as_over_tcp(http, native):
     assert rows[0][3] == datetime.datetime(2023, 12, 31, 15, tzinfo=datetime.timezone.utc)
 
 
+def test_describing_a_result_while_it_streams_logs_no_warning(http, caplog):
+    """A zoned DateTime is described outside the session while its result streams, on a
+    second connection to the server: kept for the next time, not dropped with a warning
+    from urllib3 on every such statement."""
+    cursor = http.cursor()
+    for _ in range(3):
+        with caplog.at_level("WARNING", logger="urllib3"):
+            cursor.execute("SELECT toDateTime('2024-01-01 00:00:00', 'Asia/Tokyo') AS t")
+        assert cursor.fetchall()[0][0].tzinfo is not None
+    assert [record.getMessage() for record in caplog.records] == []
+
+
 def test_an_empty_result_still_describes_its_columns(http):
     cursor = http.cursor()
     cursor.execute("SELECT number, toString(number) AS s FROM system.numbers LIMIT 0")

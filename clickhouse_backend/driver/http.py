@@ -119,7 +119,10 @@ class HttpTransport(Transport):
             accept_encoding="gzip" if self.compression else None,
             user_agent=client_name or "django-clickhouse-db",
         )
-        options: dict[str, Any] = {"maxsize": 1, "retries": False}
+        # Two kept-alive connections: the session's, and one for the requests sent outside
+        # it while it is busy (DESCRIBE while a result streams, KILL QUERY); with one,
+        # urllib3 would drop the second after each use, warning every time.
+        options: dict[str, Any] = {"maxsize": 2, "retries": False}
         if self.secure:
             options.update(
                 cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
