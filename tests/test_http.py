@@ -257,6 +257,25 @@ def test_a_server_gone_between_statements_is_named(own_server):
         assert gone.value.code == 210 and connection.broken is True
 
 
+def test_a_session_the_server_lost_with_its_state_is_named(own_server):
+    """A server restarted (or a session idle past session_timeout) forgets the session's
+    SET and temporary tables: a statement then is refused, and the connection replaced,
+    rather than run silently without them. A session that held no state goes on."""
+    options = {"host": own_server.host, "port": own_server.http_port, "interface": "http"}
+    with driver.connect(**options) as stateful, driver.connect(**options) as stateless:
+        stateful.cursor().execute("SET max_threads = 3")
+        stateless.cursor().execute("SELECT 1")
+        own_server.restart()
+        with pytest.raises(driver.OperationalError, match="SET settings") as lost:
+            stateful.cursor().execute("SELECT 1")
+        assert (lost.value.code, lost.value.name) == (372, "SESSION_NOT_FOUND")
+        assert stateful.broken is True and stateful.ping() is False
+        cursor = stateless.cursor()
+        cursor.execute("SELECT 1")
+        assert cursor.fetchall() == [(1,)]
+        assert stateless.ping() is True
+
+
 def _running(cursor, tag: str) -> int:
     cursor.execute(
         "SELECT count() FROM system.processes WHERE query LIKE %s AND query NOT LIKE %s",

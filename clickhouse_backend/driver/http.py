@@ -36,6 +36,7 @@ from .native_blocks import NativeInsert, insert_columns
 from .statements import (
     ROW_RETURNING,
     InsertStatement,
+    changes_session,
     check_no_format_clause,
     leading_keyword,
     strip_single_statement,
@@ -144,6 +145,10 @@ class HttpTransport(Transport):
         #: The query_id of a stopped statement that still held the session when the
         #: driver stopped waiting for it: the session is busy until the server ends it.
         self._held_by: str | None = None
+        #: Set once a statement left state in the session (SET, a temporary table):
+        #: requests then ask the server to refuse them if it no longer knows the session
+        #: (restarted, or idle past its session_timeout), rather than run without it.
+        self._holds_state = False
         self._connecting = True
         self._settings: Settings = {}
         try:
@@ -190,6 +195,8 @@ class HttpTransport(Transport):
         params = {"database": self.database}
         if session:
             params["session_id"] = self.session_id
+            if self._holds_state:
+                params["session_check"] = "1"
         if self.compression:
             params["enable_http_compression"] = "1"
         if self.framed_answers:
@@ -309,6 +316,7 @@ class HttpTransport(Transport):
         keyword = leading_keyword(sql)
         if keyword not in ROW_RETURNING:
             response = self._run_to_end(sql.encode(), settings)
+            self._holds_state = self._holds_state or changes_session(sql)
             if keyword == "USE":
                 self.database = self._scalar("SELECT currentDatabase()")
             elif keyword == "SET":
