@@ -134,6 +134,31 @@ def test_an_error_after_the_first_rows_is_raised_as_itself(http):
     assert cursor.fetchall() == [(2,)]
 
 
+@pytest.mark.parametrize("compression", [False, True])
+def test_a_long_error_after_the_first_rows_is_raised_as_itself(local_server, compression):
+    """An error whose text is long (it quotes the value that failed) arrives in several
+    pieces, gzipped or not: it is the server's error, not a failure to decode its first
+    bytes as a column."""
+    with driver.connect(
+        host=local_server.host,
+        port=local_server.http_port,
+        interface="http",
+        compression=compression,
+    ) as connection:
+        cursor = connection.cursor()
+        bad = "x" + "y" * 6000
+        with pytest.raises(driver.DataError) as failed:
+            cursor.execute(
+                "SELECT toUInt64(if(number = 1000000, %s, toString(number)))"
+                " FROM system.numbers LIMIT 2000000",
+                [bad],
+                settings={"max_block_size": 1000},
+            )
+        assert (failed.value.code, failed.value.name) == (6, "CANNOT_PARSE_TEXT")
+        cursor.execute("SELECT 2")
+        assert cursor.fetchall() == [(2,)]
+
+
 def test_a_session_keeps_its_state_even_after_an_abandoned_stream(http):
     """SET and temporary tables last for the connection, as over TCP; a result left
     half-read is stopped, so the session is free for the next statement."""

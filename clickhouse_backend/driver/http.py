@@ -51,6 +51,9 @@ _UNREACHABLE = frozenset({209, 210})
 _SESSION_POLL_SECONDS = 0.05
 _NATIVE_PORTS = {9000: 8123, 9440: 8443}
 _CHUNK = 1 << 16
+# How much of a result's end is kept, to find the error text written there when a
+# statement fails part-way (a message can quote long values).
+_ERROR_TEXT_LIMIT = 1 << 16
 _DESCRIBABLE = frozenset({"SELECT", "WITH"})
 # "Code: 60. DB::Exception: ..." (recent servers), "Code: 60, e.displayText() =
 # DB::Exception: ..., e.what() = DB::Exception" (older ones): a whole answer, or the tail
@@ -576,7 +579,7 @@ class _Tail:
     def __iter__(self) -> Iterator[bytes]:
         try:
             for chunk in self._chunks:
-                self.tail = (self.tail + chunk)[-4096:]
+                self.tail = (self.tail + chunk)[-_ERROR_TEXT_LIMIT:]
                 yield chunk
         except CorruptFrameError as error:
             self.tail, self.corrupt = error.raw, error
