@@ -54,6 +54,18 @@ def test_rows_decode_as_over_tcp(http, native):
     assert rows[0][3] == datetime.datetime(2023, 12, 31, 15, tzinfo=datetime.timezone.utc)
 
 
+def test_describing_a_result_while_it_streams_logs_no_warning(http, caplog):
+    """A zoned DateTime is described outside the session while its result streams, on a
+    second connection to the server: kept for the next time, not dropped with a warning
+    from urllib3 on every such statement."""
+    cursor = http.cursor()
+    for _ in range(3):
+        with caplog.at_level("WARNING", logger="urllib3"):
+            cursor.execute("SELECT toDateTime('2024-01-01 00:00:00', 'Asia/Tokyo') AS t")
+        assert cursor.fetchall()[0][0].tzinfo is not None
+    assert [record.getMessage() for record in caplog.records] == []
+
+
 def test_an_empty_result_still_describes_its_columns(http):
     cursor = http.cursor()
     cursor.execute("SELECT number, toString(number) AS s FROM system.numbers LIMIT 0")
@@ -120,6 +132,31 @@ def test_an_error_after_the_first_rows_is_raised_as_itself(http):
     assert failed.value.code == 395
     cursor.execute("SELECT 2")
     assert cursor.fetchall() == [(2,)]
+
+
+@pytest.mark.parametrize("compression", [False, True])
+def test_a_long_error_after_the_first_rows_is_raised_as_itself(local_server, compression):
+    """An error whose text is long (it quotes the value that failed) arrives in several
+    pieces, gzipped or not: it is the server's error, not a failure to decode its first
+    bytes as a column."""
+    with driver.connect(
+        host=local_server.host,
+        port=local_server.http_port,
+        interface="http",
+        compression=compression,
+    ) as connection:
+        cursor = connection.cursor()
+        bad = "x" + "y" * 6000
+        with pytest.raises(driver.DataError) as failed:
+            cursor.execute(
+                "SELECT toUInt64(if(number = 1000000, %s, toString(number)))"
+                " FROM system.numbers LIMIT 2000000",
+                [bad],
+                settings={"max_block_size": 1000},
+            )
+        assert (failed.value.code, failed.value.name) == (6, "CANNOT_PARSE_TEXT")
+        cursor.execute("SELECT 2")
+        assert cursor.fetchall() == [(2,)]
 
 
 def test_a_session_keeps_its_state_even_after_an_abandoned_stream(http):
@@ -243,6 +280,25 @@ def test_a_server_gone_between_statements_is_named(own_server):
         with pytest.raises(driver.OperationalError, match="Is the server still running") as gone:
             cursor.execute("SELECT 1")
         assert gone.value.code == 210 and connection.broken is True
+
+
+def test_a_session_the_server_lost_with_its_state_is_named(own_server):
+    """A server restarted (or a session idle past session_timeout) forgets the session's
+    SET and temporary tables: a statement then is refused, and the connection replaced,
+    rather than run silently without them. A session that held no state goes on."""
+    options = {"host": own_server.host, "port": own_server.http_port, "interface": "http"}
+    with driver.connect(**options) as stateful, driver.connect(**options) as stateless:
+        stateful.cursor().execute("SET max_threads = 3")
+        stateless.cursor().execute("SELECT 1")
+        own_server.restart()
+        with pytest.raises(driver.OperationalError, match="SET settings") as lost:
+            stateful.cursor().execute("SELECT 1")
+        assert (lost.value.code, lost.value.name) == (372, "SESSION_NOT_FOUND")
+        assert stateful.broken is True and stateful.ping() is False
+        cursor = stateless.cursor()
+        cursor.execute("SELECT 1")
+        assert cursor.fetchall() == [(1,)]
+        assert stateless.ping() is True
 
 
 def _running(cursor, tag: str) -> int:

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 DEFAULT_INSERT_BLOCK_SIZE = 100_000
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Errors after which the session is not reused: the network failed under a statement
-# (209 SOCKET_TIMEOUT, 210 NETWORK_ERROR), or the server still runs an earlier one
-# (373 SESSION_IS_LOCKED, over HTTP).
-_BREAKING_CODES = frozenset({209, 210, 373})
+# (209 SOCKET_TIMEOUT, 210 NETWORK_ERROR), the server still runs an earlier one
+# (373 SESSION_IS_LOCKED, over HTTP), or it lost the session and its state
+# (372 SESSION_NOT_FOUND, over HTTP).
+_BREAKING_CODES = frozenset({209, 210, 372, 373})
 # How long reading one's own streamed result waits for another thread's call: while a
 # result streams, another thread's statements are refused at once (see
 # check_stream_thread), so such a call ends within milliseconds.

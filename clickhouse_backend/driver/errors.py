@@ -44,6 +44,7 @@ _OPERATIONAL = frozenset(
         "READONLY",
         "REQUIRED_PASSWORD",
         "SESSION_IS_LOCKED",
+        "SESSION_NOT_FOUND",
         "SOCKET_TIMEOUT",
         "TABLE_IS_READ_ONLY",
         "TIMEOUT_EXCEEDED",
@@ -114,6 +115,12 @@ _EXPLAINED = {
         "the session is busy with an earlier statement that still runs on the server (one "
         "cut short by a lost connection, a timeout or a failed insert, and not yet ended by "
         "KILL QUERY); this connection is not reused: open a new one (Django and pools do)"
+    ),
+    "SESSION_NOT_FOUND": (
+        "the server no longer knows this connection's HTTP session (it was restarted, or "
+        "the session was idle longer than its session_timeout), and has lost the SET "
+        "settings and temporary tables made in it; this connection is not reused: open a "
+        "new one (Django and pools do) and make them again"
     ),
 }
 

@@ -36,6 +36,7 @@ from .native_blocks import NativeInsert, insert_columns
 from .statements import (
     ROW_RETURNING,
     InsertStatement,
+    changes_session,
     check_no_format_clause,
     leading_keyword,
     strip_single_statement,
@@ -50,6 +51,9 @@ _UNREACHABLE = frozenset({209, 210})
 _SESSION_POLL_SECONDS = 0.05
 _NATIVE_PORTS = {9000: 8123, 9440: 8443}
 _CHUNK = 1 << 16
+# How much of a result's end is kept, to find the error text written there when a
+# statement fails part-way (a message can quote long values).
+_ERROR_TEXT_LIMIT = 1 << 16
 _DESCRIBABLE = frozenset({"SELECT", "WITH"})
 # "Code: 60. DB::Exception: ..." (recent servers), "Code: 60, e.displayText() =
 # DB::Exception: ..., e.what() = DB::Exception" (older ones): a whole answer, or the tail
@@ -119,7 +123,10 @@ class HttpTransport(Transport):
             accept_encoding="gzip" if self.compression else None,
             user_agent=client_name or "django-clickhouse-db",
         )
-        options: dict[str, Any] = {"maxsize": 1, "retries": False}
+        # Two kept-alive connections: the session's, and one for the requests sent outside
+        # it while it is busy (DESCRIBE while a result streams, KILL QUERY); with one,
+        # urllib3 would drop the second after each use, warning every time.
+        options: dict[str, Any] = {"maxsize": 2, "retries": False}
         if self.secure:
             options.update(
                 cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
@@ -141,6 +148,10 @@ class HttpTransport(Transport):
         #: The query_id of a stopped statement that still held the session when the
         #: driver stopped waiting for it: the session is busy until the server ends it.
         self._held_by: str | None = None
+        #: Set once a statement left state in the session (SET, a temporary table):
+        #: requests then ask the server to refuse them if it no longer knows the session
+        #: (restarted, or idle past its session_timeout), rather than run without it.
+        self._holds_state = False
         self._connecting = True
         self._settings: Settings = {}
         try:
@@ -187,6 +198,8 @@ class HttpTransport(Transport):
         params = {"database": self.database}
         if session:
             params["session_id"] = self.session_id
+            if self._holds_state:
+                params["session_check"] = "1"
         if self.compression:
             params["enable_http_compression"] = "1"
         if self.framed_answers:
@@ -306,6 +319,7 @@ class HttpTransport(Transport):
         keyword = leading_keyword(sql)
         if keyword not in ROW_RETURNING:
             response = self._run_to_end(sql.encode(), settings)
+            self._holds_state = self._holds_state or changes_session(sql)
             if keyword == "USE":
                 self.database = self._scalar("SELECT currentDatabase()")
             elif keyword == "SET":
@@ -565,7 +579,7 @@ class _Tail:
     def __iter__(self) -> Iterator[bytes]:
         try:
             for chunk in self._chunks:
-                self.tail = (self.tail + chunk)[-4096:]
+                self.tail = (self.tail + chunk)[-_ERROR_TEXT_LIMIT:]
                 yield chunk
         except CorruptFrameError as error:
             self.tail, self.corrupt = error.raw, error

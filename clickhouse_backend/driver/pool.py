@@ -16,7 +16,6 @@ database and settings rather than the last borrower's.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 import weakref
@@ -27,22 +26,8 @@ from typing import Any, cast
 from .connection import Connection
 from .exceptions import InterfaceError, OperationalError
 from .options import check_pool
-from .statements import InsertStatement, leading_keyword
+from .statements import InsertStatement, changes_session
 from .transport import Result, Settings, Transport
-
-# Statements whose effect outlives them, in the session: its settings, its current
-# database, an open transaction; and CREATE TEMPORARY (any CREATE that says TEMPORARY,
-# to be safe: a session closed for nothing only costs a new one).
-_SESSION_KEYWORDS = frozenset({"SET", "USE", "BEGIN"})
-_TEMPORARY = re.compile(r"\bTEMPORARY\b", re.IGNORECASE)
-
-
-def _changes_session(sql: str) -> bool:
-    """Whether a statement leaves state in its session for the statements after it."""
-    keyword = leading_keyword(sql)
-    return keyword in _SESSION_KEYWORDS or (
-        keyword == "CREATE" and _TEMPORARY.search(sql) is not None
-    )
 
 
 class _PooledTransport(Transport):
@@ -50,7 +35,7 @@ class _PooledTransport(Transport):
 
     def __init__(self, session: Transport):
         self.session = session
-        #: Set by a statement that changes the session (see :func:`_changes_session`).
+        #: Set by a statement that changes the session (see :func:`changes_session`).
         self.changed = False
 
     @property
@@ -66,7 +51,7 @@ class _PooledTransport(Transport):
         return self.session.writes_json_as_text
 
     def execute(self, sql: str, settings: Settings | None, stream: bool) -> Result:
-        if _changes_session(sql):
+        if changes_session(sql):
             self.changed = True  # before running it: it may change the session and fail
         return self.session.execute(sql, settings, stream)
 

@@ -150,6 +150,21 @@ def leading_keyword(sql: str) -> str:
     return match.group().upper() if match else ""
 
 
+# Statements whose effect outlives them, in the session: its settings, its current
+# database, an open transaction; and CREATE TEMPORARY (any CREATE that says TEMPORARY,
+# to be safe: a session closed for nothing only costs a new one).
+_SESSION_KEYWORDS = frozenset({"SET", "USE", "BEGIN"})
+_TEMPORARY = re.compile(r"\bTEMPORARY\b", re.IGNORECASE)
+
+
+def changes_session(sql: str) -> bool:
+    """Whether a statement leaves state in its session for the statements after it."""
+    keyword = leading_keyword(sql)
+    return keyword in _SESSION_KEYWORDS or (
+        keyword == "CREATE" and _TEMPORARY.search(sql) is not None
+    )
+
+
 @dataclass(frozen=True)
 class InsertStatement:
     """The parts of ``INSERT INTO target [(columns)] [SETTINGS ...] VALUES``."""
