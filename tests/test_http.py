@@ -178,6 +178,23 @@ def test_a_session_keeps_its_state_even_after_an_abandoned_stream(http):
     assert cursor.fetchall() == [(7,)]
 
 
+def test_use_changes_the_database_of_the_next_statements(http):
+    """Every request names the connection's database, which outweighs the session's:
+    after USE, that is the database USE named."""
+    other = f"test_http_use_{uuid.uuid4().hex[:12]}"
+    cursor = http.cursor()
+    cursor.execute(f"CREATE DATABASE {other}")
+    try:
+        cursor.execute(f"USE {other}")
+        cursor.execute("SELECT currentDatabase()")
+        assert cursor.fetchall() == [(other,)]
+        cursor.execute("CREATE TABLE here (x UInt8) ENGINE = Memory")
+        cursor.execute(f"SELECT name FROM system.tables WHERE database = '{other}'")
+        assert cursor.fetchall() == [("here",)]
+    finally:
+        cursor.execute(f"DROP DATABASE {other}")
+
+
 def test_every_statement_carries_a_query_id_of_the_drivers(http, table):
     """The id by which the driver stops a statement it gave up on, from outside the
     session: one the server made up would be unknown to the driver."""
@@ -285,19 +302,20 @@ def test_a_server_gone_between_statements_is_named(own_server):
 def test_a_session_the_server_lost_with_its_state_is_named(own_server):
     """A server restarted (or a session idle past session_timeout) forgets the session's
     SET and temporary tables: a statement then is refused, and the connection replaced,
-    rather than run silently without them. A session that held no state goes on."""
+    rather than run silently without them. A session that held no state goes on (the
+    database USE chose travels with every request)."""
     options = {"host": own_server.host, "port": own_server.http_port, "interface": "http"}
     with driver.connect(**options) as stateful, driver.connect(**options) as stateless:
         stateful.cursor().execute("SET max_threads = 3")
-        stateless.cursor().execute("SELECT 1")
+        stateless.cursor().execute("USE system")
         own_server.restart()
         with pytest.raises(driver.OperationalError, match="SET settings") as lost:
             stateful.cursor().execute("SELECT 1")
         assert (lost.value.code, lost.value.name) == (372, "SESSION_NOT_FOUND")
         assert stateful.broken is True and stateful.ping() is False
         cursor = stateless.cursor()
-        cursor.execute("SELECT 1")
-        assert cursor.fetchall() == [(1,)]
+        cursor.execute("SELECT currentDatabase()")
+        assert cursor.fetchall() == [("system",)]
         assert stateless.ping() is True
 
 

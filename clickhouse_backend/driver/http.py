@@ -194,7 +194,7 @@ class HttpTransport(Transport):
 
     # -- requests -------------------------------------------------------------------
 
-    def _params(self, settings: Settings | None, session: bool = True, **extra: str) -> str:
+    def _params(self, settings: Settings | None, session: bool = True, **extra: str | None) -> str:
         params = {"database": self.database}
         if session:
             params["session_id"] = self.session_id
@@ -206,7 +206,8 @@ class HttpTransport(Transport):
             params["compress"] = "1"
         for name, value in {**self._settings, **(settings or {})}.items():
             params[name] = _setting_text(value)
-        return urlencode({**params, **extra})
+        # A parameter given as None is left out (see execute, after USE).
+        return urlencode({k: v for k, v in {**params, **extra}.items() if v is not None})
 
     def _post(
         self,
@@ -215,13 +216,18 @@ class HttpTransport(Transport):
         *,
         timeout: str = "query",
         session: bool = True,
-        **extra: str,
+        **extra: str | None,
     ) -> Any:
         """Send one request; the response, its body unread, or the error it carries."""
         return self._answer(self._send(body, settings, timeout, session, **extra), session)
 
     def _send(
-        self, body: Any, settings: Settings | None, timeout: str, session: bool, **extra: str
+        self,
+        body: Any,
+        settings: Settings | None,
+        timeout: str,
+        session: bool,
+        **extra: str | None,
     ) -> Any:
         """Send one request, under a query_id by which the server can be asked to stop it
         (a new one unless given). A request of the session ends a result still streaming
@@ -292,18 +298,24 @@ class HttpTransport(Transport):
         settings: Settings | None = None,
         timeout: str = "query",
         session: bool = True,
+        **extra: str | None,
     ) -> str:
         """The whole answer to a small statement, as text."""
         response = self._post(
-            sql.encode(), settings, timeout=timeout, session=session, default_format=output_format
+            sql.encode(),
+            settings,
+            timeout=timeout,
+            session=session,
+            default_format=output_format,
+            **extra,
         )
         try:
             return b"".join(self._body(response)).decode("utf-8", "replace")
         finally:
             response.release_conn()
 
-    def _scalar(self, sql: str, settings: Settings | None = None) -> str:
-        return self._text(sql, settings=settings, timeout="connect").strip()
+    def _scalar(self, sql: str, settings: Settings | None = None, **extra: str | None) -> str:
+        return self._text(sql, settings=settings, timeout="connect", **extra).strip()
 
     def _tsv_rows(
         self, sql: str, output_format: str = "TSV", session: bool = True
@@ -319,9 +331,10 @@ class HttpTransport(Transport):
         keyword = leading_keyword(sql)
         if keyword not in ROW_RETURNING:
             response = self._run_to_end(sql.encode(), settings)
-            self._holds_state = self._holds_state or changes_session(sql)
-            if keyword == "USE":
-                self.database = self._scalar("SELECT currentDatabase()")
+            # USE is not lost with the session: every request names the database.
+            self._holds_state |= keyword != "USE" and changes_session(sql)
+            if keyword == "USE":  # asked naming no database, which would outweigh USE's
+                self.database = self._scalar("SELECT currentDatabase()", database=None)
             elif keyword == "SET":
                 self.timezone = self._scalar("SELECT timezone()")
             return Result(None, iter(()), rowcount=_written_rows(response))
