@@ -103,6 +103,9 @@ class HttpTransport(Transport):
         client_name: str | None = None,
     ):
         urllib3 = _urllib3()
+        #: urllib3's errors, kept: a generator closed at interpreter exit cannot import.
+        self._http_error = urllib3.exceptions.HTTPError
+        self._connect_timeout_error = urllib3.exceptions.ConnectTimeoutError
         self.host = host
         self.port = port or DEFAULT_PORTS[bool(secure)]
         self.secure = bool(secure)
@@ -246,7 +249,7 @@ class HttpTransport(Transport):
                 decode_content=True,
                 chunked=not isinstance(body, (bytes, type(None))),
             )
-        except _urllib3().exceptions.HTTPError as error:
+        except self._http_error as error:
             raise self._network_error(error) from None
 
     def _answer(self, response: Any, session: bool) -> Any:
@@ -254,7 +257,7 @@ class HttpTransport(Transport):
         if response.status != 200:
             try:
                 text = _error_text(response.read(), self.framed_answers)
-            except _urllib3().exceptions.HTTPError as error:
+            except self._http_error as error:
                 # ClickHouse's HTTP interface finishes its error bodies; the native port
                 # answers "400" and resets the connection, sometimes before it is read.
                 raise self._network_error(error, not_http=True) from None
@@ -376,7 +379,7 @@ class HttpTransport(Transport):
         OperationalError (the statement that sent them is then stopped by the caller)."""
         try:
             yield from response.stream(_CHUNK, decode_content=True)
-        except _urllib3().exceptions.HTTPError as error:
+        except self._http_error as error:
             raise self._network_error(error, during_answer=True) from None
 
     def _rows(
@@ -495,7 +498,7 @@ class HttpTransport(Transport):
             return self._connect_error(detail, not_http)
         url = f"{'https' if self.secure else 'http'}://{self.host}:{self.port}"
         timed_out = "timed out" in detail.lower()
-        if isinstance(error, _urllib3().exceptions.ConnectTimeoutError):  # nothing was sent
+        if isinstance(error, self._connect_timeout_error):  # nothing was sent
             return OperationalError(
                 f"cannot reach ClickHouse at {url}: {detail}. Is the server still running?",
                 code=209 if timed_out else 210,
