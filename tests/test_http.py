@@ -189,7 +189,7 @@ def test_use_changes_the_database_of_the_next_statements(http):
         cursor.execute("SELECT currentDatabase()")
         assert cursor.fetchall() == [(other,)]
         cursor.execute("CREATE TABLE here (x UInt8) ENGINE = Memory")
-        cursor.execute(f"SELECT name FROM system.tables WHERE database = '{other}'")
+        cursor.execute("SELECT name FROM system.tables WHERE database = %(db)s", {"db": other})
         assert cursor.fetchall() == [("here",)]
     finally:
         cursor.execute(f"DROP DATABASE {other}")
@@ -339,7 +339,8 @@ def test_a_statement_past_send_receive_timeout_is_stopped_on_the_server(local_se
     ) as hasty:
         with pytest.raises(driver.OperationalError, match="did not answer in time") as late:
             hasty.cursor().execute(
-                f"SELECT sleepEachRow(0.1), '{tag}' FROM system.numbers LIMIT 600",
+                "SELECT sleepEachRow(0.1), %(tag)s FROM system.numbers LIMIT 600",
+                {"tag": tag},
                 settings={"max_block_size": 1},
             )
         assert (late.value.code, late.value.name) == (209, "SOCKET_TIMEOUT")
